@@ -1,0 +1,51 @@
+# Wire and storage format of table data: values, rows, change records and record batches.
+# A batch of thousands of records is read in place (no per-record allocation): readers walk the
+# lists directly. Rows are lists of values in the table's column order.
+@0xdae5dbcac8436a24;
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("sluice::wire");
+
+struct Value {
+  union {
+    null @0 :Void;
+    boolean @1 :Bool;
+    bigint @2 :Int64;
+    double @3 :Float64;
+    string @4 :Text;
+  }
+}
+
+enum Op {
+  put @0;      # insert or overwrite the whole row
+  update @1;   # change some columns of a row
+  delete @2;
+}
+
+# One change of one row, as the tunnel delivers it. The primary key is the key columns of `after`
+# (of `before` for a delete); it is not stored a third time.
+struct ChangeRecord {
+  op @0 :Op;
+  before @1 :List(Value);  # the row before the change; absent (null) for a new row
+  after @2 :List(Value);   # the row after the change; absent (null) for a delete
+}
+
+# The records one write batch appended to one channel: offsets firstOffset .. firstOffset+n-1.
+# This is how the store keeps a channel's log, one segment per write batch and channel.
+struct ChangeSegment {
+  channel @0 :UInt32;
+  firstOffset @1 :UInt64;
+  records @2 :List(ChangeRecord);
+}
+
+# The answer to a channel read (channel, from offset, at most N records): the records with offsets
+# [firstOffset, endOffset), carried as the stored segments that hold them, each a flat ChangeSegment
+# message, so that a read is copied as bytes and never re-encoded per record. Records of the first
+# and last segment outside [firstOffset, endOffset) are not part of the batch.
+struct RecordBatch {
+  tableId @0 :UInt32;
+  channel @1 :UInt32;
+  firstOffset @2 :UInt64;
+  endOffset @3 :UInt64;
+  segments @4 :List(Data);
+}
