@@ -1,0 +1,75 @@
+// The answer to a channel read: the change records [first_offset, end_offset) of one channel.
+// It holds the stored segments that contain them (see ChangeSegment in schemas/change.capnp) and
+// reads records in place, so a batch of thousands of records costs a few memcpys of segment
+// bytes, never a copy or allocation per record. Immutable once built; safe to read from any thread.
+#pragma once
+
+#include <absl/functional/function_ref.h>
+#include <absl/status/statusor.h>
+#include <capnp/serialize.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "schemas/change.capnp.h"
+
+namespace sluice::store {
+
+class change_batch {
+ public:
+  // Copies the segment messages that next_segment() yields (flat Cap'n Proto arrays, any
+  // alignment; std::nullopt ends them) and checks that they belong to `channel`, follow each
+  // other without gaps and cover [first_offset, end_offset). A violation is InvalidArgument:
+  // bytes from the wire or the disk are not trusted.
+  static absl::StatusOr<change_batch> create(
+      uint32_t table_id, uint32_t channel, uint64_t first_offset, uint64_t end_offset,
+      absl::FunctionRef<std::optional<std::string_view>()> next_segment);
+  static absl::StatusOr<change_batch> from_wire(wire::RecordBatch::Reader batch);
+  // An empty batch at `offset`: nothing new in the channel.
+  static change_batch empty(uint32_t table_id, uint32_t channel, uint64_t offset);
+
+  change_batch(change_batch&&) = default;
+  change_batch& operator=(change_batch&&) = default;
+
+  uint32_t table_id() const { return table_id_; }
+  uint32_t channel() const { return channel_; }
+  uint64_t first_offset() const { return first_offset_; }
+  uint64_t end_offset() const { return end_offset_; }
+  size_t size() const { return end_offset_ - first_offset_; }
+  bool empty() const { return first_offset_ == end_offset_; }
+
+  // Calls fn(offset, wire::ChangeRecord::Reader) for every record, in offset order. The readers
+  // point into this batch and live as long as it does.
+  template <typename F>
+  void for_each(F&& fn) const {
+    for (const auto& segment : segments_) {
+      uint64_t begin = std::max(first_offset_, segment.first_offset);
+      uint64_t end = std::min(end_offset_, segment.first_offset + segment.records.size());
+      for (uint64_t offset = begin; offset < end; ++offset)
+        fn(offset, segment.records[offset - segment.first_offset]);
+    }
+  }
+
+  void to_wire(wire::RecordBatch::Builder out) const;
+
+ private:
+  struct segment {
+    kj::Array<capnp::word> words;
+    std::unique_ptr<capnp::FlatArrayMessageReader> reader;
+    uint64_t first_offset = 0;
+    capnp::List<wire::ChangeRecord>::Reader records;
+  };
+
+  change_batch() = default;
+
+  uint32_t table_id_ = 0;
+  uint32_t channel_ = 0;
+  uint64_t first_offset_ = 0;
+  uint64_t end_offset_ = 0;
+  std::vector<segment> segments_;
+};
+
+}  // namespace sluice::store

@@ -1,0 +1,81 @@
+// The store's key layout, internal to runtime/store. Integers are big endian so that keys sort
+// numerically.
+//   meta (default column family)
+//     "N"                          -> next table id (u32)
+//     "T" name                     -> TableDef
+//     "E" table_id                 -> end offset of each channel (u64 little endian each)
+//     "U" table_id name            -> TunnelDef
+//   rows:  table_id channel(u16) primary key (key_codec) -> row (row_codec)
+//   log:   table_id channel(u16) first offset(u64)       -> ChangeSegment
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace sluice::store::keys {
+
+inline void append_u16(std::string& out, uint16_t v) {
+  out.push_back(static_cast<char>(v >> 8));
+  out.push_back(static_cast<char>(v));
+}
+inline void append_u32(std::string& out, uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));
+}
+inline void append_u64(std::string& out, uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));
+}
+inline uint64_t read_u64(std::string_view bytes) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(bytes[i]);
+  return v;
+}
+inline uint32_t read_u32(std::string_view bytes) {
+  uint32_t v = 0;
+  for (size_t i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(bytes[i]);
+  return v;
+}
+
+inline const std::string next_table_id = "N";
+
+inline std::string table(std::string_view name) { return "T" + std::string(name); }
+
+inline std::string ends(uint32_t table_id) {
+  std::string key = "E";
+  append_u32(key, table_id);
+  return key;
+}
+
+inline std::string tunnels_of(uint32_t table_id) {
+  std::string key = "U";
+  append_u32(key, table_id);
+  return key;
+}
+inline std::string tunnel(uint32_t table_id, std::string_view name) {
+  return tunnels_of(table_id) + std::string(name);
+}
+
+// The prefix shared by a table's rows (or log) in one channel; with channel = channels, the
+// bound one past the last channel.
+inline std::string channel_prefix(uint32_t table_id, uint32_t channel) {
+  std::string key;
+  key.reserve(32);
+  append_u32(key, table_id);
+  append_u16(key, static_cast<uint16_t>(channel));
+  return key;
+}
+inline constexpr size_t channel_prefix_size = 6;
+
+inline std::string table_prefix(uint32_t table_id) {
+  std::string key;
+  append_u32(key, table_id);
+  return key;
+}
+
+inline std::string segment(uint32_t table_id, uint32_t channel, uint64_t first_offset) {
+  std::string key = channel_prefix(table_id, channel);
+  append_u64(key, first_offset);
+  return key;
+}
+
+}  // namespace sluice::store::keys

@@ -1,0 +1,332 @@
+// Opening the store, loading and changing the catalog, tunnels.
+#include "runtime/store/store.hpp"
+
+#include <absl/strings/match.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <chrono>
+#include <random>
+
+#include "runtime/core/status.hpp"
+#include "runtime/store/keys.hpp"
+#include "runtime/store/store_state.hpp"
+
+namespace sluice::store {
+namespace {
+
+constexpr const char* rows_family = "rows";
+constexpr const char* log_family = "log";
+
+rocksdb::ColumnFamilyOptions rows_options() {
+  rocksdb::ColumnFamilyOptions cf;
+  cf.write_buffer_size = 128 << 20;
+  cf.max_write_buffer_number = 4;
+  // Every write looks its rows up for their before-images; most are new rows, which the memtable
+  // and table bloom filters answer without touching data blocks.
+  cf.memtable_prefix_bloom_size_ratio = 0.1;
+  cf.memtable_whole_key_filtering = true;
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.whole_key_filtering = true;
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return cf;
+}
+
+rocksdb::ColumnFamilyOptions log_options() {
+  rocksdb::ColumnFamilyOptions cf;
+  cf.write_buffer_size = 128 << 20;
+  cf.max_write_buffer_number = 4;
+  return cf;
+}
+
+std::string new_tunnel_id() {
+  std::random_device device;
+  std::mt19937_64 random((static_cast<uint64_t>(device()) << 32) ^ device());
+  uint64_t hi = random(), lo = random();
+  return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", hi >> 32, (hi >> 16) & 0xffff,
+                     hi & 0xffff, lo >> 48, lo & 0xffffffffffffULL);
+}
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// "no table 'x'" with a did-you-mean for a case-insensitive match, or the list of tables.
+template <typename Map>
+absl::Status unknown_table(const Map& tables, std::string_view name) {
+  for (const auto& [existing, state] : tables)
+    if (absl::EqualsIgnoreCase(existing, absl::string_view(name.data(), name.size())))
+      return absl::NotFoundError(fmt::format(
+          "no table '{}' (names keep their case: did you mean '{}'?)", name, existing));
+  if (tables.empty())
+    return absl::NotFoundError(fmt::format("no table '{}': the store has no tables yet", name));
+  std::vector<std::string_view> names;
+  for (const auto& [existing, state] : tables) names.push_back(existing);
+  return absl::NotFoundError(
+      fmt::format("no table '{}'; the tables are {}", name, fmt::join(names, ", ")));
+}
+
+}  // namespace
+
+store::~store() {
+  for (auto* handle : handles_) db_->DestroyColumnFamilyHandle(handle);
+}
+
+absl::StatusOr<std::unique_ptr<store>> store::open(const options& opts) {
+  std::error_code error;
+  std::filesystem::create_directories(opts.dir, error);
+  if (error)
+    return absl::UnavailableError(
+        fmt::format("cannot create data directory {}: {}", opts.dir.string(), error.message()));
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.IncreaseParallelism(2);
+  db_options.max_background_jobs = 2;
+  db_options.bytes_per_sync = 1 << 20;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+      {rows_family, rows_options()},
+      {log_family, log_options()}};
+  auto result = std::unique_ptr<store>(new store());
+  result->options_ = opts;
+  rocksdb::DB* db = nullptr;
+  auto status = rocksdb::DB::Open(db_options, opts.dir.string(), families, &result->handles_, &db);
+  if (!status.ok()) {
+    if (status.IsIOError() && absl::StrContains(status.ToString(), "lock"))
+      return absl::FailedPreconditionError(fmt::format(
+          "data directory {} is in use by another sluice process", opts.dir.string()));
+    return from_rocksdb(status, fmt::format("cannot open data directory {}", opts.dir.string()));
+  }
+  result->db_.reset(db);
+  result->meta_ = result->handles_[0];
+  result->rows_ = result->handles_[1];
+  result->log_ = result->handles_[2];
+  SLUICE_RETURN_IF_ERROR(result->load_catalog());
+  return result;
+}
+
+absl::Status store::load_catalog() {
+  absl::MutexLock write_lock(&write_mu_);
+  absl::MutexLock lock(&mu_);
+  std::string next;
+  auto status = db_->Get(rocksdb::ReadOptions(), meta_, keys::next_table_id, &next);
+  if (status.ok() && next.size() == 4) next_table_id_ = keys::read_u32(next);
+  else if (!status.IsNotFound()) return from_rocksdb(status, "reading the catalog");
+
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
+  for (it->Seek("T"); it->Valid() && it->key().starts_with("T"); it->Next()) {
+    SLUICE_ASSIGN_OR_RETURN(auto schema, decode_table(it->value().ToStringView()));
+    table_state state;
+    state.schema = std::make_shared<const table_schema>(std::move(schema));
+    std::string ends;
+    SLUICE_RETURN_IF_ERROR(from_rocksdb(
+        db_->Get(rocksdb::ReadOptions(), meta_, keys::ends(state.schema->id()), &ends),
+        fmt::format("reading the end offsets of table {}", state.schema->name())));
+    SLUICE_ASSIGN_OR_RETURN(state.ends, decode_offsets(ends, state.schema->channels()));
+    tables_.emplace(state.schema->name(), std::move(state));
+  }
+  SLUICE_RETURN_IF_ERROR(from_rocksdb(it->status(), "reading the catalog"));
+  for (auto& [name, state] : tables_) {
+    std::string prefix = keys::tunnels_of(state.schema->id());
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      SLUICE_ASSIGN_OR_RETURN(auto tunnel, decode_tunnel(it->value().ToStringView()));
+      state.tunnels.emplace(tunnel.name, std::move(tunnel));
+    }
+  }
+  return from_rocksdb(it->status(), "reading the tunnels");
+}
+
+absl::StatusOr<std::vector<std::string>> store::apply_catalog(std::span<const catalog_op> ops) {
+  absl::MutexLock write_lock(&write_mu_);
+  std::map<std::string, table_state, std::less<>> tables;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    tables = tables_;
+  }
+  uint32_t next_id = next_table_id_;
+  rocksdb::WriteBatch batch;
+  std::vector<std::string> done;
+  for (const auto& op : ops) {
+    if (auto* create = std::get_if<create_table_op>(&op)) {
+      if (tables.contains(create->name)) {
+        if (!create->if_not_exists)
+          return absl::AlreadyExistsError(fmt::format(
+              "table {} already exists; use CREATE TABLE IF NOT EXISTS, or DROP TABLE first",
+              create->name));
+        done.push_back(fmt::format("table {} exists; skipped", create->name));
+        continue;
+      }
+      SLUICE_ASSIGN_OR_RETURN(auto schema,
+                              table_schema::create(next_id++, create->name, create->columns,
+                                                   create->primary_key, create->channels));
+      table_state state;
+      state.schema = std::make_shared<const table_schema>(std::move(schema));
+      state.ends.assign(state.schema->channels(), 0);
+      tunnel_info tunnel{new_tunnel_id(), std::string(default_tunnel_name), tunnel_type::stream,
+                         state.ends, state.ends, now_ms()};
+      uint32_t id = state.schema->id();
+      batch.Put(meta_, keys::table(create->name), encode_table(*state.schema));
+      batch.Put(meta_, keys::ends(id), encode_offsets(state.ends));
+      batch.Put(meta_, keys::tunnel(id, tunnel.name), encode_tunnel(tunnel));
+      state.tunnels.emplace(tunnel.name, std::move(tunnel));
+      done.push_back(fmt::format("created table {} {}", create->name, state.schema->describe()));
+      tables.emplace(create->name, std::move(state));
+    } else if (auto* drop = std::get_if<drop_table_op>(&op)) {
+      auto it = tables.find(drop->name);
+      if (it == tables.end()) {
+        if (!drop->if_exists) return unknown_table(tables, drop->name);
+        done.push_back(fmt::format("no table {}; skipped", drop->name));
+        continue;
+      }
+      uint32_t id = it->second.schema->id();
+      batch.Delete(meta_, keys::table(drop->name));
+      batch.Delete(meta_, keys::ends(id));
+      batch.DeleteRange(meta_, keys::tunnels_of(id), keys::tunnels_of(id + 1));
+      batch.DeleteRange(rows_, keys::table_prefix(id), keys::table_prefix(id + 1));
+      batch.DeleteRange(log_, keys::table_prefix(id), keys::table_prefix(id + 1));
+      tables.erase(it);
+      done.push_back(fmt::format("dropped table {}", drop->name));
+    } else if (auto* create_tunnel = std::get_if<create_tunnel_op>(&op)) {
+      auto it = tables.find(create_tunnel->table);
+      if (it == tables.end()) return unknown_table(tables, create_tunnel->table);
+      auto& state = it->second;
+      if (state.tunnels.contains(create_tunnel->name)) {
+        if (!create_tunnel->if_not_exists)
+          return absl::AlreadyExistsError(
+              fmt::format("tunnel {} on table {} already exists; use CREATE TUNNEL IF NOT EXISTS",
+                          create_tunnel->name, create_tunnel->table));
+        done.push_back(fmt::format("tunnel {} exists; skipped", create_tunnel->name));
+        continue;
+      }
+      tunnel_info tunnel{new_tunnel_id(), create_tunnel->name, create_tunnel->type, state.ends,
+                         state.ends, now_ms()};
+      batch.Put(meta_, keys::tunnel(state.schema->id(), tunnel.name), encode_tunnel(tunnel));
+      done.push_back(fmt::format("created {} tunnel {} on table {}, id {}",
+                                 tunnel_type_name(tunnel.type), tunnel.name,
+                                 create_tunnel->table, tunnel.id));
+      state.tunnels.emplace(tunnel.name, std::move(tunnel));
+    } else if (auto* drop_tunnel = std::get_if<drop_tunnel_op>(&op)) {
+      auto it = tables.find(drop_tunnel->table);
+      if (it == tables.end()) return unknown_table(tables, drop_tunnel->table);
+      auto& state = it->second;
+      if (drop_tunnel->name == default_tunnel_name)
+        return absl::FailedPreconditionError(fmt::format(
+            "the default tunnel of table {} lives as long as the table", drop_tunnel->table));
+      if (!state.tunnels.contains(drop_tunnel->name)) {
+        if (!drop_tunnel->if_exists)
+          return absl::NotFoundError(fmt::format("no tunnel {} on table {}; `sluice tunnel {}` lists them",
+                                                 drop_tunnel->name, drop_tunnel->table,
+                                                 drop_tunnel->table));
+        done.push_back(fmt::format("no tunnel {}; skipped", drop_tunnel->name));
+        continue;
+      }
+      batch.Delete(meta_, keys::tunnel(state.schema->id(), drop_tunnel->name));
+      state.tunnels.erase(drop_tunnel->name);
+      done.push_back(fmt::format("dropped tunnel {} on table {}", drop_tunnel->name,
+                                 drop_tunnel->table));
+    }
+  }
+  std::string next;
+  keys::append_u32(next, next_id);
+  batch.Put(meta_, keys::next_table_id, next);
+  rocksdb::WriteOptions write_options;
+  write_options.sync = options_.sync;
+  SLUICE_RETURN_IF_ERROR(from_rocksdb(db_->Write(write_options, &batch), "writing the catalog"));
+  next_table_id_ = next_id;
+  absl::MutexLock lock(&mu_);
+  tables_ = std::move(tables);
+  return done;
+}
+
+absl::StatusOr<std::shared_ptr<const table_schema>> store::find_table(std::string_view name) const {
+  absl::ReaderMutexLock lock(&mu_);
+  auto it = tables_.find(name);
+  if (it == tables_.end()) return unknown_table(tables_, name);
+  return it->second.schema;
+}
+
+std::vector<std::shared_ptr<const table_schema>> store::tables() const {
+  absl::ReaderMutexLock lock(&mu_);
+  std::vector<std::shared_ptr<const table_schema>> out;
+  for (const auto& [name, state] : tables_) out.push_back(state.schema);
+  return out;
+}
+
+absl::StatusOr<const store::table_state*> store::live_table(const table_schema& table) const {
+  auto it = tables_.find(table.name());
+  if (it == tables_.end() || it->second.schema->id() != table.id())
+    return absl::FailedPreconditionError(
+        fmt::format("table {} was dropped or recreated", table.name()));
+  return &it->second;
+}
+
+absl::StatusOr<std::vector<uint64_t>> store::end_offsets(const table_schema& table) const {
+  absl::ReaderMutexLock lock(&mu_);
+  SLUICE_ASSIGN_OR_RETURN(const table_state* state, live_table(table));
+  return state->ends;
+}
+
+absl::StatusOr<const tunnel_info*> store::tunnel_of(const table_state& state,
+                                                    std::string_view id_or_name) const {
+  for (const auto& [name, tunnel] : state.tunnels)
+    if (tunnel.id == id_or_name || tunnel.name == id_or_name) return &tunnel;
+  return absl::NotFoundError(
+      fmt::format("no tunnel '{}' on table {}; `sluice tunnel {}` lists its tunnels and ids",
+                  id_or_name, state.schema->name(), state.schema->name()));
+}
+
+absl::StatusOr<std::vector<tunnel_info>> store::tunnels(const table_schema& table) const {
+  absl::ReaderMutexLock lock(&mu_);
+  SLUICE_ASSIGN_OR_RETURN(const table_state* state, live_table(table));
+  std::vector<tunnel_info> out;
+  for (const auto& [name, tunnel] : state->tunnels) out.push_back(tunnel);
+  return out;
+}
+
+absl::StatusOr<tunnel_info> store::find_tunnel(const table_schema& table,
+                                               std::string_view id_or_name) const {
+  absl::ReaderMutexLock lock(&mu_);
+  SLUICE_ASSIGN_OR_RETURN(const table_state* state, live_table(table));
+  SLUICE_ASSIGN_OR_RETURN(const tunnel_info* tunnel, tunnel_of(*state, id_or_name));
+  return *tunnel;
+}
+
+absl::Status store::commit_tunnel(const table_schema& table, std::string_view id_or_name,
+                                  std::span<const uint64_t> offsets) {
+  absl::MutexLock write_lock(&write_mu_);
+  tunnel_info tunnel;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    SLUICE_ASSIGN_OR_RETURN(const table_state* state, live_table(table));
+    SLUICE_ASSIGN_OR_RETURN(const tunnel_info* found, tunnel_of(*state, id_or_name));
+    tunnel = *found;
+    if (offsets.size() != state->ends.size())
+      return absl::InvalidArgumentError(fmt::format("table {} has {} channels, not {}",
+                                                    table.name(), state->ends.size(),
+                                                    offsets.size()));
+    for (size_t c = 0; c < offsets.size(); ++c)
+      if (offsets[c] > state->ends[c])
+        return absl::InvalidArgumentError(fmt::format(
+            "channel {} of table {} ends at offset {}; cannot commit {}", c, table.name(),
+            state->ends[c], offsets[c]));
+  }
+  tunnel.committed_offsets.assign(offsets.begin(), offsets.end());
+  rocksdb::WriteOptions write_options;
+  write_options.sync = options_.sync;
+  SLUICE_RETURN_IF_ERROR(from_rocksdb(
+      db_->Put(write_options, meta_, keys::tunnel(table.id(), tunnel.name), encode_tunnel(tunnel)),
+      "committing tunnel offsets"));
+  absl::MutexLock lock(&mu_);
+  tables_.find(table.name())->second.tunnels[tunnel.name] = std::move(tunnel);
+  return absl::OkStatus();
+}
+
+}  // namespace sluice::store

@@ -1,0 +1,147 @@
+// The durable store: tables with typed schemas, their rows, the tunnel of each table split into
+// channels, and the catalog. RocksDB underneath (see docs/architecture.md for the key layout).
+//
+// Contract:
+// - Every method is thread-safe. Writes (row batches, catalog changes, tunnel commits) are
+//   serialized; reads run concurrently with them and see whole writes only.
+// - A write is atomic: the rows of a batch, the change records it appends to the channels and the
+//   channels' end offsets change in one RocksDB write batch, or nothing changes.
+// - Once a write returns OK it survives a crash of the process (SIGKILL); with options::sync it
+//   also survives a crash of the machine.
+// - One process opens a data directory at a time; a second open fails with FailedPrecondition.
+#pragma once
+
+#include <absl/base/thread_annotations.h>
+#include <absl/status/statusor.h>
+#include <absl/synchronization/mutex.h>
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "runtime/core/row_batch.hpp"
+#include "runtime/core/table_schema.hpp"
+#include "runtime/store/catalog_op.hpp"
+#include "runtime/store/change_batch.hpp"
+#include "runtime/store/tunnel.hpp"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+class Snapshot;
+}  // namespace rocksdb
+
+namespace sluice::store {
+
+struct options {
+  std::filesystem::path dir;
+  // fsync the log on every write: survives power loss, at the cost of a disk flush per batch.
+  bool sync = false;
+};
+
+struct write_result {
+  size_t changed = 0;    // rows whose stored value changed; each appended one change record
+  size_t unchanged = 0;  // puts and updates equal to the stored row, deletes of absent rows
+};
+
+class base_snapshot;
+
+class store {
+ public:
+  static absl::StatusOr<std::unique_ptr<store>> open(const options& opts);
+  ~store();
+  store(const store&) = delete;
+  store& operator=(const store&) = delete;
+
+  // --- catalog
+  // Applies the ops in order, all or nothing; returns one line per op saying what it did
+  // ("created table OrderSource", "table OrderSource exists; skipped").
+  absl::StatusOr<std::vector<std::string>> apply_catalog(std::span<const catalog_op> ops);
+  // NotFound names the table and suggests a case-insensitive match or lists the tables.
+  absl::StatusOr<std::shared_ptr<const table_schema>> find_table(std::string_view name) const;
+  std::vector<std::shared_ptr<const table_schema>> tables() const;
+
+  // --- writes
+  // Validates the whole batch first (row_batch::validate); a bad row rejects it whole. Within a
+  // batch, rows apply in order: a later change of the same key sees the earlier one.
+  absl::StatusOr<write_result> write(const row_batch& batch);
+
+  // --- the tunnel
+  // Per channel: one past the offset of the last record.
+  absl::StatusOr<std::vector<uint64_t>> end_offsets(const table_schema& table) const;
+  // At most `max_records` records of `channel` from offset `from` on (fewer at the channel's end).
+  absl::StatusOr<change_batch> read_channel(const table_schema& table, uint32_t channel,
+                                            uint64_t from, size_t max_records) const;
+  absl::StatusOr<std::vector<tunnel_info>> tunnels(const table_schema& table) const;
+  // Looks a tunnel up by id or by name.
+  absl::StatusOr<tunnel_info> find_tunnel(const table_schema& table, std::string_view id_or_name) const;
+  // Records that every record below offsets[c] of channel c is consumed through this tunnel.
+  absl::Status commit_tunnel(const table_schema& table, std::string_view id_or_name,
+                             std::span<const uint64_t> offsets);
+  // A consistent snapshot of the table's rows, with the end offsets its channels had then.
+  absl::StatusOr<std::unique_ptr<base_snapshot>> snapshot(const table_schema& table) const;
+
+  // --- scans
+  // Every row of the table in primary-key order, from a consistent snapshot. Stops early, with
+  // fn's status, when fn returns an error.
+  absl::Status scan(const table_schema& table,
+                    const std::function<absl::Status(std::span<const value>)>& fn) const;
+
+ private:
+  friend class base_snapshot;
+  struct table_state;
+
+  store() = default;
+  absl::Status load_catalog();
+  // The state of `table` if it is still the live table of that name (not dropped or recreated).
+  absl::StatusOr<const table_state*> live_table(const table_schema& table) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<const tunnel_info*> tunnel_of(const table_state& state,
+                                               std::string_view id_or_name) const;
+
+  options options_;
+  std::unique_ptr<rocksdb::DB> db_;
+  rocksdb::ColumnFamilyHandle* meta_ = nullptr;  // catalog, tunnels, end offsets
+  rocksdb::ColumnFamilyHandle* rows_ = nullptr;  // table rows by (table, channel, primary key)
+  rocksdb::ColumnFamilyHandle* log_ = nullptr;   // change segments by (table, channel, offset)
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+
+  mutable absl::Mutex write_mu_ ABSL_ACQUIRED_BEFORE(mu_);  // one writer at a time
+  mutable absl::Mutex mu_;
+  std::map<std::string, table_state, std::less<>> tables_ ABSL_GUARDED_BY(mu_);
+  uint32_t next_table_id_ ABSL_GUARDED_BY(write_mu_) = 1;
+};
+
+// A consistent view of one table's rows (a base tunnel's data), read channel by channel in
+// primary-key order. Holds a RocksDB snapshot until destroyed; must not outlive its store.
+class base_snapshot {
+ public:
+  ~base_snapshot();
+  // The end offsets of the channels when the snapshot was taken: a base_and_stream tunnel's
+  // stream part starts there.
+  const std::vector<uint64_t>& end_offsets() const { return end_offsets_; }
+
+  struct chunk {
+    std::vector<std::vector<value>> rows;
+    std::string resume_key;  // pass to the next read; empty with done
+    bool done = false;       // the channel has no rows after these
+  };
+  // At most `max_rows` rows of `channel` that come after `resume_key` (empty: from the first).
+  absl::StatusOr<chunk> read(uint32_t channel, std::string_view resume_key, size_t max_rows) const;
+
+ private:
+  friend class store;
+  base_snapshot(const store& owner, std::shared_ptr<const table_schema> table,
+                const rocksdb::Snapshot* snapshot, std::vector<uint64_t> end_offsets);
+
+  const store& store_;
+  std::shared_ptr<const table_schema> table_;
+  const rocksdb::Snapshot* snapshot_;
+  std::vector<uint64_t> end_offsets_;
+};
+
+}  // namespace sluice::store

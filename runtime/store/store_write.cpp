@@ -1,0 +1,182 @@
+// The write path: a row batch becomes new row images and change records in one atomic write.
+#include <absl/container/flat_hash_map.h>
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <deque>
+
+#include "runtime/core/hash.hpp"
+#include "runtime/core/key_codec.hpp"
+#include "runtime/core/row_codec.hpp"
+#include "runtime/core/status.hpp"
+#include "runtime/core/wire_value.hpp"
+#include "runtime/store/keys.hpp"
+#include "runtime/store/store_state.hpp"
+
+namespace sluice::store {
+namespace {
+
+// A row image is `width` values in schema order, or nullptr for "no row".
+using image = const value*;
+
+bool same_image(image a, image b, size_t width) {
+  if (a == nullptr || b == nullptr) return a == b;
+  return std::equal(a, a + width, b);
+}
+
+struct change {
+  change_op op;
+  image before;
+  image after;
+};
+
+wire::Op to_wire(change_op op) {
+  switch (op) {
+    case change_op::put: return wire::Op::PUT;
+    case change_op::update: return wire::Op::UPDATE;
+    case change_op::delete_: return wire::Op::DELETE;
+  }
+  return wire::Op::PUT;
+}
+
+std::string build_segment(uint32_t channel, uint64_t first_offset,
+                          const std::vector<const change*>& changes, size_t width) {
+  // A first segment large enough for the usual record keeps the message in one piece.
+  capnp::MallocMessageBuilder message(std::max<size_t>(1024, changes.size() * (width * 5 + 8)));
+  auto segment = message.initRoot<wire::ChangeSegment>();
+  segment.setChannel(channel);
+  segment.setFirstOffset(first_offset);
+  auto records = segment.initRecords(changes.size());
+  for (size_t i = 0; i < changes.size(); ++i) {
+    auto record = records[i];
+    record.setOp(to_wire(changes[i]->op));
+    if (changes[i]->before)
+      sluice::to_wire(std::span(changes[i]->before, width), record.initBefore(width));
+    if (changes[i]->after)
+      sluice::to_wire(std::span(changes[i]->after, width), record.initAfter(width));
+  }
+  auto words = capnp::messageToFlatArray(message);
+  auto bytes = words.asChars();
+  return std::string(bytes.begin(), bytes.size());
+}
+
+}  // namespace
+
+absl::StatusOr<write_result> store::write(const row_batch& batch) {
+  SLUICE_RETURN_IF_ERROR(batch.validate());
+  const table_schema& schema = batch.schema();
+  absl::MutexLock write_lock(&write_mu_);
+  std::vector<uint64_t> ends;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    SLUICE_ASSIGN_OR_RETURN(const table_state* state, live_table(schema));
+    ends = state->ends;
+  }
+  const size_t rows = batch.size();
+  const size_t width = schema.column_count();
+  const uint32_t channels = schema.channels();
+  const auto& primary_key = schema.primary_key();
+
+  // Each distinct key of the batch is one slot: its stored image is looked up once, and the
+  // changes of the batch apply to it in order.
+  std::vector<std::string> slot_keys;
+  std::vector<uint32_t> slot_channel;
+  std::vector<uint32_t> row_slot(rows);
+  absl::flat_hash_map<std::string, uint32_t> slot_of;
+  slot_of.reserve(rows);
+  std::string key;
+  for (size_t row = 0; row < rows; ++row) {
+    uint32_t channel =
+        static_cast<uint32_t>(stable_hash(batch.get(row, primary_key[0])) % channels);
+    key = keys::channel_prefix(schema.id(), channel);
+    for (uint16_t column : primary_key) append_key_cell(batch.get(row, column), key);
+    auto [it, inserted] = slot_of.try_emplace(key, static_cast<uint32_t>(slot_keys.size()));
+    if (inserted) {
+      slot_keys.push_back(key);
+      slot_channel.push_back(channel);
+    }
+    row_slot[row] = it->second;
+  }
+
+  const size_t slots = slot_keys.size();
+  std::vector<rocksdb::Slice> lookups(slot_keys.begin(), slot_keys.end());
+  std::vector<rocksdb::PinnableSlice> found(slots);
+  std::vector<rocksdb::Status> statuses(slots);
+  db_->MultiGet(rocksdb::ReadOptions(), rows_, slots, lookups.data(), found.data(),
+                statuses.data());
+  std::deque<std::vector<value>> owned;  // images not in the batch: stored rows, merged updates
+  std::vector<image> current(slots, nullptr);
+  for (size_t slot = 0; slot < slots; ++slot) {
+    if (statuses[slot].IsNotFound()) continue;
+    SLUICE_RETURN_IF_ERROR(from_rocksdb(statuses[slot], "reading stored rows"));
+    SLUICE_RETURN_IF_ERROR(decode_row(found[slot].ToStringView(), width, owned.emplace_back()));
+    current[slot] = owned.back().data();
+  }
+
+  std::vector<change> changes;
+  changes.reserve(rows);
+  std::vector<uint32_t> change_channel;
+  change_channel.reserve(rows);
+  std::vector<bool> dirty(slots, false);
+  write_result result;
+  for (size_t row = 0; row < rows; ++row) {
+    uint32_t slot = row_slot[row];
+    image before = current[slot];
+    image after = nullptr;
+    switch (batch.op(row)) {
+      case change_op::put: after = &batch.get(row, 0); break;
+      case change_op::update: {
+        auto& merged = owned.emplace_back(width);
+        for (size_t column = 0; column < width; ++column) {
+          if (batch.is_set(row, column)) merged[column] = batch.get(row, column);
+          else if (before) merged[column] = before[column];
+        }
+        after = merged.data();
+        break;
+      }
+      case change_op::delete_: break;
+    }
+    if (same_image(before, after, width)) {
+      ++result.unchanged;
+      continue;
+    }
+    changes.push_back({batch.op(row), before, after});
+    change_channel.push_back(slot_channel[slot]);
+    current[slot] = after;
+    dirty[slot] = true;
+  }
+  result.changed = changes.size();
+  if (changes.empty()) return result;
+
+  rocksdb::WriteBatch write;
+  std::string encoded;
+  for (size_t slot = 0; slot < slots; ++slot) {
+    if (!dirty[slot]) continue;
+    if (current[slot]) {
+      encode_row(std::span(current[slot], width), encoded);
+      write.Put(rows_, slot_keys[slot], encoded);
+    } else {
+      write.Delete(rows_, slot_keys[slot]);
+    }
+  }
+  std::vector<std::vector<const change*>> by_channel(channels);
+  for (size_t i = 0; i < changes.size(); ++i) by_channel[change_channel[i]].push_back(&changes[i]);
+  for (uint32_t channel = 0; channel < channels; ++channel) {
+    if (by_channel[channel].empty()) continue;
+    write.Put(log_, keys::segment(schema.id(), channel, ends[channel]),
+              build_segment(channel, ends[channel], by_channel[channel], width));
+    ends[channel] += by_channel[channel].size();
+  }
+  write.Put(meta_, keys::ends(schema.id()), encode_offsets(ends));
+  rocksdb::WriteOptions write_options;
+  write_options.sync = options_.sync;
+  SLUICE_RETURN_IF_ERROR(from_rocksdb(db_->Write(write_options, &write), "writing rows"));
+
+  absl::MutexLock lock(&mu_);
+  tables_.find(schema.name())->second.ends = std::move(ends);
+  return result;
+}
+
+}  // namespace sluice::store
