@@ -2,12 +2,9 @@
 // against the store (unknown key columns, duplicate tables) or run.
 #pragma once
 
-#include <cstdint>
-#include <string>
 #include <variant>
-#include <vector>
 
-#include "runtime/core/table_schema.hpp"
+#include "runtime/store/catalog_op.hpp"
 
 namespace sluice::sql {
 
@@ -17,37 +14,24 @@ struct position {
   int column = 1;
 };
 
-enum class tunnel_type { stream, base, base_and_stream };
+using store::tunnel_type;
 
-// Each statement's `pos` is the position of its first token.
-struct create_table {
+// The catalog statements are the store's catalog ops plus where they were written. Each
+// statement's `pos` is the position of its first token.
+struct create_table : store::create_table_op {
   position pos;
-  std::string name;
-  bool if_not_exists = false;
-  std::vector<column_def> columns;
-  std::vector<std::string> primary_key;
-  uint32_t channels = table_schema::default_channels;
 };
 
-struct drop_table {
+struct drop_table : store::drop_table_op {
   position pos;
-  std::string name;
-  bool if_exists = false;
 };
 
-struct create_tunnel {
+struct create_tunnel : store::create_tunnel_op {
   position pos;
-  std::string name;
-  std::string table;
-  tunnel_type type = tunnel_type::stream;
-  bool if_not_exists = false;
 };
 
-struct drop_tunnel {
+struct drop_tunnel : store::drop_tunnel_op {
   position pos;
-  std::string name;
-  std::string table;
-  bool if_exists = false;
 };
 
 using statement = std::variant<create_table, drop_table, create_tunnel, drop_tunnel>;

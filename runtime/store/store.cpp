@@ -81,7 +81,9 @@ store::~store() {
 
 absl::StatusOr<std::unique_ptr<store>> store::open(const options& opts) {
   std::error_code error;
-  std::filesystem::create_directories(opts.dir, error);
+  if (opts.read_only && !std::filesystem::exists(opts.dir / "CURRENT"))
+    return absl::NotFoundError(fmt::format("no Sluice data in {}", opts.dir.string()));
+  if (!opts.read_only) std::filesystem::create_directories(opts.dir, error);
   if (error)
     return absl::UnavailableError(
         fmt::format("cannot create data directory {}: {}", opts.dir.string(), error.message()));
@@ -98,7 +100,10 @@ absl::StatusOr<std::unique_ptr<store>> store::open(const options& opts) {
   auto result = std::unique_ptr<store>(new store());
   result->options_ = opts;
   rocksdb::DB* db = nullptr;
-  auto status = rocksdb::DB::Open(db_options, opts.dir.string(), families, &result->handles_, &db);
+  auto status =
+      opts.read_only
+          ? rocksdb::DB::OpenForReadOnly(db_options, opts.dir.string(), families, &result->handles_, &db)
+          : rocksdb::DB::Open(db_options, opts.dir.string(), families, &result->handles_, &db);
   if (!status.ok()) {
     if (status.IsIOError() && absl::StrContains(status.ToString(), "lock"))
       return absl::FailedPreconditionError(fmt::format(
@@ -144,7 +149,14 @@ absl::Status store::load_catalog() {
   return from_rocksdb(it->status(), "reading the tunnels");
 }
 
+absl::Status store::check_writable() const {
+  if (!options_.read_only) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      fmt::format("the data directory {} is open read-only here", options_.dir.string()));
+}
+
 absl::StatusOr<std::vector<std::string>> store::apply_catalog(std::span<const catalog_op> ops) {
+  SLUICE_RETURN_IF_ERROR(check_writable());
   absl::MutexLock write_lock(&write_mu_);
   std::map<std::string, table_state, std::less<>> tables;
   {
@@ -301,6 +313,7 @@ absl::StatusOr<tunnel_info> store::find_tunnel(const table_schema& table,
 
 absl::Status store::commit_tunnel(const table_schema& table, std::string_view id_or_name,
                                   std::span<const uint64_t> offsets) {
+  SLUICE_RETURN_IF_ERROR(check_writable());
   absl::MutexLock write_lock(&write_mu_);
   tunnel_info tunnel;
   {

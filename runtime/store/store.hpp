@@ -8,7 +8,8 @@
 //   channels' end offsets change in one RocksDB write batch, or nothing changes.
 // - Once a write returns OK it survives a crash of the process (SIGKILL); with options::sync it
 //   also survives a crash of the machine.
-// - One process opens a data directory at a time; a second open fails with FailedPrecondition.
+// - One process opens a data directory for writing at a time; a second open fails with
+//   FailedPrecondition. Read-only opens may sit beside it.
 #pragma once
 
 #include <absl/base/thread_annotations.h>
@@ -41,6 +42,9 @@ struct options {
   std::filesystem::path dir;
   // fsync the log on every write: survives power loss, at the cost of a disk flush per batch.
   bool sync = false;
+  // Open a point-in-time view that refuses writes, beside a process that has the directory open
+  // for writing (for `sluice scan` and `sluice tunnel` while a job or the generator runs).
+  bool read_only = false;
 };
 
 struct write_result {
@@ -97,6 +101,8 @@ class store {
 
   store() = default;
   absl::Status load_catalog();
+  // FailedPrecondition on a read-only store.
+  absl::Status check_writable() const;
   // The state of `table` if it is still the live table of that name (not dropped or recreated).
   absl::StatusOr<const table_state*> live_table(const table_schema& table) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);

@@ -1,0 +1,21 @@
+// The `sluice` command line: one binary, one subcommand per task.
+#include <CLI/CLI.hpp>
+
+#include "cli/command.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app(
+      "Sluice turns the change stream of a table into continuously updated aggregates.\n"
+      "Data lives in a store directory (--data, default ./sluice-data).",
+      "sluice");
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "help for every subcommand");
+  int exit_code = 0;
+  sluice::cli::add_sql_command(app, exit_code);
+  sluice::cli::add_put_command(app, exit_code);
+  sluice::cli::add_scan_command(app, exit_code);
+  sluice::cli::add_tunnel_command(app, exit_code);
+  sluice::cli::add_gen_command(app, exit_code);
+  CLI11_PARSE(app, argc, argv);
+  return exit_code;
+}

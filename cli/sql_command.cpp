@@ -1,0 +1,84 @@
+// `sluice sql`: runs a script of statements against the store. The whole script is parsed
+// before anything runs, and its catalog changes apply in one atomic write.
+#include <fmt/format.h>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli/command.hpp"
+#include "runtime/core/status.hpp"
+#include "runtime/sql/parser.hpp"
+
+namespace sluice::cli {
+namespace {
+
+struct sql_options {
+  std::string data;
+  std::string statements;
+  std::string file;
+};
+
+absl::StatusOr<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(fmt::format("cannot read {}", path));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+absl::Status run_sql(const sql_options& options) {
+  std::string text = options.statements;
+  std::string source = "-e";
+  if (!options.file.empty()) {
+    SLUICE_ASSIGN_OR_RETURN(text, read_file(options.file));
+    source = options.file;
+  }
+  auto statements = sql::parse_script(text);
+  if (!statements.ok())
+    return absl::InvalidArgumentError(
+        fmt::format("{}: {}", source, std::string(statements.status().message())));
+  if (statements->empty()) return absl::InvalidArgumentError(fmt::format("{}: no statements", source));
+  std::vector<store::catalog_op> ops;
+  for (const auto& statement : *statements)
+    std::visit([&](const auto& s) { ops.emplace_back(s); }, statement);
+  SLUICE_ASSIGN_OR_RETURN(auto db, open_store(options.data, /*read_only=*/false));
+  auto done = db->apply_catalog(ops);
+  if (!done.ok())
+    return absl::Status(done.status().code(),
+                        fmt::format("{}; nothing of the script was applied",
+                                    std::string(done.status().message())));
+  for (const auto& line : *done) std::cout << line << "\n";
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void add_sql_command(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<sql_options>();
+  auto* command = app.add_subcommand(
+      "sql",
+      "Run SQL statements: CREATE TABLE [IF NOT EXISTS] name (col TYPE, ..., PRIMARY KEY (col, "
+      "...)) [WITH (channels = N)], DROP TABLE [IF EXISTS] name, CREATE TUNNEL [IF NOT EXISTS] "
+      "name ON table [TYPE STREAM|BASE|BASE_AND_STREAM], DROP TUNNEL [IF EXISTS] name ON table. "
+      "Types: STRING, BIGINT, DOUBLE, BOOLEAN. The script applies whole or not at all.\n"
+      "Example: sluice sql -e 'CREATE TABLE OrderSource (UserId STRING, OrderId STRING, price "
+      "DOUBLE, timestamp BIGINT, PRIMARY KEY (UserId, OrderId))'");
+  add_data_option(*command, options->data);
+  auto* inline_text =
+      command->add_option("-e,--execute", options->statements, "statements, separated by ';'")
+          ->type_name("SQL");
+  auto* file = command->add_option("file", options->file, "a .sql file of statements")
+                   ->type_name("FILE.sql");
+  inline_text->excludes(file);
+  file->excludes(inline_text);
+  command->callback([options, &exit_code, inline_text, file] {
+    if (inline_text->count() == 0 && file->count() == 0)
+      exit_code = report("sql", absl::InvalidArgumentError(
+                                    "give statements with -e 'SQL' or a FILE.sql (see --help)"));
+    else
+      exit_code = report("sql", run_sql(*options));
+  });
+}
+
+}  // namespace sluice::cli
