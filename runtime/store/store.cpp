@@ -24,7 +24,7 @@ constexpr const char* log_family = "log";
 
 rocksdb::ColumnFamilyOptions rows_options() {
   rocksdb::ColumnFamilyOptions cf;
-  cf.write_buffer_size = 128 << 20;
+  cf.write_buffer_size = 32 << 20;
   cf.max_write_buffer_number = 4;
   // Every write looks its rows up for their before-images; most are new rows, which the memtable
   // and table bloom filters answer without touching data blocks.

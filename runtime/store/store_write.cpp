@@ -151,10 +151,17 @@ absl::StatusOr<write_result> store::write(const row_batch& batch) {
   result.changed = changes.size();
   if (changes.empty()) return result;
 
+  // Rows go into the write batch in key order: the memtable's skip list then finds each
+  // insert position from the previous one instead of from the top.
+  std::vector<uint32_t> order;
+  order.reserve(slots);
+  for (uint32_t slot = 0; slot < slots; ++slot)
+    if (dirty[slot]) order.push_back(slot);
+  std::sort(order.begin(), order.end(),
+            [&](uint32_t a, uint32_t b) { return slot_keys[a] < slot_keys[b]; });
   rocksdb::WriteBatch write;
   std::string encoded;
-  for (size_t slot = 0; slot < slots; ++slot) {
-    if (!dirty[slot]) continue;
+  for (uint32_t slot : order) {
     if (current[slot]) {
       encode_row(std::span(current[slot], width), encoded);
       write.Put(rows_, slot_keys[slot], encoded);
