@@ -29,5 +29,6 @@ void add_put_command(CLI::App& app, int& exit_code);
 void add_scan_command(CLI::App& app, int& exit_code);
 void add_tunnel_command(CLI::App& app, int& exit_code);
 void add_gen_command(CLI::App& app, int& exit_code);
+void add_bench_command(CLI::App& app, int& exit_code);
 
 }  // namespace sluice::cli

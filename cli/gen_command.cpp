@@ -1,18 +1,14 @@
 // `sluice gen`: the seeds' order generator, writing into a table in atomic batches (or printing
-// JSON lines). One thread makes batches while the caller's thread writes them.
+// JSON lines).
 #include <fmt/format.h>
 
 #include <chrono>
-#include <condition_variable>
-#include <deque>
 #include <iostream>
-#include <mutex>
 #include <random>
-#include <thread>
 
 #include "cli/command.hpp"
 #include "cli/progress.hpp"
-#include "examples/order_generator.hpp"
+#include "examples/order_loader.hpp"
 #include "runtime/core/status.hpp"
 #include "runtime/format/row_writer.hpp"
 
@@ -30,40 +26,20 @@ struct gen_options {
   bool sync = false;
 };
 
-using clock = std::chrono::steady_clock;
-
-// Rows per batch, and when batch b may be written so that the rate holds.
-struct pacing {
-  double rate;
-  size_t batch_rows;
-
-  static pacing of(const gen_options& options) {
-    size_t rows = options.batch_rows;
-    // Paced output trickles in about 20 batches a second rather than in bursts.
-    if (options.rate > 0) rows = std::clamp<size_t>(static_cast<size_t>(options.rate / 20), 1, rows);
-    return {options.rate, rows};
-  }
-  void wait_for(clock::time_point start, uint64_t rows_before) const {
-    if (rate <= 0) return;
-    std::this_thread::sleep_until(start + std::chrono::duration_cast<clock::duration>(
-                                              std::chrono::duration<double>(rows_before / rate)));
-  }
-};
-
 absl::Status print_orders(const gen_options& options) {
   auto schema = examples::order_source_schema();
   SLUICE_ASSIGN_OR_RETURN(auto generator, examples::order_generator::create(options.orders, schema));
   auto shared = std::make_shared<const table_schema>(schema);
   std::ios::sync_with_stdio(false);
   format::row_writer writer(std::cout, format::output_format::jsonl, schema);
-  auto pace = pacing::of(options);
-  auto start = clock::now();
+  examples::pacing pace(options.rate, options.batch_rows);
+  auto start = std::chrono::steady_clock::now();
   row_batch batch(shared);
   std::vector<value> row(schema.column_count());
-  for (uint64_t first = 0; first < options.rows; first += pace.batch_rows) {
+  for (uint64_t first = 0; first < options.rows; first += pace.batch_rows()) {
     pace.wait_for(start, first);
     batch.clear();
-    generator.fill(batch, first, std::min<uint64_t>(pace.batch_rows, options.rows - first));
+    generator.fill(batch, first, std::min<uint64_t>(pace.batch_rows(), options.rows - first));
     for (size_t r = 0; r < batch.size(); ++r) {
       for (size_t c = 0; c < row.size(); ++c) row[c] = batch.get(r, c);
       writer.write_row(row);
@@ -73,41 +49,6 @@ absl::Status print_orders(const gen_options& options) {
   std::cout.flush();
   return absl::OkStatus();
 }
-
-// Batches made by the generator thread, waiting to be written; at most `capacity` at a time.
-class batch_queue {
- public:
-  explicit batch_queue(size_t capacity) : capacity_(capacity) {}
-  void push(row_batch batch) {
-    std::unique_lock lock(mu_);
-    not_full_.wait(lock, [&] { return queue_.size() < capacity_ || closed_; });
-    queue_.push_back(std::move(batch));
-    not_empty_.notify_one();
-  }
-  std::optional<row_batch> pop() {
-    std::unique_lock lock(mu_);
-    not_empty_.wait(lock, [&] { return !queue_.empty() || closed_; });
-    if (queue_.empty()) return std::nullopt;
-    row_batch batch = std::move(queue_.front());
-    queue_.pop_front();
-    not_full_.notify_one();
-    return batch;
-  }
-  // No more pushes will come (from the producer) or be taken (from the consumer on an error).
-  void close() {
-    std::lock_guard lock(mu_);
-    closed_ = true;
-    not_empty_.notify_all();
-    not_full_.notify_all();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable not_full_, not_empty_;
-  std::deque<row_batch> queue_;
-  size_t capacity_;
-  bool closed_ = false;
-};
 
 absl::Status write_orders(const gen_options& options) {
   SLUICE_ASSIGN_OR_RETURN(auto db, open_store(options.data, /*read_only=*/false, options.sync));
@@ -120,34 +61,13 @@ absl::Status write_orders(const gen_options& options) {
   SLUICE_RETURN_IF_ERROR(table.status());
   SLUICE_ASSIGN_OR_RETURN(auto generator,
                           examples::order_generator::create(options.orders, **table));
-  auto pace = pacing::of(options);
-  batch_queue queue(2);
-  std::thread producer([&] {
-    for (uint64_t first = 0; first < options.rows; first += pace.batch_rows) {
-      row_batch batch(*table);
-      generator.fill(batch, first, std::min<uint64_t>(pace.batch_rows, options.rows - first));
-      queue.push(std::move(batch));
-    }
-    queue.close();
-  });
   progress meter("gen");
-  auto start = clock::now();
-  uint64_t written = 0;
-  absl::Status status;
-  while (auto batch = queue.pop()) {
-    pace.wait_for(start, written);
-    auto result = db->write(*batch);
-    if (!result.ok()) {
-      status = result.status();
-      queue.close();
-      break;
-    }
-    written += batch->size();
-    meter.update(written);
-  }
-  producer.join();
+  SLUICE_ASSIGN_OR_RETURN(
+      uint64_t written,
+      examples::load_orders(*db, *table, generator,
+                            {options.rows, options.rate, options.batch_rows},
+                            [&](uint64_t rows) { meter.update(rows); }));
   meter.finish();
-  SLUICE_RETURN_IF_ERROR(status);
   std::cout << fmt::format("wrote {} orders to {} in {:.2f} s ({:.0f} rows/s), seed {}\n",
                            written, (*table)->name(), meter.seconds(),
                            written / std::max(meter.seconds(), 1e-9), options.orders.seed);
