@@ -43,11 +43,15 @@ absl::Status run_sql(const sql_options& options) {
   for (const auto& statement : *statements)
     std::visit([&](const auto& s) { ops.emplace_back(s); }, statement);
   SLUICE_ASSIGN_OR_RETURN(auto db, open_store(options.data, /*read_only=*/false));
-  auto done = db->apply_catalog(ops);
-  if (!done.ok())
+  size_t failed = 0;
+  auto done = db->apply_catalog(ops, &failed);
+  if (!done.ok()) {
+    auto where = std::visit([](const auto& s) { return s.pos; }, (*statements)[failed]);
     return absl::Status(done.status().code(),
-                        fmt::format("{}; nothing of the script was applied",
+                        fmt::format("{}: line {}, column {}: {}; nothing of the script was applied",
+                                    source, where.line, where.column,
                                     std::string(done.status().message())));
+  }
   for (const auto& line : *done) std::cout << line << "\n";
   return absl::OkStatus();
 }

@@ -155,7 +155,8 @@ absl::Status store::check_writable() const {
       fmt::format("the data directory {} is open read-only here", options_.dir.string()));
 }
 
-absl::StatusOr<std::vector<std::string>> store::apply_catalog(std::span<const catalog_op> ops) {
+absl::StatusOr<std::vector<std::string>> store::apply_catalog(std::span<const catalog_op> ops,
+                                                             size_t* failed_op) {
   SLUICE_RETURN_IF_ERROR(check_writable());
   absl::MutexLock write_lock(&write_mu_);
   std::map<std::string, table_state, std::less<>> tables;
@@ -166,7 +167,8 @@ absl::StatusOr<std::vector<std::string>> store::apply_catalog(std::span<const ca
   uint32_t next_id = next_table_id_;
   rocksdb::WriteBatch batch;
   std::vector<std::string> done;
-  for (const auto& op : ops) {
+  // Applies one op to the working copy; an error leaves the catalog as it was.
+  auto apply = [&](const catalog_op& op) -> absl::Status {
     if (auto* create = std::get_if<create_table_op>(&op)) {
       if (tables.contains(create->name)) {
         if (!create->if_not_exists)
@@ -174,7 +176,7 @@ absl::StatusOr<std::vector<std::string>> store::apply_catalog(std::span<const ca
               "table {} already exists; use CREATE TABLE IF NOT EXISTS, or DROP TABLE first",
               create->name));
         done.push_back(fmt::format("table {} exists; skipped", create->name));
-        continue;
+        return absl::OkStatus();
       }
       SLUICE_ASSIGN_OR_RETURN(auto schema,
                               table_schema::create(next_id++, create->name, create->columns,
@@ -196,7 +198,7 @@ absl::StatusOr<std::vector<std::string>> store::apply_catalog(std::span<const ca
       if (it == tables.end()) {
         if (!drop->if_exists) return unknown_table(tables, drop->name);
         done.push_back(fmt::format("no table {}; skipped", drop->name));
-        continue;
+        return absl::OkStatus();
       }
       uint32_t id = it->second.schema->id();
       batch.Delete(meta_, keys::table(drop->name));
@@ -216,7 +218,7 @@ absl::StatusOr<std::vector<std::string>> store::apply_catalog(std::span<const ca
               fmt::format("tunnel {} on table {} already exists; use CREATE TUNNEL IF NOT EXISTS",
                           create_tunnel->name, create_tunnel->table));
         done.push_back(fmt::format("tunnel {} exists; skipped", create_tunnel->name));
-        continue;
+        return absl::OkStatus();
       }
       tunnel_info tunnel{new_tunnel_id(), create_tunnel->name, create_tunnel->type, state.ends,
                          state.ends, now_ms()};
@@ -238,12 +240,19 @@ absl::StatusOr<std::vector<std::string>> store::apply_catalog(std::span<const ca
                                                  drop_tunnel->name, drop_tunnel->table,
                                                  drop_tunnel->table));
         done.push_back(fmt::format("no tunnel {}; skipped", drop_tunnel->name));
-        continue;
+        return absl::OkStatus();
       }
       batch.Delete(meta_, keys::tunnel(state.schema->id(), drop_tunnel->name));
       state.tunnels.erase(drop_tunnel->name);
       done.push_back(fmt::format("dropped tunnel {} on table {}", drop_tunnel->name,
                                  drop_tunnel->table));
+    }
+    return absl::OkStatus();
+  };
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (auto status = apply(ops[i]); !status.ok()) {
+      if (failed_op) *failed_op = i;
+      return status;
     }
   }
   std::string next;

@@ -63,8 +63,10 @@ class store {
 
   // --- catalog
   // Applies the ops in order, all or nothing; returns one line per op saying what it did
-  // ("created table OrderSource", "table OrderSource exists; skipped").
-  absl::StatusOr<std::vector<std::string>> apply_catalog(std::span<const catalog_op> ops);
+  // ("created table OrderSource", "table OrderSource exists; skipped"). On an error, the index of
+  // the op that failed goes to *failed_op when given.
+  absl::StatusOr<std::vector<std::string>> apply_catalog(std::span<const catalog_op> ops,
+                                                         size_t* failed_op = nullptr);
   // NotFound names the table and suggests a case-insensitive match or lists the tables.
   absl::StatusOr<std::shared_ptr<const table_schema>> find_table(std::string_view name) const;
   std::vector<std::shared_ptr<const table_schema>> tables() const;
