@@ -101,19 +101,27 @@ absl::StatusOr<write_result> store::write(const row_batch& batch) {
     row_slot[row] = it->second;
   }
 
+  // Slots in key order: MultiGet takes them sorted, and the memtable's skip list inserts rows
+  // fastest in key order (each insert starts from the previous one instead of from the top).
   const size_t slots = slot_keys.size();
-  std::vector<rocksdb::Slice> lookups(slot_keys.begin(), slot_keys.end());
+  std::vector<uint32_t> sorted(slots);
+  for (uint32_t slot = 0; slot < slots; ++slot) sorted[slot] = slot;
+  std::sort(sorted.begin(), sorted.end(),
+            [&](uint32_t a, uint32_t b) { return slot_keys[a] < slot_keys[b]; });
+  std::vector<rocksdb::Slice> lookups;
+  lookups.reserve(slots);
+  for (uint32_t slot : sorted) lookups.emplace_back(slot_keys[slot]);
   std::vector<rocksdb::PinnableSlice> found(slots);
   std::vector<rocksdb::Status> statuses(slots);
   db_->MultiGet(rocksdb::ReadOptions(), rows_, slots, lookups.data(), found.data(),
-                statuses.data());
+                statuses.data(), /*sorted_input=*/true);
   std::deque<std::vector<value>> owned;  // images not in the batch: stored rows, merged updates
   std::vector<image> current(slots, nullptr);
-  for (size_t slot = 0; slot < slots; ++slot) {
-    if (statuses[slot].IsNotFound()) continue;
-    SLUICE_RETURN_IF_ERROR(from_rocksdb(statuses[slot], "reading stored rows"));
-    SLUICE_RETURN_IF_ERROR(decode_row(found[slot].ToStringView(), width, owned.emplace_back()));
-    current[slot] = owned.back().data();
+  for (size_t i = 0; i < slots; ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    SLUICE_RETURN_IF_ERROR(from_rocksdb(statuses[i], "reading stored rows"));
+    SLUICE_RETURN_IF_ERROR(decode_row(found[i].ToStringView(), width, owned.emplace_back()));
+    current[sorted[i]] = owned.back().data();
   }
 
   std::vector<change> changes;
@@ -151,17 +159,10 @@ absl::StatusOr<write_result> store::write(const row_batch& batch) {
   result.changed = changes.size();
   if (changes.empty()) return result;
 
-  // Rows go into the write batch in key order: the memtable's skip list then finds each
-  // insert position from the previous one instead of from the top.
-  std::vector<uint32_t> order;
-  order.reserve(slots);
-  for (uint32_t slot = 0; slot < slots; ++slot)
-    if (dirty[slot]) order.push_back(slot);
-  std::sort(order.begin(), order.end(),
-            [&](uint32_t a, uint32_t b) { return slot_keys[a] < slot_keys[b]; });
   rocksdb::WriteBatch write;
   std::string encoded;
-  for (uint32_t slot : order) {
+  for (uint32_t slot : sorted) {
+    if (!dirty[slot]) continue;
     if (current[slot]) {
       encode_row(std::span(current[slot], width), encoded);
       write.Put(rows_, slot_keys[slot], encoded);
