@@ -57,11 +57,13 @@ inline std::string tunnel(uint32_t table_id, std::string_view name) {
 
 // The prefix shared by a table's rows (or log) in one channel; with channel = channels, the
 // bound one past the last channel.
+inline void append_channel_prefix(std::string& out, uint32_t table_id, uint32_t channel) {
+  append_u32(out, table_id);
+  append_u16(out, static_cast<uint16_t>(channel));
+}
 inline std::string channel_prefix(uint32_t table_id, uint32_t channel) {
   std::string key;
-  key.reserve(32);
-  append_u32(key, table_id);
-  append_u16(key, static_cast<uint16_t>(channel));
+  append_channel_prefix(key, table_id, channel);
   return key;
 }
 inline constexpr size_t channel_prefix_size = 6;

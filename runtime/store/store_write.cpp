@@ -82,21 +82,30 @@ absl::StatusOr<write_result> store::write(const row_batch& batch) {
 
   // Each distinct key of the batch is one slot: its stored image is looked up once, and the
   // changes of the batch apply to it in order.
-  std::vector<std::string> slot_keys;
+  // The keys of all rows are built into one arena first (no allocation per key), then viewed.
+  std::string arena;
+  arena.reserve(rows * 48);
+  std::vector<size_t> key_end(rows);
+  std::vector<uint32_t> row_channel(rows);
+  for (size_t row = 0; row < rows; ++row) {
+    row_channel[row] =
+        static_cast<uint32_t>(stable_hash(batch.get(row, primary_key[0])) % channels);
+    keys::append_channel_prefix(arena, schema.id(), row_channel[row]);
+    for (uint16_t column : primary_key) append_key_cell(batch.get(row, column), arena);
+    key_end[row] = arena.size();
+  }
+  std::vector<std::string_view> slot_keys;
   std::vector<uint32_t> slot_channel;
   std::vector<uint32_t> row_slot(rows);
-  absl::flat_hash_map<std::string, uint32_t> slot_of;
+  absl::flat_hash_map<std::string_view, uint32_t> slot_of;
   slot_of.reserve(rows);
-  std::string key;
   for (size_t row = 0; row < rows; ++row) {
-    uint32_t channel =
-        static_cast<uint32_t>(stable_hash(batch.get(row, primary_key[0])) % channels);
-    key = keys::channel_prefix(schema.id(), channel);
-    for (uint16_t column : primary_key) append_key_cell(batch.get(row, column), key);
+    size_t begin = row == 0 ? 0 : key_end[row - 1];
+    std::string_view key(arena.data() + begin, key_end[row] - begin);
     auto [it, inserted] = slot_of.try_emplace(key, static_cast<uint32_t>(slot_keys.size()));
     if (inserted) {
       slot_keys.push_back(key);
-      slot_channel.push_back(channel);
+      slot_channel.push_back(row_channel[row]);
     }
     row_slot[row] = it->second;
   }
@@ -110,7 +119,7 @@ absl::StatusOr<write_result> store::write(const row_batch& batch) {
             [&](uint32_t a, uint32_t b) { return slot_keys[a] < slot_keys[b]; });
   std::vector<rocksdb::Slice> lookups;
   lookups.reserve(slots);
-  for (uint32_t slot : sorted) lookups.emplace_back(slot_keys[slot]);
+  for (uint32_t slot : sorted) lookups.emplace_back(slot_keys[slot].data(), slot_keys[slot].size());
   std::vector<rocksdb::PinnableSlice> found(slots);
   std::vector<rocksdb::Status> statuses(slots);
   db_->MultiGet(rocksdb::ReadOptions(), rows_, slots, lookups.data(), found.data(),
@@ -165,9 +174,9 @@ absl::StatusOr<write_result> store::write(const row_batch& batch) {
     if (!dirty[slot]) continue;
     if (current[slot]) {
       encode_row(std::span(current[slot], width), encoded);
-      write.Put(rows_, slot_keys[slot], encoded);
+      write.Put(rows_, rocksdb::Slice(slot_keys[slot].data(), slot_keys[slot].size()), encoded);
     } else {
-      write.Delete(rows_, slot_keys[slot]);
+      write.Delete(rows_, rocksdb::Slice(slot_keys[slot].data(), slot_keys[slot].size()));
     }
   }
   std::vector<std::vector<const change*>> by_channel(channels);
