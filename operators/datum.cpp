@@ -1,0 +1,69 @@
+#include "operators/datum.hpp"
+
+#include <string>
+
+namespace sluice::ops {
+
+std::string_view dtype_name(dtype type) {
+  switch (type) {
+    case dtype::null: return "NULL";
+    case dtype::boolean: return "BOOLEAN";
+    case dtype::bigint: return "BIGINT";
+    case dtype::double_: return "DOUBLE";
+    case dtype::string: return "STRING";
+    case dtype::timestamp: return "TIMESTAMP";
+  }
+  return "?";
+}
+
+dtype to_dtype(column_type type) {
+  switch (type) {
+    case column_type::string: return dtype::string;
+    case column_type::bigint: return dtype::bigint;
+    case column_type::double_: return dtype::double_;
+    case column_type::boolean: return dtype::boolean;
+  }
+  return dtype::null;
+}
+
+value to_value(const datum& d) {
+  switch (d.type) {
+    case dtype::null: return std::monostate{};
+    case dtype::boolean: return d.boolean;
+    case dtype::bigint:
+    case dtype::timestamp: return d.bigint;
+    case dtype::double_: return d.double_;
+    case dtype::string: return std::string(d.string);
+  }
+  return std::monostate{};
+}
+
+datum to_datum(const value& v) {
+  switch (v.index()) {
+    case 1: return datum::of_bool(std::get<bool>(v));
+    case 2: return datum::of_bigint(std::get<int64_t>(v));
+    case 3: return datum::of_double(std::get<double>(v));
+    case 4: return datum::of_string(std::get<std::string>(v));
+    default: return datum::null();
+  }
+}
+
+void to_datums(capnp::List<wire::Value>::Reader row, std::vector<datum>& out) {
+  out.resize(row.size());
+  for (uint32_t i = 0; i < row.size(); ++i) {
+    auto cell = row[i];
+    switch (cell.which()) {
+      case wire::Value::NULL_: out[i] = datum::null(); break;
+      case wire::Value::BOOLEAN: out[i] = datum::of_bool(cell.getBoolean()); break;
+      case wire::Value::BIGINT: out[i] = datum::of_bigint(cell.getBigint()); break;
+      case wire::Value::DOUBLE: out[i] = datum::of_double(cell.getDouble()); break;
+      case wire::Value::STRING: {
+        auto text = cell.getString();
+        out[i] = datum::of_string(std::string_view(text.begin(), text.size()));
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace sluice::ops

@@ -1,0 +1,53 @@
+// The values expressions compute with. A datum borrows strings from the batch it was read from
+// (or from the expression's constants), so evaluating a row allocates nothing; a datum must not
+// outlive that batch.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include <vector>
+
+#include "runtime/core/value.hpp"
+#include "schemas/change.capnp.h"
+
+namespace sluice::ops {
+
+enum class dtype : uint8_t { null, boolean, bigint, double_, string, timestamp };
+
+// "NULL", "BOOLEAN", "BIGINT", "DOUBLE", "STRING", "TIMESTAMP"
+std::string_view dtype_name(dtype type);
+dtype to_dtype(column_type type);
+
+struct datum {
+  dtype type = dtype::null;
+  union {
+    bool boolean;
+    int64_t bigint;      // BIGINT, and TIMESTAMP as microseconds since the epoch (as Spark)
+    double double_;
+  };
+  std::string_view string;
+
+  datum() : bigint(0) {}
+  static datum null() { return {}; }
+  static datum of_bool(bool b) { datum d; d.type = dtype::boolean; d.boolean = b; return d; }
+  static datum of_bigint(int64_t i) { datum d; d.type = dtype::bigint; d.bigint = i; return d; }
+  static datum of_double(double x) { datum d; d.type = dtype::double_; d.double_ = x; return d; }
+  static datum of_string(std::string_view s) { datum d; d.type = dtype::string; d.string = s; return d; }
+  static datum of_timestamp(int64_t micros) {
+    datum d;
+    d.type = dtype::timestamp;
+    d.bigint = micros;
+    return d;
+  }
+  bool is_null() const { return type == dtype::null; }
+};
+
+// An owning copy, for state that outlives the batch (group keys, min/max values).
+value to_value(const datum& d);
+// A view of `v` (strings borrow from it).
+datum to_datum(const value& v);
+// Views of the cells of a row image from a change batch; strings borrow from the batch.
+void to_datums(capnp::List<wire::Value>::Reader row, std::vector<datum>& out);
+
+}  // namespace sluice::ops

@@ -1,0 +1,101 @@
+#include "operators/group_table.hpp"
+
+#include <cstring>
+
+#include "runtime/core/hash.hpp"
+#include "runtime/core/wire_value.hpp"
+
+namespace sluice::ops {
+namespace {
+
+// The lookup key of a group: a tag and the bytes of each key datum, then the window start.
+// Exact (no two different groups share it), not ordered.
+void encode_group(std::span<const datum> key, int64_t window_start, std::string& out) {
+  out.clear();
+  auto put_fixed = [&](const void* p) { out.append(static_cast<const char*>(p), 8); };
+  for (const auto& d : key) {
+    out.push_back(static_cast<char>(d.type));
+    switch (d.type) {
+      case dtype::null: break;
+      case dtype::boolean: out.push_back(d.boolean ? 1 : 0); break;
+      case dtype::bigint:
+      case dtype::timestamp: put_fixed(&d.bigint); break;
+      case dtype::double_: {
+        double x = d.double_ == 0 ? 0.0 : d.double_;  // -0.0 and 0.0 are one group
+        put_fixed(&x);
+        break;
+      }
+      case dtype::string: {
+        uint32_t size = static_cast<uint32_t>(d.string.size());
+        out.append(reinterpret_cast<const char*>(&size), 4);
+        out.append(d.string);
+        break;
+      }
+    }
+  }
+  put_fixed(&window_start);
+}
+
+}  // namespace
+
+group_table::group_table(std::vector<aggregate_spec> specs) : specs_(std::move(specs)) {}
+
+group_state& group_table::at(std::span<const datum> key, int64_t window_start) {
+  return find_or_add(key, window_start, nullptr);
+}
+
+group_state& group_table::find_or_add(std::span<const datum> key, int64_t window_start,
+                                      const std::vector<value>* owned_key) {
+  encode_group(key, window_start, scratch_);
+  auto it = groups_.find(scratch_);
+  if (it == groups_.end()) {
+    group_state group;
+    if (owned_key) {
+      group.key = *owned_key;
+    } else {
+      group.key.reserve(key.size());
+      for (const auto& d : key) group.key.push_back(to_value(d));
+    }
+    group.window_start = window_start;
+    group.aggregates.resize(specs_.size());
+    // Windows spread over key groups too, so that a job without group keys still uses every
+    // reducer.
+    group.key_group = static_cast<uint32_t>(stable_hash_bytes(scratch_) % key_groups);
+    it = groups_.emplace(scratch_, std::move(group)).first;
+  }
+  it->second.changed = true;
+  return it->second;
+}
+
+void group_table::add(group_state& group, std::span<const datum> inputs, int sign) {
+  group.rows += sign;
+  for (size_t i = 0; i < specs_.size(); ++i) group.aggregates[i].add(specs_[i], inputs[i], sign);
+}
+
+void group_table::merge(wire::PartialGroup::Reader delta) {
+  std::vector<value> key = from_wire(delta.getKey());
+  std::vector<datum> views;
+  views.reserve(key.size());
+  for (const auto& v : key) views.push_back(to_datum(v));
+  auto& group = find_or_add(views, delta.getWindowStart(), &key);
+  group.rows += delta.getRows();
+  auto aggregates = delta.getAggregates();
+  for (size_t i = 0; i < specs_.size() && i < aggregates.size(); ++i)
+    group.aggregates[i].merge(aggregate_state::from_wire(aggregates[i]));
+}
+
+void group_table::to_wire(const group_state& group, wire::PartialGroup::Builder out) {
+  sluice::to_wire(group.key, out.initKey(group.key.size()));
+  out.setWindowStart(group.window_start);
+  out.setRows(group.rows);
+  auto aggregates = out.initAggregates(group.aggregates.size());
+  for (size_t i = 0; i < group.aggregates.size(); ++i) group.aggregates[i].to_wire(aggregates[i]);
+}
+
+bool group_table::all_empty(const group_state& group) {
+  for (const auto& aggregate : group.aggregates)
+    if (!aggregate.empty()) return false;
+  return true;
+}
+
+}  // namespace sluice::ops

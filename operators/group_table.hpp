@@ -1,0 +1,81 @@
+// Aggregation state by group: (group key values, window start) -> the group's net row count and
+// its aggregate states. A source's partial aggregator fills one with signed deltas and ships it
+// as PartialGroups; a reducer merges those into its own and reads results from it.
+//
+// Not thread-safe: each actor owns its table.
+#pragma once
+
+#include <absl/container/flat_hash_map.h>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "operators/aggregate.hpp"
+#include "operators/datum.hpp"
+#include "schemas/stream.capnp.h"
+
+namespace sluice::ops {
+
+// G: key groups, the unit in which reducers own state. Fixed for the life of a job.
+inline constexpr uint32_t key_groups = 128;
+
+struct group_state {
+  std::vector<value> key;
+  int64_t window_start = 0;
+  int64_t rows = 0;  // net source rows; the group is gone when it reaches 0
+  std::vector<aggregate_state> aggregates;
+  uint32_t key_group = 0;
+  bool changed = false;  // since the last take_changed()
+};
+
+class group_table {
+ public:
+  explicit group_table(std::vector<aggregate_spec> specs);
+
+  const std::vector<aggregate_spec>& specs() const { return specs_; }
+  size_t size() const { return groups_.size(); }
+  bool empty() const { return groups_.empty(); }
+
+  // The group of (key, window_start), created empty if new; marked changed.
+  group_state& at(std::span<const datum> key, int64_t window_start);
+  // Adds one source row (sign +1) or retracts it (-1): `inputs` holds one datum per aggregate.
+  void add(group_state& group, std::span<const datum> inputs, int sign);
+  // Merges a delta from another table (a PartialGroup).
+  void merge(wire::PartialGroup::Reader delta);
+
+  // Calls fn(group_state&) for every group changed since the last call, and clears the marks.
+  // Groups whose rows reached 0 are passed once more (so the sink can delete them) and removed.
+  template <typename F>
+  void take_changed(F&& fn) {
+    for (auto it = groups_.begin(); it != groups_.end();) {
+      auto& group = it->second;
+      if (group.changed) {
+        group.changed = false;
+        fn(group);
+      }
+      if (group.rows == 0 && all_empty(group)) groups_.erase(it++);
+      else ++it;
+    }
+  }
+  // Every group, unchanged marks kept: for snapshots.
+  template <typename F>
+  void for_each(F&& fn) const {
+    for (const auto& [key, group] : groups_) fn(group);
+  }
+  void clear() { groups_.clear(); }
+
+  static void to_wire(const group_state& group, wire::PartialGroup::Builder out);
+
+ private:
+  static bool all_empty(const group_state& group);
+  group_state& find_or_add(std::span<const datum> key, int64_t window_start,
+                           const std::vector<value>* owned_key);
+
+  std::vector<aggregate_spec> specs_;
+  absl::flat_hash_map<std::string, group_state> groups_;
+  std::string scratch_;
+};
+
+}  // namespace sluice::ops

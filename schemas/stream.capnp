@@ -1,0 +1,42 @@
+# The streaming data path: partial aggregates shuffled from source actors to reducers, and the
+# reducers' snapshots of their key groups. A partial is a signed delta: retractions subtract.
+@0x87a1766d3a3d5a11;
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("sluice::wire");
+
+using Change = import "change.capnp";
+
+# One value of a min/max multiset with its (signed) multiplicity.
+struct MultisetEntry {
+  value @0 :Change.Value;
+  count @1 :Int64;
+}
+
+# The state (or a delta of it) of one aggregate of one group.
+struct AggregateState {
+  count @0 :Int64;                  # values counted (count(*): rows)
+  bigintSumLow @1 :UInt64;          # sum of a BIGINT column, as a 128-bit integer: low bits
+  bigintSumHigh @7 :Int64;          # and high bits
+  doubleSum @2 :List(Float64);      # exact sum of a DOUBLE column: its non-overlapping partials
+  positiveInfinities @3 :Int64;
+  negativeInfinities @4 :Int64;
+  nans @5 :Int64;
+  multiset @6 :List(MultisetEntry); # min/max: every value with its multiplicity
+}
+
+# One group: its key values and window, how many source rows it holds, and its aggregates in the
+# order of the job's plan.
+struct PartialGroup {
+  key @0 :List(Change.Value);
+  windowStart @1 :Int64;   # microseconds since the epoch; 0 for a job without a window
+  rows @2 :Int64;          # net source rows: the group is gone when this reaches 0
+  aggregates @3 :List(AggregateState);
+}
+
+# What a source actor flushes to one reducer: groups of that reducer's key groups.
+struct PartialBatch {
+  epoch @0 :UInt64;        # the assignment epoch of the sender: stale senders are fenced
+  channel @1 :UInt32;      # the sending source's channel
+  groups @2 :List(PartialGroup);
+}
