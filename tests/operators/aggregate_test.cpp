@@ -20,7 +20,7 @@ namespace {
 
 constexpr int64_t second = 1'000'000;
 
-TEST_CASE("tumbling windows are aligned to the epoch, [start, end)") {
+TEST_CASE("tumbling windows are aligned to the epoch and hold their start but not their end") {
   auto ten = tumbling_window::parse("10 seconds").value();
   CHECK(ten.size() == 10 * second);
   CHECK(ten.start(0) == 0);
@@ -40,7 +40,7 @@ TEST_CASE("tumbling windows are aligned to the epoch, [start, end)") {
   CHECK(absl::IsInvalidArgument(tumbling_window::parse("0 seconds").status()));
 }
 
-TEST_CASE("an exact sum is the correctly rounded true sum, in any order") {
+TEST_CASE("an exact sum is the correctly rounded true sum in any order") {
   exact_sum a;
   for (double x : {1e100, 1.0, -1e100}) a.add(x);
   CHECK(a.value() == 1.0);
@@ -85,7 +85,7 @@ value result(const aggregate_state& state, const aggregate_spec& spec) {
   return state.result(spec).value();
 }
 
-TEST_CASE("every aggregate adds and retracts; min and max survive retracting the extreme") {
+TEST_CASE("every aggregate adds and retracts and min and max survive retracting the extreme") {
   aggregate_spec count_star{aggregate_kind::count_star, dtype::null};
   aggregate_spec count{aggregate_kind::count, dtype::double_};
   aggregate_spec sum{aggregate_kind::sum, dtype::double_};
