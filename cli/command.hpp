@@ -30,5 +30,6 @@ void add_scan_command(CLI::App& app, int& exit_code);
 void add_tunnel_command(CLI::App& app, int& exit_code);
 void add_gen_command(CLI::App& app, int& exit_code);
 void add_bench_command(CLI::App& app, int& exit_code);
+void add_run_command(CLI::App& app, int& exit_code);
 
 }  // namespace sluice::cli

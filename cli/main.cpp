@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   sluice::cli::add_scan_command(app, exit_code);
   sluice::cli::add_tunnel_command(app, exit_code);
   sluice::cli::add_gen_command(app, exit_code);
+  sluice::cli::add_run_command(app, exit_code);
   sluice::cli::add_bench_command(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;

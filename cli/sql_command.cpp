@@ -5,6 +5,9 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <string_view>
+#include <type_traits>
+#include <variant>
 
 #include "cli/command.hpp"
 #include "runtime/core/status.hpp"
@@ -27,6 +30,36 @@ absl::StatusOr<std::string> read_file(const std::string& path) {
   return text.str();
 }
 
+std::string_view job_statement_name(const sql::create_external_table&) {
+  return "CREATE TABLE ... USING";
+}
+std::string_view job_statement_name(const sql::create_scan&) { return "CREATE SCAN"; }
+std::string_view job_statement_name(const sql::create_stream&) { return "CREATE STREAM"; }
+std::string_view job_statement_name(const sql::insert_select&) { return "INSERT INTO"; }
+
+// The store ops of a script of catalog statements. The other statements describe jobs, which
+// `sluice run` runs; a script with one of them is rejected before anything is applied.
+absl::StatusOr<std::vector<store::catalog_op>> catalog_ops(
+    const std::vector<sql::statement>& statements, const std::string& source) {
+  std::vector<store::catalog_op> ops;
+  for (const auto& statement : statements) {
+    auto added = std::visit(
+        [&](const auto& s) {
+          if constexpr (std::is_constructible_v<store::catalog_op, decltype(s)>) {
+            ops.emplace_back(s);
+            return absl::OkStatus();
+          } else {
+            return absl::InvalidArgumentError(
+                fmt::format("{}: line {}, column {}: {} runs with sluice run, not sluice sql",
+                            source, s.pos.line, s.pos.column, job_statement_name(s)));
+          }
+        },
+        statement);
+    SLUICE_RETURN_IF_ERROR(added);
+  }
+  return ops;
+}
+
 absl::Status run_sql(const sql_options& options) {
   std::string text = options.statements;
   std::string source = "-e";
@@ -39,9 +72,7 @@ absl::Status run_sql(const sql_options& options) {
     return absl::InvalidArgumentError(
         fmt::format("{}: {}", source, std::string(statements.status().message())));
   if (statements->empty()) return absl::InvalidArgumentError(fmt::format("{}: no statements", source));
-  std::vector<store::catalog_op> ops;
-  for (const auto& statement : *statements)
-    std::visit([&](const auto& s) { ops.emplace_back(s); }, statement);
+  SLUICE_ASSIGN_OR_RETURN(auto ops, catalog_ops(*statements, source));
   SLUICE_ASSIGN_OR_RETURN(auto db, open_store(options.data, /*read_only=*/false));
   size_t failed = 0;
   auto done = db->apply_catalog(ops, &failed);

@@ -72,7 +72,7 @@ void group_table::add(group_state& group, std::span<const datum> inputs, int sig
   for (size_t i = 0; i < specs_.size(); ++i) group.aggregates[i].add(specs_[i], inputs[i], sign);
 }
 
-void group_table::merge(wire::PartialGroup::Reader delta) {
+uint32_t group_table::merge(wire::PartialGroup::Reader delta) {
   std::vector<value> key = from_wire(delta.getKey());
   std::vector<datum> views;
   views.reserve(key.size());
@@ -82,6 +82,14 @@ void group_table::merge(wire::PartialGroup::Reader delta) {
   auto aggregates = delta.getAggregates();
   for (size_t i = 0; i < specs_.size() && i < aggregates.size(); ++i)
     group.aggregates[i].merge(aggregate_state::from_wire(aggregates[i]));
+  return group.key_group;
+}
+
+void group_table::erase(const group_state& group) {
+  std::vector<datum> views;
+  for (const auto& v : group.key) views.push_back(to_datum(v));
+  encode_group(views, group.window_start, scratch_);
+  groups_.erase(scratch_);
 }
 
 void group_table::to_wire(const group_state& group, wire::PartialGroup::Builder out) {
@@ -92,7 +100,8 @@ void group_table::to_wire(const group_state& group, wire::PartialGroup::Builder 
   for (size_t i = 0; i < group.aggregates.size(); ++i) group.aggregates[i].to_wire(aggregates[i]);
 }
 
-bool group_table::all_empty(const group_state& group) {
+bool group_table::is_empty(const group_state& group) {
+  if (group.rows != 0) return false;
   for (const auto& aggregate : group.aggregates)
     if (!aggregate.empty()) return false;
   return true;

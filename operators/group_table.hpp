@@ -42,8 +42,10 @@ class group_table {
   group_state& at(std::span<const datum> key, int64_t window_start);
   // Adds one source row (sign +1) or retracts it (-1): `inputs` holds one datum per aggregate.
   void add(group_state& group, std::span<const datum> inputs, int sign);
-  // Merges a delta from another table (a PartialGroup).
-  void merge(wire::PartialGroup::Reader delta);
+  // Merges a delta from another table (a PartialGroup). Returns the group's key group.
+  uint32_t merge(wire::PartialGroup::Reader delta);
+  // Removes a group (a restore that read a group another reducer owns).
+  void erase(const group_state& group);
 
   // Calls fn(group_state&) for every group changed since the last call, and clears the marks.
   // Groups whose rows reached 0 are passed once more (so the sink can delete them) and removed.
@@ -55,7 +57,7 @@ class group_table {
         group.changed = false;
         fn(group);
       }
-      if (group.rows == 0 && all_empty(group)) groups_.erase(it++);
+      if (is_empty(group)) groups_.erase(it++);
       else ++it;
     }
   }
@@ -67,9 +69,10 @@ class group_table {
   void clear() { groups_.clear(); }
 
   static void to_wire(const group_state& group, wire::PartialGroup::Builder out);
+  // No rows and no aggregate state: a group that holds (or, as a delta, changes) nothing.
+  static bool is_empty(const group_state& group);
 
  private:
-  static bool all_empty(const group_state& group);
   group_state& find_or_add(std::span<const datum> key, int64_t window_start,
                            const std::vector<value>* owned_key);
 

@@ -2,7 +2,10 @@
 // against the store (unknown key columns, duplicate tables) or run.
 #pragma once
 
+#include <optional>
+#include <string>
 #include <variant>
+#include <vector>
 
 #include "runtime/store/catalog_op.hpp"
 
@@ -34,6 +37,83 @@ struct drop_tunnel : store::drop_tunnel_op {
   position pos;
 };
 
-using statement = std::variant<create_table, drop_table, create_tunnel, drop_tunnel>;
+// An expression as written. Names are resolved later, by the planner.
+struct expr {
+  enum class kind {
+    column,   // name: a column, possibly qualified as written ("window.start", "o.price")
+    literal,  // literal: NULL, TRUE/FALSE, an integer (int64_t), a decimal (double), a string
+    unary,    // name: "-" or "NOT"; args: the operand
+    binary,   // name: "+", "-", "*", "/", "%", "=", "<>", "<", "<=", ">", ">=", "AND", "OR"
+    call,     // name: the function as written (count, sum, window, to_timestamp, ...); args
+    cast,     // CAST(args[0] AS type_name); type_name as written ("String", "Double", ...)
+    star      // `*`, only as in count(*)
+  };
+  kind what = kind::literal;
+  position pos;
+  std::string name;
+  value literal;
+  std::string type_name;
+  std::vector<expr> args;
+};
+
+struct select_item {
+  expr value;
+  std::string alias;  // empty without AS
+};
+
+struct select_query {
+  position pos;
+  std::vector<select_item> items;
+  std::string from;
+  position from_pos;
+  std::optional<expr> where;
+  std::vector<expr> group_by;
+};
+
+// One entry of OPTIONS(...) or WITH (...): key as written (dotted keys such as access.key.id
+// are one key), value as a string (numbers as written).
+struct option {
+  std::string key;
+  std::string value;
+  position pos;
+};
+
+// CREATE TABLE name USING provider OPTIONS(...): a session name for a store table (Spark's
+// external tables in the seeds).
+struct create_external_table {
+  position pos;
+  std::string name;
+  std::string provider;
+  std::vector<option> options;
+};
+
+// CREATE SCAN name ON table USING STREAM|BATCH [OPTIONS(...)]
+struct create_scan {
+  position pos;
+  std::string name;
+  std::string table;
+  std::string mode;  // "stream" or "batch", lower case
+  std::vector<option> options;
+};
+
+// CREATE STREAM name [OPTIONS(...)] INSERT INTO sink SELECT ...
+struct create_stream {
+  position pos;
+  std::string name;
+  std::vector<option> options;
+  std::string sink;
+  position sink_pos;
+  select_query query;
+};
+
+// INSERT INTO sink SELECT ...: a job without a name of its own (the Flink and batch seeds).
+struct insert_select {
+  position pos;
+  std::string sink;
+  select_query query;
+};
+
+using statement = std::variant<create_table, drop_table, create_tunnel, drop_tunnel,
+                               create_external_table, create_scan, create_stream, insert_select>;
 
 }  // namespace sluice::sql

@@ -1,10 +1,13 @@
-// Recursive-descent parser for Sluice SQL: one function per statement over a token_cursor.
+// Recursive-descent parser for Sluice SQL: one function per statement over a token_cursor;
+// expressions by precedence climbing.
 #include "runtime/sql/parser.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
+#include <limits>
 #include <optional>
 
 #include "runtime/core/status.hpp"
@@ -46,8 +49,9 @@ class token_cursor {
     next();
     return true;
   }
-  bool at_symbol(std::string_view symbol) const {
-    return peek().kind == token_kind::symbol && peek().text == symbol;
+  bool at_symbol(std::string_view symbol, size_t ahead = 0) const {
+    const token& t = peek(ahead);
+    return t.kind == token_kind::symbol && t.text == symbol;
   }
   bool accept_symbol(std::string_view symbol) {
     if (!at_symbol(symbol)) return false;
@@ -96,9 +100,17 @@ class token_cursor {
     return unexpected(fmt::format("a positive integer {}", context));
   }
 
+  // How deep in an expression the parser is, read and set by the expression parser.
+  struct expression_depth {
+    int nesting = 0;  // parentheses, call arguments and CASTs: recursions of the parser
+    int levels = 0;   // levels of the tree: those and operators
+  };
+  expression_depth& depth() { return depth_; }
+
  private:
   std::vector<token> tokens_;
   size_t at_ = 0;
+  expression_depth depth_;
 };
 
 // IF NOT EXISTS is read only when IF is followed by NOT, so that `if` stays usable as a name.
@@ -223,11 +235,78 @@ absl::Status parse_table_options(token_cursor& in, create_table& table) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<create_table> parse_create_table(token_cursor& in, position pos) {
-  create_table table;
-  table.pos = pos;
-  SLUICE_ASSIGN_OR_RETURN(table.if_not_exists, accept_if_not_exists(in));
-  SLUICE_ASSIGN_OR_RETURN(table.name, in.expect_name("a table name after CREATE TABLE"));
+// OPTIONS(key = value, ...). A key is a dotted name (access.key.id) or a string
+// ("maxoffsetsperchannel"); a value is a string, a number or a dotted name, kept as written.
+
+absl::StatusOr<std::string> parse_dotted_name(token_cursor& in, std::string_view what) {
+  SLUICE_ASSIGN_OR_RETURN(auto name, in.expect_name(what));
+  while (in.accept_symbol(".")) {
+    SLUICE_ASSIGN_OR_RETURN(auto part, in.expect_name(fmt::format("a name after '{}.'", name)));
+    name += "." + part;
+  }
+  return name;
+}
+
+absl::StatusOr<std::string> parse_option_key(token_cursor& in) {
+  if (in.peek().kind == token_kind::string) return in.next().text;
+  return parse_dotted_name(in, "an option name in OPTIONS(...)");
+}
+
+absl::StatusOr<std::string> parse_option_value(token_cursor& in, const std::string& key) {
+  const token& t = in.peek();
+  bool negative = t.kind == token_kind::symbol && t.text == "-";
+  const token& number = in.peek(negative ? 1 : 0);
+  if (number.kind == token_kind::integer || number.kind == token_kind::decimal) {
+    if (negative) in.next();
+    return (negative ? "-" : "") + in.next().text;
+  }
+  if (t.kind == token_kind::string) return in.next().text;
+  if (t.kind == token_kind::identifier || t.kind == token_kind::quoted_identifier)
+    return parse_dotted_name(in, "an option value");
+  return in.unexpected(fmt::format("a string, number or name as the value of option '{}'", key));
+}
+
+absl::StatusOr<option> parse_option(token_cursor& in, const std::vector<option>& earlier) {
+  option entry;
+  entry.pos = in.peek().pos;
+  SLUICE_ASSIGN_OR_RETURN(entry.key, parse_option_key(in));
+  // Spark reads option keys in any case, so keys differing only in case are the same option.
+  auto same = std::find_if(earlier.begin(), earlier.end(),
+                           [&](const option& e) { return equals_ignore_case(e.key, entry.key); });
+  if (same != earlier.end())
+    return syntax_error(entry.pos,
+                        fmt::format("option '{}' is given twice in OPTIONS (first at line {}, "
+                                    "column {}); option names match in any case",
+                                    entry.key, same->pos.line, same->pos.column));
+  SLUICE_RETURN_IF_ERROR(in.expect_symbol("=", fmt::format("after option '{}'", entry.key)));
+  SLUICE_ASSIGN_OR_RETURN(entry.value, parse_option_value(in, entry.key));
+  return entry;
+}
+
+// After the OPTIONS keyword: (key = value, ...), at least one.
+absl::StatusOr<std::vector<option>> parse_option_list(token_cursor& in) {
+  SLUICE_RETURN_IF_ERROR(in.expect_symbol("(", "after OPTIONS"));
+  std::vector<option> options;
+  bool more = true;
+  while (more) {
+    SLUICE_ASSIGN_OR_RETURN(auto entry, parse_option(in, options));
+    options.push_back(std::move(entry));
+    SLUICE_ASSIGN_OR_RETURN(more,
+                            in.list_continues(fmt::format("option '{}'", options.back().key)));
+  }
+  return options;
+}
+
+// [OPTIONS(...)] as the end of a statement; `after` names what precedes it, for the error.
+absl::StatusOr<std::vector<option>> parse_trailing_options(token_cursor& in,
+                                                           std::string_view after) {
+  if (in.accept_keyword("OPTIONS")) return parse_option_list(in);
+  if (!in.at_statement_end())
+    return in.unexpected(fmt::format("OPTIONS, ';' or end of input after {}", after));
+  return std::vector<option>{};
+}
+
+absl::StatusOr<create_table> parse_store_table(token_cursor& in, create_table table) {
   SLUICE_RETURN_IF_ERROR(parse_table_elements(in, table));
   if (in.accept_keyword("WITH")) {
     SLUICE_RETURN_IF_ERROR(parse_table_options(in, table));
@@ -235,6 +314,37 @@ absl::StatusOr<create_table> parse_create_table(token_cursor& in, position pos) 
     return in.unexpected("WITH, ';' or end of input after the column list");
   }
   return table;
+}
+
+// USING provider [OPTIONS(...)], USING still to be read.
+absl::StatusOr<create_external_table> parse_external_table(token_cursor& in, position pos,
+                                                           std::string name) {
+  create_external_table table;
+  table.pos = pos;
+  table.name = std::move(name);
+  in.next();
+  SLUICE_ASSIGN_OR_RETURN(table.provider, parse_dotted_name(in, "a provider name after USING"));
+  SLUICE_ASSIGN_OR_RETURN(table.options,
+                          parse_trailing_options(in, fmt::format("provider '{}'", table.provider)));
+  return table;
+}
+
+// CREATE TABLE name (...) is a store table, CREATE TABLE name USING ... an external one.
+absl::StatusOr<statement> parse_create_table(token_cursor& in, position pos) {
+  create_table table;
+  table.pos = pos;
+  const position if_pos = in.peek().pos;
+  SLUICE_ASSIGN_OR_RETURN(table.if_not_exists, accept_if_not_exists(in));
+  SLUICE_ASSIGN_OR_RETURN(table.name, in.expect_name("a table name after CREATE TABLE"));
+  if (in.at_keyword("USING")) {
+    if (table.if_not_exists)
+      return syntax_error(if_pos, "IF NOT EXISTS does not apply to CREATE TABLE ... USING, which "
+                                  "only names a table for the script; remove it");
+    return parse_external_table(in, pos, std::move(table.name));
+  }
+  if (!in.at_symbol("("))
+    return in.unexpected(fmt::format("'(' or USING after table name '{}'", table.name));
+  return parse_store_table(in, std::move(table));
 }
 
 absl::StatusOr<drop_table> parse_drop_table(token_cursor& in, position pos) {
@@ -278,20 +388,397 @@ absl::StatusOr<drop_tunnel> parse_drop_tunnel(token_cursor& in, position pos) {
   return drop;
 }
 
+// CREATE SCAN name ON table USING STREAM|BATCH [OPTIONS(...)]
+absl::StatusOr<create_scan> parse_create_scan(token_cursor& in, position pos) {
+  create_scan scan;
+  scan.pos = pos;
+  SLUICE_ASSIGN_OR_RETURN(scan.name, in.expect_name("a scan name after CREATE SCAN"));
+  SLUICE_RETURN_IF_ERROR(in.expect_keyword("ON", fmt::format("after scan name '{}'", scan.name)));
+  SLUICE_ASSIGN_OR_RETURN(scan.table, in.expect_name("a table name after ON"));
+  SLUICE_RETURN_IF_ERROR(
+      in.expect_keyword("USING", fmt::format("after table name '{}'", scan.table)));
+  if (in.accept_keyword("STREAM")) {
+    scan.mode = "stream";
+  } else if (in.accept_keyword("BATCH")) {
+    scan.mode = "batch";
+  } else {
+    return in.unexpected("STREAM or BATCH after USING");
+  }
+  SLUICE_ASSIGN_OR_RETURN(scan.options,
+                          parse_trailing_options(in, fmt::format("USING {}", scan.mode)));
+  return scan;
+}
+
+// ----- Expressions, by precedence climbing over a table of the binary operators.
+
+// Deeper expressions are refused rather than risking the stack: each nesting costs a few
+// frames while parsing, each tree level a recursion when the tree is destroyed or planned.
+// Hand-written SQL stays far below both limits.
+constexpr int max_nesting = 64;
+constexpr int max_levels = 1000;
+
+// One tree level deeper, for the expression that starts at the cursor. Errors abandon the
+// parse, so only successful paths give the levels back (by restoring depth()).
+absl::Status go_deeper(token_cursor& in) {
+  if (in.depth().levels >= max_levels)
+    return syntax_error(in.peek().pos, fmt::format("expression too deep: more than {} levels of "
+                                                   "operators; split it up",
+                                                   max_levels));
+  ++in.depth().levels;
+  return absl::OkStatus();
+}
+
+// How tightly operators bind, loosest first. NOT and unary - are prefixes: NOT applies to a
+// comparison, - to a primary.
+enum precedence : int {
+  lowest,
+  or_level,
+  and_level,
+  not_level,
+  comparison,
+  additive,
+  multiplicative,
+};
+
+struct binary_operator {
+  std::string_view written;  // a keyword (OR, AND) or a symbol
+  std::string_view name;     // as stored in expr::name
+  int precedence;
+};
+
+constexpr binary_operator binary_operators[] = {
+    {"OR", "OR", or_level},      {"AND", "AND", and_level},   {"=", "=", comparison},
+    {"<>", "<>", comparison},    {"!=", "<>", comparison},    {"<", "<", comparison},
+    {"<=", "<=", comparison},    {">", ">", comparison},      {">=", ">=", comparison},
+    {"+", "+", additive},        {"-", "-", additive},        {"*", "*", multiplicative},
+    {"/", "/", multiplicative},  {"%", "%", multiplicative},
+};
+
+const binary_operator* at_binary_operator(const token_cursor& in) {
+  for (const auto& op : binary_operators)
+    if (in.at_keyword(op.written) || in.at_symbol(op.written)) return &op;
+  return nullptr;
+}
+
+absl::StatusOr<expr> parse_binary(token_cursor& in, int min_precedence);
+
+absl::StatusOr<expr> parse_expr(token_cursor& in) {
+  const auto depth = in.depth();
+  if (depth.nesting >= max_nesting)
+    return syntax_error(in.peek().pos, fmt::format("expression nested too deeply: more than {} "
+                                                   "levels of parentheses, calls and CASTs",
+                                                   max_nesting));
+  SLUICE_RETURN_IF_ERROR(go_deeper(in));
+  ++in.depth().nesting;
+  absl::StatusOr<expr> parsed = parse_binary(in, lowest);
+  in.depth() = depth;
+  return parsed;
+}
+
+expr make_node(expr::kind what, position pos, std::string name) {
+  expr e;
+  e.what = what;
+  e.pos = pos;
+  e.name = std::move(name);
+  return e;
+}
+
+expr make_literal(position pos, value literal) {
+  expr e = make_node(expr::kind::literal, pos, "");
+  e.literal = std::move(literal);
+  return e;
+}
+
+// `operand` becomes `op operand` (unary) or `operand op *right` (binary), in place. Kept out of
+// line so that its temporaries do not enlarge the frames of the recursive parse functions.
+[[gnu::noinline]] void apply_operator(expr& operand, position pos, std::string_view op,
+                                      expr* right = nullptr) {
+  expr node = make_node(right ? expr::kind::binary : expr::kind::unary, pos, std::string(op));
+  node.args.reserve(right ? 2 : 1);
+  node.args.push_back(std::move(operand));
+  if (right) node.args.push_back(std::move(*right));
+  operand = std::move(node);
+}
+
+// Clause keywords are not read as column names or aliases, so that `SELECT a, FROM t` or
+// `WHERE AND` fail where they are written. In backticks they are names like any other.
+bool is_reserved(const token& t) {
+  if (t.kind != token_kind::identifier) return false;
+  constexpr std::string_view reserved[] = {"SELECT", "FROM", "WHERE", "GROUP",
+                                           "AS",     "AND",  "OR",    "NOT"};
+  return std::any_of(std::begin(reserved), std::end(reserved),
+                     [&](std::string_view r) { return equals_ignore_case(t.text, r); });
+}
+
+absl::StatusOr<expr> parse_integer(token_cursor& in) {
+  const token& t = in.next();
+  int64_t parsed = 0;
+  auto [end, error] = std::from_chars(t.text.data(), t.text.data() + t.text.size(), parsed);
+  if (error != std::errc())
+    return syntax_error(t.pos, fmt::format("integer {} is too large; the largest is {}", t.text,
+                                           std::numeric_limits<int64_t>::max()));
+  return make_literal(t.pos, parsed);
+}
+
+absl::StatusOr<expr> parse_decimal(token_cursor& in) {
+  const token& t = in.next();
+  double parsed = 0;
+  auto [end, error] = std::from_chars(t.text.data(), t.text.data() + t.text.size(), parsed);
+  if (error != std::errc())
+    return syntax_error(t.pos, fmt::format("number {} is out of the range of a DOUBLE", t.text));
+  return make_literal(t.pos, parsed);
+}
+
+// `name(` already read. count(*) is the only call that takes `*`. Messages are formatted only
+// on error, here and below, to keep the frames of the recursion small.
+absl::StatusOr<expr> parse_call(token_cursor& in, const token& name) {
+  expr call = make_node(expr::kind::call, name.pos, name.text);
+  if (in.accept_symbol(")")) return call;
+  if (in.at_symbol("*") && equals_ignore_case(name.text, "count")) {
+    call.args.push_back(make_node(expr::kind::star, in.next().pos, "*"));
+    if (!in.accept_symbol(")")) return in.unexpected(fmt::format("')' after {}(*", name.text));
+    return call;
+  }
+  while (true) {
+    SLUICE_ASSIGN_OR_RETURN(auto arg, parse_expr(in));
+    call.args.push_back(std::move(arg));
+    if (in.accept_symbol(")")) return call;
+    if (!in.accept_symbol(","))
+      return in.unexpected(fmt::format("',' or ')' after an argument of {}", name.text));
+  }
+}
+
+// A column (possibly qualified: window.start) or a function call.
+absl::StatusOr<expr> parse_name_or_call(token_cursor& in) {
+  const token& first = in.next();
+  if (in.accept_symbol("(")) return parse_call(in, first);
+  expr column = make_node(expr::kind::column, first.pos, first.text);
+  while (in.accept_symbol(".")) {
+    auto kind = in.peek().kind;
+    if (kind != token_kind::identifier && kind != token_kind::quoted_identifier)
+      return in.unexpected(fmt::format("a name after '{}.'", column.name));
+    column.name += "." + in.next().text;
+  }
+  return column;
+}
+
+// CAST(expr AS type); CAST and '(' still to be read.
+absl::StatusOr<expr> parse_cast(token_cursor& in) {
+  expr cast = make_node(expr::kind::cast, in.next().pos, "");
+  in.next();
+  SLUICE_ASSIGN_OR_RETURN(auto operand, parse_expr(in));
+  cast.args.push_back(std::move(operand));
+  SLUICE_RETURN_IF_ERROR(in.expect_keyword("AS", "in CAST(... AS type)"));
+  SLUICE_ASSIGN_OR_RETURN(cast.type_name, in.expect_name("a type name after AS in CAST"));
+  if (!in.accept_symbol(")"))
+    return in.unexpected(fmt::format("')' after the type in CAST(... AS {}", cast.type_name));
+  return cast;
+}
+
+absl::Status unclosed(const token_cursor& in, position open) {
+  return in.unexpected(
+      fmt::format("')' to close the '(' at line {}, column {}", open.line, open.column));
+}
+
+// ( expr ): the expression takes the position of its '(', its first token.
+absl::StatusOr<expr> parse_parenthesized(token_cursor& in) {
+  const position open = in.next().pos;
+  absl::StatusOr<expr> inner = parse_expr(in);
+  if (!inner.ok()) return inner;
+  if (!in.accept_symbol(")")) return unclosed(in, open);
+  inner->pos = open;
+  return inner;
+}
+
+// A bare identifier: TRUE, FALSE, NULL, CAST(...), or a name. Other keywords are names too
+// (window, timestamp, count, end), except the reserved clause keywords.
+absl::StatusOr<expr> parse_identifier_primary(token_cursor& in) {
+  const position pos = in.peek().pos;
+  if (in.accept_keyword("TRUE")) return make_literal(pos, true);
+  if (in.accept_keyword("FALSE")) return make_literal(pos, false);
+  if (in.accept_keyword("NULL")) return make_literal(pos, value{});
+  if (in.at_keyword("CAST") && in.at_symbol("(", 1)) return parse_cast(in);
+  if (is_reserved(in.peek())) return in.unexpected("an expression");
+  return parse_name_or_call(in);
+}
+
+absl::StatusOr<expr> parse_primary(token_cursor& in) {
+  const token& t = in.peek();
+  switch (t.kind) {
+    case token_kind::integer: return parse_integer(in);
+    case token_kind::decimal: return parse_decimal(in);
+    case token_kind::string: return make_literal(t.pos, in.next().text);
+    case token_kind::identifier: return parse_identifier_primary(in);
+    case token_kind::quoted_identifier: return parse_name_or_call(in);
+    case token_kind::symbol:
+      if (t.text == "(") return parse_parenthesized(in);
+      if (t.text == "*")
+        return syntax_error(t.pos, "'*' is accepted only as in count(*); name the columns");
+      break;
+    case token_kind::end: break;
+  }
+  return in.unexpected("an expression");
+}
+
+// A run of prefix operators (`- - x`, `NOT NOT a`) is read in a loop, not by recursion.
+absl::StatusOr<expr> parse_prefixed(token_cursor& in, std::string_view op,
+                                    absl::StatusOr<expr> (*operand)(token_cursor&)) {
+  const auto depth = in.depth();
+  std::vector<position> at;
+  while (in.at_keyword(op) || in.at_symbol(op)) {
+    SLUICE_RETURN_IF_ERROR(go_deeper(in));
+    at.push_back(in.next().pos);
+  }
+  absl::StatusOr<expr> operand_expr = operand(in);
+  if (!operand_expr.ok()) return operand_expr;
+  for (auto pos = at.rbegin(); pos != at.rend(); ++pos) apply_operator(*operand_expr, *pos, op);
+  in.depth() = depth;
+  return operand_expr;
+}
+
+// An operand of the binary operators binding at least as tightly as `min_precedence`.
+absl::StatusOr<expr> parse_operand(token_cursor& in, int min_precedence) {
+  if (min_precedence <= not_level && in.at_keyword("NOT"))
+    return parse_prefixed(in, "NOT",
+                          [](token_cursor& c) { return parse_binary(c, comparison); });
+  return parse_prefixed(in, "-", parse_primary);
+}
+
+// operand (op operand)* over the operators binding at least as tightly as `min_precedence`,
+// grouping to the left; each operator makes the tree one level deeper.
+absl::StatusOr<expr> parse_binary(token_cursor& in, int min_precedence) {
+  const auto depth = in.depth();
+  absl::StatusOr<expr> left = parse_operand(in, min_precedence);
+  if (!left.ok()) return left;
+  for (auto* op = at_binary_operator(in); op && op->precedence >= min_precedence;
+       op = at_binary_operator(in)) {
+    in.next();
+    SLUICE_RETURN_IF_ERROR(go_deeper(in));
+    absl::StatusOr<expr> right = parse_binary(in, op->precedence + 1);
+    if (!right.ok()) return right;
+    apply_operator(*left, left->pos, op->name, &*right);
+  }
+  in.depth() = depth;
+  return left;
+}
+
+// ----- Queries
+
+// item [AS alias], ... FROM: reads through FROM.
+absl::StatusOr<std::vector<select_item>> parse_select_items(token_cursor& in) {
+  std::vector<select_item> items;
+  while (true) {
+    select_item item;
+    SLUICE_ASSIGN_OR_RETURN(item.value, parse_expr(in));
+    if (in.accept_keyword("AS")) {
+      if (is_reserved(in.peek())) return in.unexpected("an alias after AS");
+      SLUICE_ASSIGN_OR_RETURN(item.alias, in.expect_name("an alias after AS"));
+    }
+    items.push_back(std::move(item));
+    if (in.accept_symbol(",")) continue;
+    if (in.accept_keyword("FROM")) return items;
+    const auto& alias = items.back().alias;
+    return in.unexpected(alias.empty() ? std::string("AS, ',' or FROM after a select item")
+                                       : fmt::format("',' or FROM after alias '{}'", alias));
+  }
+}
+
+absl::StatusOr<std::vector<expr>> parse_group_by(token_cursor& in) {
+  std::vector<expr> keys;
+  do {
+    SLUICE_ASSIGN_OR_RETURN(auto key, parse_expr(in));
+    keys.push_back(std::move(key));
+  } while (in.accept_symbol(","));
+  return keys;
+}
+
+// SELECT item [AS alias], ... FROM name [WHERE expr] [GROUP BY expr, ...]; `context` says what
+// precedes SELECT, for the error when it is missing.
+absl::StatusOr<select_query> parse_select(token_cursor& in, std::string_view context) {
+  select_query query;
+  query.pos = in.peek().pos;
+  SLUICE_RETURN_IF_ERROR(in.expect_keyword("SELECT", context));
+  SLUICE_ASSIGN_OR_RETURN(query.items, parse_select_items(in));
+  query.from_pos = in.peek().pos;
+  SLUICE_ASSIGN_OR_RETURN(query.from, in.expect_name("a table or scan name after FROM"));
+  std::string_view accepted = "WHERE, GROUP BY, ';' or end of input after the FROM table";
+  if (in.accept_keyword("WHERE")) {
+    SLUICE_ASSIGN_OR_RETURN(query.where, parse_expr(in));
+    accepted = "GROUP BY, ';' or end of input after the WHERE condition";
+  }
+  if (in.accept_keyword("GROUP")) {
+    SLUICE_RETURN_IF_ERROR(in.expect_keyword("BY", "after GROUP"));
+    SLUICE_ASSIGN_OR_RETURN(query.group_by, parse_group_by(in));
+    accepted = "',', ';' or end of input after a GROUP BY expression";
+  }
+  if (!in.at_statement_end()) return in.unexpected(accepted);
+  return query;
+}
+
+struct insert_target {
+  std::string sink;
+  position pos;
+};
+
+// INSERT INTO sink, INSERT still to be read.
+absl::StatusOr<insert_target> parse_insert_into(token_cursor& in) {
+  in.next();
+  SLUICE_RETURN_IF_ERROR(in.expect_keyword("INTO", "after INSERT"));
+  insert_target target;
+  target.pos = in.peek().pos;
+  SLUICE_ASSIGN_OR_RETURN(target.sink, in.expect_name("a sink table name after INSERT INTO"));
+  return target;
+}
+
+absl::StatusOr<insert_select> parse_insert_select(token_cursor& in) {
+  insert_select insert;
+  insert.pos = in.peek().pos;
+  SLUICE_ASSIGN_OR_RETURN(auto target, parse_insert_into(in));
+  insert.sink = std::move(target.sink);
+  SLUICE_ASSIGN_OR_RETURN(insert.query,
+                          parse_select(in, fmt::format("after sink table '{}'", insert.sink)));
+  return insert;
+}
+
+// CREATE STREAM name [OPTIONS(...)] INSERT INTO sink SELECT ...
+absl::StatusOr<create_stream> parse_create_stream(token_cursor& in, position pos) {
+  create_stream stream;
+  stream.pos = pos;
+  SLUICE_ASSIGN_OR_RETURN(stream.name, in.expect_name("a stream name after CREATE STREAM"));
+  if (in.accept_keyword("OPTIONS")) {
+    SLUICE_ASSIGN_OR_RETURN(stream.options, parse_option_list(in));
+    if (!in.at_keyword("INSERT")) return in.unexpected("INSERT INTO after OPTIONS(...)");
+  } else if (!in.at_keyword("INSERT")) {
+    return in.unexpected(fmt::format("OPTIONS or INSERT INTO after stream name '{}'", stream.name));
+  }
+  SLUICE_ASSIGN_OR_RETURN(auto target, parse_insert_into(in));
+  stream.sink = std::move(target.sink);
+  stream.sink_pos = target.pos;
+  SLUICE_ASSIGN_OR_RETURN(stream.query,
+                          parse_select(in, fmt::format("after sink table '{}'", stream.sink)));
+  return stream;
+}
+
+absl::StatusOr<statement> parse_create(token_cursor& in, position pos) {
+  if (in.accept_keyword("TABLE")) return parse_create_table(in, pos);
+  if (in.accept_keyword("SCAN")) return parse_create_scan(in, pos);
+  if (in.accept_keyword("STREAM")) return parse_create_stream(in, pos);
+  if (in.accept_keyword("TUNNEL")) return parse_create_tunnel(in, pos);
+  return in.unexpected("TABLE, SCAN, STREAM or TUNNEL after CREATE");
+}
+
 absl::StatusOr<statement> parse_statement(token_cursor& in) {
   const token first = in.peek();
-  if (in.accept_keyword("CREATE")) {
-    if (in.accept_keyword("TABLE")) return parse_create_table(in, first.pos);
-    if (in.accept_keyword("TUNNEL")) return parse_create_tunnel(in, first.pos);
-    return in.unexpected("TABLE or TUNNEL after CREATE");
-  }
+  if (in.accept_keyword("CREATE")) return parse_create(in, first.pos);
   if (in.accept_keyword("DROP")) {
     if (in.accept_keyword("TABLE")) return parse_drop_table(in, first.pos);
     if (in.accept_keyword("TUNNEL")) return parse_drop_tunnel(in, first.pos);
     return in.unexpected("TABLE or TUNNEL after DROP");
   }
-  return syntax_error(first.pos, fmt::format("unknown statement {}; accepted: CREATE TABLE, DROP "
-                                             "TABLE, CREATE TUNNEL, DROP TUNNEL",
+  if (in.at_keyword("INSERT")) return parse_insert_select(in);
+  return syntax_error(first.pos, fmt::format("unknown statement {}; accepted: CREATE TABLE, "
+                                             "CREATE SCAN, CREATE STREAM, CREATE TUNNEL, DROP "
+                                             "TABLE, DROP TUNNEL, INSERT INTO",
                                              describe(first)));
 }
 

@@ -5,6 +5,8 @@
 //     "T" name                     -> TableDef
 //     "E" table_id                 -> end offset of each channel (u64 little endian each)
 //     "U" table_id name            -> TunnelDef
+//     "C" job                      -> the job's last complete checkpoint
+//     "S" job \0 checkpoint(u64) part(u32) -> a reducer snapshot
 //   rows:  table_id channel(u16) primary key (key_codec) -> row (row_codec)
 //   log:   table_id channel(u16) first offset(u64)       -> ChangeSegment
 #pragma once
@@ -53,6 +55,19 @@ inline std::string tunnels_of(uint32_t table_id) {
 }
 inline std::string tunnel(uint32_t table_id, std::string_view name) {
   return tunnels_of(table_id) + std::string(name);
+}
+
+inline std::string job_checkpoint(std::string_view job) { return "C" + std::string(job); }
+inline std::string job_snapshots(std::string_view job) {
+  std::string key = "S" + std::string(job);
+  key.push_back('\0');
+  return key;
+}
+inline std::string job_snapshot(std::string_view job, uint64_t checkpoint_id, uint32_t part) {
+  std::string key = job_snapshots(job);
+  append_u64(key, checkpoint_id);
+  append_u32(key, part);
+  return key;
 }
 
 // The prefix shared by a table's rows (or log) in one channel; with channel = channels, the

@@ -28,6 +28,7 @@
 #include "runtime/core/table_schema.hpp"
 #include "runtime/store/catalog_op.hpp"
 #include "runtime/store/change_batch.hpp"
+#include "runtime/store/checkpoint.hpp"
 #include "runtime/store/tunnel.hpp"
 
 namespace rocksdb {
@@ -90,6 +91,18 @@ class store {
                              std::span<const uint64_t> offsets);
   // A consistent snapshot of the table's rows, with the end offsets its channels had then.
   absl::StatusOr<std::unique_ptr<base_snapshot>> snapshot(const table_schema& table) const;
+
+  // --- checkpoints of streaming jobs (see checkpoint.hpp)
+  absl::Status put_snapshot(std::string_view job, uint64_t checkpoint_id, uint32_t part,
+                            std::span<const char> bytes);
+  absl::StatusOr<std::string> get_snapshot(std::string_view job, uint64_t checkpoint_id,
+                                           uint32_t part) const;
+  // Makes `cp` the job's last complete checkpoint, commits cp.offsets to the tunnel of `table`,
+  // and deletes the snapshots of earlier checkpoints, in one atomic write.
+  absl::Status complete_checkpoint(std::string_view job, const checkpoint& cp,
+                                   const table_schema& table, std::string_view tunnel_id);
+  // NotFound when the job has no complete checkpoint.
+  absl::StatusOr<checkpoint> last_checkpoint(std::string_view job) const;
 
   // --- scans
   // Every row of the table in primary-key order, from a consistent snapshot. Stops early, with

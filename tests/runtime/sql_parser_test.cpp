@@ -1,7 +1,10 @@
-// SQL lexer and DDL parser: accepted scripts, the AST they produce, and the exact position and
-// wording of each kind of error.
+// SQL lexer and parser: accepted scripts (the DDL and the seeds' streaming statements), the AST
+// they produce, and the exact position and wording of each kind of error.
 #include <doctest/doctest.h>
 
+#include <cstdint>
+#include <limits>
+#include <sstream>
 #include <string>
 
 #include "runtime/sql/lexer.hpp"
@@ -38,6 +41,70 @@ Statement only(std::string_view text) {
   REQUIRE(std::holds_alternative<Statement>(statements[0]));
   return std::get<Statement>(statements[0]);
 }
+
+// An expression in one line: columns and calls as written, operators prefix in parentheses,
+// literals as NULL, TRUE, 42, 2.5, 'text'. E.g. sum((* (- a b) c)).
+std::string show(const expr& e);
+
+std::string show_literal(const value& v) {
+  if (std::holds_alternative<std::monostate>(v)) return "NULL";
+  if (auto* b = std::get_if<bool>(&v)) return *b ? "TRUE" : "FALSE";
+  if (auto* i = std::get_if<int64_t>(&v)) return std::to_string(*i);
+  if (auto* d = std::get_if<double>(&v)) return (std::ostringstream() << *d).str();
+  return "'" + std::get<std::string>(v) + "'";
+}
+
+std::string show_list(const std::vector<expr>& args, std::string_view separator) {
+  std::string out;
+  for (const auto& arg : args) out += (out.empty() ? "" : std::string(separator)) + show(arg);
+  return out;
+}
+
+std::string show(const expr& e) {
+  switch (e.what) {
+    case expr::kind::column: return e.name;
+    case expr::kind::literal: return show_literal(e.literal);
+    case expr::kind::star: return "*";
+    case expr::kind::call: return e.name + "(" + show_list(e.args, ", ") + ")";
+    case expr::kind::cast: return "CAST(" + show_list(e.args, ", ") + " AS " + e.type_name + ")";
+    case expr::kind::unary:
+    case expr::kind::binary: break;
+  }
+  return "(" + e.name + " " + show_list(e.args, " ") + ")";
+}
+
+// The select list as "shape AS alias" (or just the shape without an alias).
+std::vector<std::string> show_items(const select_query& query) {
+  std::vector<std::string> items;
+  for (const auto& item : query.items)
+    items.push_back(show(item.value) + (item.alias.empty() ? "" : " AS " + item.alias));
+  return items;
+}
+
+std::vector<std::string> show_group_by(const select_query& query) {
+  std::vector<std::string> keys;
+  for (const auto& key : query.group_by) keys.push_back(show(key));
+  return keys;
+}
+
+// The expression of `SELECT <text> FROM t`.
+expr parse_expr(std::string_view text) {
+  auto insert = only<insert_select>("INSERT INTO s SELECT " + std::string(text) + " FROM t");
+  REQUIRE(insert.query.items.size() == 1);
+  return insert.query.items[0].value;
+}
+
+std::string shape(std::string_view text) { return show(parse_expr(text)); }
+
+using options_list = std::vector<std::pair<std::string, std::string>>;
+
+options_list key_values(const std::vector<option>& options) {
+  options_list out;
+  for (const auto& o : options) out.emplace_back(o.key, o.value);
+  return out;
+}
+
+bool at(position pos, int line, int column) { return pos.line == line && pos.column == column; }
 
 bool same_columns(const std::vector<column_def>& a, const std::vector<column_def>& b) {
   return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const auto& x, const auto& y) {
@@ -200,7 +267,7 @@ TEST_CASE("an empty script has no statements; IF is still a usable name") {
 
 TEST_CASE("syntax errors say where, what was expected and what was found") {
   CHECK(parse_error("CREATE TABEL t (a STRING)") ==
-        "line 1, column 8: expected TABLE or TUNNEL after CREATE, found 'TABEL'");
+        "line 1, column 8: expected TABLE, SCAN, STREAM or TUNNEL after CREATE, found 'TABEL'");
   CHECK(parse_error("DROP t") == "line 1, column 6: expected TABLE or TUNNEL after DROP, found 't'");
   CHECK(parse_error("CREATE TABLE t (\n  a STRING,\n  price DOUBLE NOT NULL)") ==
         "line 3, column 16: expected ',' or ')' after column 'price', found 'NOT'");
@@ -271,8 +338,11 @@ TEST_CASE("WITH accepts only known options, each once") {
 
 TEST_CASE("an unknown statement lists the accepted ones") {
   CHECK(parse_error("DROP TABLE a;\n\n    SELECT * FROM a") ==
-        "line 3, column 5: unknown statement 'SELECT'; accepted: CREATE TABLE, DROP TABLE, "
-        "CREATE TUNNEL, DROP TUNNEL");
+        "line 3, column 5: unknown statement 'SELECT'; accepted: CREATE TABLE, CREATE SCAN, "
+        "CREATE STREAM, CREATE TUNNEL, DROP TABLE, DROP TUNNEL, INSERT INTO");
+  CHECK(parse_error("UPDATE t SET a = 1") ==
+        "line 1, column 1: unknown statement 'UPDATE'; accepted: CREATE TABLE, CREATE SCAN, "
+        "CREATE STREAM, CREATE TUNNEL, DROP TABLE, DROP TUNNEL, INSERT INTO");
 }
 
 TEST_CASE("an error anywhere rejects the whole script, lexer errors included") {
@@ -280,6 +350,428 @@ TEST_CASE("an error anywhere rejects the whole script, lexer errors included") {
         "line 2, column 12: unterminated string; close it with '");
   CHECK(parse_error("CREATE TABLE t (a STRING PRIMARY KEY);\nDROP TABLE 'oops'") ==
         "line 2, column 12: expected a table name after DROP TABLE, found string 'oops'");
+}
+
+// --- Streaming statements (the seeds)
+
+TEST_CASE("the seed's external table: dotted and quoted keys, both kinds of string") {
+  auto table = only<create_external_table>(
+      "CREATE TABLE order_source\n"
+      "USING tablestore\n"
+      "OPTIONS(\n"
+      "endpoint=\"http://x.vpc.ots.aliyuncs.com\",\n"
+      "access.key.id=\"\",\n"
+      "access.key.secret=\"\",\n"
+      "instance.name=\"i\",\n"
+      "table.name=\"OrderSource\",\n"
+      "tunnel.id=\"<tunnel-id>\",\n"
+      "catalog='{\"columns\": {\"UserId\": {\"col\": \"UserId\", \"type\": \"string\"}, "
+      "\"price\": {\"cols\": \"price\", \"type\": \"double\"}}}'\n"
+      ");");
+  CHECK(table.name == "order_source");
+  CHECK(table.provider == "tablestore");
+  CHECK(at(table.pos, 1, 1));
+  CHECK(key_values(table.options) ==
+        options_list{{"endpoint", "http://x.vpc.ots.aliyuncs.com"},
+                     {"access.key.id", ""},
+                     {"access.key.secret", ""},
+                     {"instance.name", "i"},
+                     {"table.name", "OrderSource"},
+                     {"tunnel.id", "<tunnel-id>"},
+                     {"catalog", R"({"columns": {"UserId": {"col": "UserId", "type": "string"}, )"
+                                 R"("price": {"cols": "price", "type": "double"}}})"}});
+  CHECK(at(table.options[0].pos, 4, 1));
+  CHECK(at(table.options[6].pos, 10, 1));
+}
+
+TEST_CASE("CREATE TABLE with '(' is a store table, with USING an external one") {
+  CHECK(only<create_table>("CREATE TABLE using (a STRING PRIMARY KEY)").name == "using");
+  auto bare = only<create_external_table>("create table Sink using org.example.store");
+  CHECK(bare.name == "Sink");
+  CHECK(bare.provider == "org.example.store");
+  CHECK(bare.options.empty());
+  auto values = only<create_external_table>(
+      "CREATE TABLE t USING s OPTIONS (n = 10, d = -2.5, mode = update, `q.k` = `A b`.c)");
+  CHECK(key_values(values.options) ==
+        options_list{{"n", "10"}, {"d", "-2.5"}, {"mode", "update"}, {"q.k", "A b.c"}});
+}
+
+TEST_CASE("the seeds' scans: quoted and bare option keys, any case, stream or batch") {
+  auto statements = parse_ok(
+      "CREATE SCAN ots_table_stream on ots_order_test USING STREAM OPTIONS "
+      "(\"maxoffsetsperchannel\"=\"10000\");\n"
+      "CREATE SCAN order_source_stream_view ON order_source USING STREAM\n"
+      "OPTIONS(\n"
+      "tunnel.id=\"4987845a-1321-4d36-9f4e-73d6db63bf0f\", \n"
+      "maxoffsetsperchannel=\"10000\");\n"
+      "create scan Snapshot on OrderSource using batch");
+  REQUIRE(statements.size() == 3);
+  auto quoted = std::get<create_scan>(statements[0]);
+  CHECK(quoted.name == "ots_table_stream");
+  CHECK(quoted.table == "ots_order_test");
+  CHECK(quoted.mode == "stream");
+  CHECK(key_values(quoted.options) == options_list{{"maxoffsetsperchannel", "10000"}});
+
+  auto dotted = std::get<create_scan>(statements[1]);
+  CHECK(at(dotted.pos, 2, 1));
+  CHECK(key_values(dotted.options) ==
+        options_list{{"tunnel.id", "4987845a-1321-4d36-9f4e-73d6db63bf0f"},
+                     {"maxoffsetsperchannel", "10000"}});
+  CHECK(at(dotted.options[1].pos, 5, 1));
+
+  auto batch = std::get<create_scan>(statements[2]);
+  CHECK(batch.name == "Snapshot");
+  CHECK(batch.table == "OrderSource");
+  CHECK(batch.mode == "batch");
+  CHECK(batch.options.empty());
+}
+
+TEST_CASE("the seed's windowed stream job") {
+  auto stream = only<create_stream>(
+      "CREATE STREAM job1\n"
+      "OPTIONS(\n"
+      "checkpointLocation='/tmp/spark/cp/job1',\n"
+      "outputMode='update'\n"
+      ")\n"
+      "INSERT INTO order_stream_sink\n"
+      "SELECT CAST(window.start AS String) AS begin,\n"
+      "CAST(window.end AS String) AS end,\n"
+      "count(*) AS count,\n"
+      "CAST(sum(price) AS Double) AS totalPrice\n"
+      "FROM order_source_stream_view\n"
+      "GROUP BY window(to_timestamp(timestamp / 1000), \"30 seconds\");");
+  CHECK(stream.name == "job1");
+  CHECK(key_values(stream.options) ==
+        options_list{{"checkpointLocation", "/tmp/spark/cp/job1"}, {"outputMode", "update"}});
+  CHECK(stream.sink == "order_stream_sink");
+  CHECK(at(stream.sink_pos, 6, 13));
+  const auto& query = stream.query;
+  CHECK(at(query.pos, 7, 1));
+  CHECK(show_items(query) == std::vector<std::string>{"CAST(window.start AS String) AS begin",
+                                                      "CAST(window.end AS String) AS end",
+                                                      "count(*) AS count",
+                                                      "CAST(sum(price) AS Double) AS totalPrice"});
+  CHECK(query.from == "order_source_stream_view");
+  CHECK(at(query.from_pos, 11, 6));
+  CHECK_FALSE(query.where.has_value());
+  CHECK(show_group_by(query) ==
+        std::vector<std::string>{"window(to_timestamp((/ timestamp 1000)), '30 seconds')"});
+  CHECK(at(query.group_by[0].pos, 12, 10));
+  CHECK(at(query.items[2].value.pos, 9, 1));
+  CHECK(at(query.items[2].value.args[0].pos, 9, 7));
+}
+
+TEST_CASE("the first seed's stream job: lower-case options and insert, on one line") {
+  auto statements = parse_ok(
+      "CREATE SCAN ots_table_stream on ots_order_test USING STREAM OPTIONS "
+      "(\"maxoffsetsperchannel\"=\"10000\");\n"
+      "CREATE STREAM job1\n"
+      "options(\n"
+      "checkpointLocation='/tmp/spark/cp/test1',\n"
+      "outputMode='update'\n"
+      ")\n"
+      "insert into ots_order_sink_test\n"
+      "SELECT CAST(window.start AS String) AS begin, CAST(window.end AS String) AS end, count(*) "
+      "AS count, sum(price) AS totalPrice FROM ots_table_stream GROUP BY "
+      "window(to_timestamp(timestamp / 1000000000), \"10 seconds\");");
+  REQUIRE(statements.size() == 2);
+  auto stream = std::get<create_stream>(statements[1]);
+  CHECK(at(stream.pos, 2, 1));
+  CHECK(stream.options.size() == 2);
+  CHECK(stream.sink == "ots_order_sink_test");
+  CHECK(show_items(stream.query) ==
+        std::vector<std::string>{"CAST(window.start AS String) AS begin",
+                                 "CAST(window.end AS String) AS end", "count(*) AS count",
+                                 "sum(price) AS totalPrice"});
+  CHECK(stream.query.from == "ots_table_stream");
+  CHECK(show_group_by(stream.query) ==
+        std::vector<std::string>{"window(to_timestamp((/ timestamp 1000000000)), '10 seconds')"});
+}
+
+TEST_CASE("a stream job without options") {
+  auto stream = only<create_stream>("CREATE STREAM j INSERT INTO s SELECT a FROM t");
+  CHECK(stream.name == "j");
+  CHECK(stream.options.empty());
+  CHECK(stream.sink == "s");
+  CHECK(at(stream.sink_pos, 1, 29));
+  CHECK(show_items(stream.query) == std::vector<std::string>{"a"});
+}
+
+TEST_CASE("the Flink seed's INSERT INTO ... SELECT") {
+  auto insert = only<insert_select>(
+      "INSERT INTO order_sink\n"
+      "SELECT\n"
+      "    cabinet_province AS province,\n"
+      "    sum((order_end_time - order_start_time)/3600/1000 * cabinet_pricePerHour) AS     "
+      "        total_price,\n"
+      "    count(order_Md5ID) AS order_count\n"
+      "    FROM order_source\n"
+      "    GROUP BY cabinet_province;");
+  CHECK(insert.sink == "order_sink");
+  CHECK(at(insert.pos, 1, 1));
+  CHECK(at(insert.query.pos, 2, 1));
+  CHECK(show_items(insert.query) ==
+        std::vector<std::string>{
+            "cabinet_province AS province",
+            "sum((* (/ (/ (- order_end_time order_start_time) 3600) 1000) cabinet_pricePerHour)) "
+            "AS total_price",
+            "count(order_Md5ID) AS order_count"});
+  CHECK(insert.query.from == "order_source");
+  CHECK(at(insert.query.from_pos, 6, 10));
+  CHECK(show_group_by(insert.query) == std::vector<std::string>{"cabinet_province"});
+}
+
+TEST_CASE("the batch seeds: items without alias, no GROUP BY") {
+  auto statements = parse_ok(
+      "INSERT INTO order_batch_sink\n"
+      "SELECT UserId, count(*) AS count, sum(price) AS totalPrice\n"
+      "FROM order_source\n"
+      "GROUP BY UserId;\n"
+      "INSERT INTO order_total_sink\n"
+      "SELECT count(*) AS count, sum(price) AS totalPrice\n"
+      "FROM order_source;");
+  REQUIRE(statements.size() == 2);
+  auto per_user = std::get<insert_select>(statements[0]);
+  CHECK(show_items(per_user.query) ==
+        std::vector<std::string>{"UserId", "count(*) AS count", "sum(price) AS totalPrice"});
+  CHECK(per_user.query.items[0].alias.empty());
+  CHECK(show_group_by(per_user.query) == std::vector<std::string>{"UserId"});
+  auto total = std::get<insert_select>(statements[1]);
+  CHECK(at(total.pos, 5, 1));
+  CHECK(total.query.group_by.empty());
+  CHECK(show_items(total.query) ==
+        std::vector<std::string>{"count(*) AS count", "sum(price) AS totalPrice"});
+}
+
+TEST_CASE("WHERE, several GROUP BY keys, qualified and backticked names, empty calls") {
+  auto insert = only<insert_select>(
+      "insert into s select o.customer_id, `my col`, now() as `at`, max(`o`.price) from orders "
+      "where o.price > 10 and not o.region = 'north' group by o.customer_id, `my col`");
+  CHECK(show_items(insert.query) == std::vector<std::string>{"o.customer_id", "my col",
+                                                             "now() AS at", "max(o.price)"});
+  REQUIRE(insert.query.where.has_value());
+  CHECK(show(*insert.query.where) == "(AND (> o.price 10) (NOT (= o.region 'north')))");
+  CHECK(show_group_by(insert.query) == std::vector<std::string>{"o.customer_id", "my col"});
+}
+
+// --- Expressions
+
+TEST_CASE("operator precedence and grouping") {
+  CHECK(shape("a + b * c") == "(+ a (* b c))");
+  CHECK(shape("a * b + c") == "(+ (* a b) c)");
+  CHECK(shape("(a + b) * c") == "(* (+ a b) c)");
+  CHECK(shape("a - b - c") == "(- (- a b) c)");
+  CHECK(shape("a / b % c * d") == "(* (% (/ a b) c) d)");
+  CHECK(shape("-x") == "(- x)");
+  CHECK(shape("- -x") == "(- (- x))");
+  CHECK(shape("-a * b") == "(* (- a) b)");
+  CHECK(shape("a - -1") == "(- a (- 1))");
+  CHECK(shape("NOT a = b AND c") == "(AND (NOT (= a b)) c)");
+  CHECK(shape("NOT NOT a") == "(NOT (NOT a))");
+  CHECK(shape("a OR b AND c") == "(OR a (AND b c))");
+  CHECK(shape("(a OR b) AND c") == "(AND (OR a b) c)");
+  CHECK(shape("a + 1 > b * 2 OR c") == "(OR (> (+ a 1) (* b 2)) c)");
+  CHECK(shape("a = b = c") == "(= (= a b) c)");
+}
+
+TEST_CASE("all comparison operators; != is stored as <>") {
+  const std::pair<const char*, const char*> cases[] = {
+      {"=", "="}, {"<>", "<>"}, {"!=", "<>"}, {"<", "<"}, {"<=", "<="}, {">", ">"}, {">=", ">="}};
+  for (auto [written, stored] : cases) {
+    CAPTURE(written);
+    auto e = parse_expr(std::string("a ") + written + " 1");
+    CHECK(e.what == expr::kind::binary);
+    CHECK(e.name == stored);
+    CHECK(show(e) == std::string("(") + stored + " a 1)");
+  }
+}
+
+TEST_CASE("literals of each kind") {
+  auto integer = parse_expr("42");
+  CHECK(integer.what == expr::kind::literal);
+  CHECK(std::get<int64_t>(integer.literal) == 42);
+  CHECK(std::get<int64_t>(parse_expr("9223372036854775807").literal) ==
+        std::numeric_limits<int64_t>::max());
+  CHECK(std::get<double>(parse_expr("2.5").literal) == 2.5);
+  CHECK(std::get<double>(parse_expr("0.1").literal) == 0.1);
+  CHECK(std::get<std::string>(parse_expr("'it''s'").literal) == "it's");
+  CHECK(std::get<std::string>(parse_expr("\"10 seconds\"").literal) == "10 seconds");
+  CHECK(std::get<bool>(parse_expr("TRUE").literal) == true);
+  CHECK(std::get<bool>(parse_expr("false").literal) == false);
+  CHECK(is_null(parse_expr("NULL").literal));
+  CHECK(is_null(parse_expr("null").literal));
+  CHECK(parse_expr("null").what == expr::kind::literal);
+  CHECK(parse_error("INSERT INTO s SELECT 9223372036854775808 FROM t") ==
+        "line 1, column 22: integer 9223372036854775808 is too large; the largest is "
+        "9223372036854775807");
+}
+
+TEST_CASE("keywords as names: window, timestamp, count, end, begin; CAST types as written") {
+  CHECK(shape("window(to_timestamp(timestamp / 1000000000), \"10 seconds\")") ==
+        "window(to_timestamp((/ timestamp 1000000000)), '10 seconds')");
+  CHECK(shape("window.start") == "window.start");
+  CHECK(shape("count + end - begin") == "(- (+ count end) begin)");
+  CHECK(shape("COUNT(*)") == "COUNT(*)");
+  CHECK(shape("CAST(x AS BIGINT)") == "CAST(x AS BIGINT)");
+  CHECK(shape("cast(cast(x as string) AS Double)") == "CAST(CAST(x AS string) AS Double)");
+  CHECK(shape("`select` + `from`") == "(+ select from)");
+  auto cast = parse_expr("CAST(window.end AS String)");
+  CHECK(cast.what == expr::kind::cast);
+  CHECK(cast.type_name == "String");
+  REQUIRE(cast.args.size() == 1);
+  CHECK(cast.args[0].what == expr::kind::column);
+  CHECK(cast.args[0].name == "window.end");
+  auto count = parse_expr("count(*)");
+  CHECK(count.what == expr::kind::call);
+  REQUIRE(count.args.size() == 1);
+  CHECK(count.args[0].what == expr::kind::star);
+}
+
+TEST_CASE("each node's position is its first token; a parenthesized one's is its '('") {
+  auto e = parse_expr("a +\n  (b * -c)");  // SELECT starts at column 15; `a` at 22
+  CHECK(e.what == expr::kind::binary);
+  CHECK(at(e.pos, 1, 22));
+  CHECK(at(e.args[1].pos, 2, 3));
+  CHECK(at(e.args[1].args[0].pos, 2, 4));
+  auto negation = e.args[1].args[1];
+  CHECK(negation.what == expr::kind::unary);
+  CHECK(at(negation.pos, 2, 8));
+  CHECK(at(negation.args[0].pos, 2, 9));
+}
+
+// --- Errors of the streaming statements
+
+TEST_CASE("a query without FROM") {
+  CHECK(parse_error("INSERT INTO s SELECT a, b") ==
+        "line 1, column 26: expected AS, ',' or FROM after a select item, found end of input");
+  CHECK(parse_error("INSERT INTO s\nSELECT a AS x\nWHERE a > 1") ==
+        "line 3, column 1: expected ',' or FROM after alias 'x', found 'WHERE'");
+  CHECK(parse_error("INSERT INTO s SELECT a b FROM t") ==
+        "line 1, column 24: expected AS, ',' or FROM after a select item, found 'b'");
+  CHECK(parse_error("INSERT INTO s SELECT a, FROM t") ==
+        "line 1, column 25: expected an expression, found 'FROM'");
+  CHECK(parse_error("INSERT INTO s SELECT a FROM") ==
+        "line 1, column 28: expected a table or scan name after FROM, found end of input");
+}
+
+TEST_CASE("an unclosed parenthesis") {
+  CHECK(parse_error("INSERT INTO s SELECT (a + b FROM t") ==
+        "line 1, column 29: expected ')' to close the '(' at line 1, column 22, found 'FROM'");
+  CHECK(parse_error("INSERT INTO s SELECT sum((a + b) FROM t") ==
+        "line 1, column 34: expected ',' or ')' after an argument of sum, found 'FROM'");
+  CHECK(parse_error("INSERT INTO s SELECT CAST(a AS String FROM t") ==
+        "line 1, column 39: expected ')' after the type in CAST(... AS String, found 'FROM'");
+  CHECK(parse_error("INSERT INTO s SELECT CAST(a String) FROM t") ==
+        "line 1, column 29: expected AS in CAST(... AS type), found 'String'");
+  CHECK(parse_error("CREATE SCAN v ON t USING STREAM OPTIONS(a = '1'") ==
+        "line 1, column 48: expected ',' or ')' after option 'a', found end of input");
+}
+
+TEST_CASE("OPTIONS entries are key = value") {
+  CHECK(parse_error("CREATE SCAN v ON t USING STREAM OPTIONS(maxoffsetsperchannel 10000)") ==
+        "line 1, column 62: expected '=' after option 'maxoffsetsperchannel', found '10000'");
+  CHECK(parse_error("CREATE TABLE t USING s OPTIONS(\n  access.key.id 'x')") ==
+        "line 2, column 17: expected '=' after option 'access.key.id', found string 'x'");
+  CHECK(parse_error("CREATE TABLE t USING s OPTIONS(a.)") ==
+        "line 1, column 34: expected a name after 'a.', found ')'");
+  CHECK(parse_error("CREATE TABLE t USING s OPTIONS()") ==
+        "line 1, column 32: expected an option name in OPTIONS(...), found ')'");
+  CHECK(parse_error("CREATE TABLE t USING s OPTIONS(a = )") ==
+        "line 1, column 36: expected a string, number or name as the value of option 'a', found "
+        "')'");
+  CHECK(parse_error("CREATE TABLE t USING s OPTIONS a = 1") ==
+        "line 1, column 32: expected '(' after OPTIONS, found 'a'");
+  CHECK(parse_error("CREATE STREAM j OPTIONS(\"outputMode\" = 'update', OUTPUTMODE = 'append') "
+                    "INSERT INTO s SELECT a FROM t") ==
+        "line 1, column 50: option 'OUTPUTMODE' is given twice in OPTIONS (first at line 1, "
+        "column 25); option names match in any case");
+}
+
+TEST_CASE("errors in the streaming statements say what is accepted") {
+  CHECK(parse_error("CREATE TABLE t STORED AS parquet") ==
+        "line 1, column 16: expected '(' or USING after table name 't', found 'STORED'");
+  CHECK(parse_error("CREATE TABLE IF NOT EXISTS t USING tablestore") ==
+        "line 1, column 14: IF NOT EXISTS does not apply to CREATE TABLE ... USING, which only "
+        "names a table for the script; remove it");
+  CHECK(parse_error("CREATE TABLE t USING tablestore WITH (a = 1)") ==
+        "line 1, column 33: expected OPTIONS, ';' or end of input after provider 'tablestore', "
+        "found 'WITH'");
+  CHECK(parse_error("CREATE SCAN v ON t USING STREAMING") ==
+        "line 1, column 26: expected STREAM or BATCH after USING, found 'STREAMING'");
+  CHECK(parse_error("CREATE SCAN v ON t") ==
+        "line 1, column 19: expected USING after table name 't', found end of input");
+  CHECK(parse_error("CREATE SCAN v ON t USING BATCH LIMIT 5") ==
+        "line 1, column 32: expected OPTIONS, ';' or end of input after USING batch, found "
+        "'LIMIT'");
+  CHECK(parse_error("CREATE STREAM j SELECT a FROM t") ==
+        "line 1, column 17: expected OPTIONS or INSERT INTO after stream name 'j', found 'SELECT'");
+  CHECK(parse_error("CREATE STREAM j OPTIONS(a = 1) SELECT a FROM t") ==
+        "line 1, column 32: expected INSERT INTO after OPTIONS(...), found 'SELECT'");
+  CHECK(parse_error("INSERT s SELECT a FROM t") ==
+        "line 1, column 8: expected INTO after INSERT, found 's'");
+  CHECK(parse_error("INSERT INTO s (a) VALUES (1)") ==
+        "line 1, column 15: expected SELECT after sink table 's', found '('");
+  CHECK(parse_error("INSERT INTO s SELECT a FROM t ORDER BY a") ==
+        "line 1, column 31: expected WHERE, GROUP BY, ';' or end of input after the FROM table, "
+        "found 'ORDER'");
+  CHECK(parse_error("INSERT INTO s SELECT a FROM t WHERE a IS NULL") ==
+        "line 1, column 39: expected GROUP BY, ';' or end of input after the WHERE condition, "
+        "found 'IS'");
+  CHECK(parse_error("INSERT INTO s SELECT a FROM t GROUP BY a HAVING a > 1") ==
+        "line 1, column 42: expected ',', ';' or end of input after a GROUP BY expression, found "
+        "'HAVING'");
+  CHECK(parse_error("INSERT INTO s SELECT a FROM t GROUP a") ==
+        "line 1, column 37: expected BY after GROUP, found 'a'");
+  CHECK(parse_error("INSERT INTO s SELECT a AS FROM t") ==
+        "line 1, column 27: expected an alias after AS, found 'FROM'");
+}
+
+TEST_CASE("expression errors point at the offending token") {
+  CHECK(parse_error("INSERT INTO s SELECT * FROM t") ==
+        "line 1, column 22: '*' is accepted only as in count(*); name the columns");
+  CHECK(parse_error("INSERT INTO s SELECT sum(*) FROM t") ==
+        "line 1, column 26: '*' is accepted only as in count(*); name the columns");
+  CHECK(parse_error("INSERT INTO s SELECT count(*, a) FROM t") ==
+        "line 1, column 29: expected ')' after count(*, found ','");
+  CHECK(parse_error("INSERT INTO s SELECT a + FROM t") ==
+        "line 1, column 26: expected an expression, found 'FROM'");
+  CHECK(parse_error("INSERT INTO s SELECT a FROM t WHERE AND b") ==
+        "line 1, column 37: expected an expression, found 'AND'");
+  CHECK(parse_error("INSERT INTO s SELECT window. , a FROM t") ==
+        "line 1, column 30: expected a name after 'window.', found ','");
+  CHECK(parse_error("INSERT INTO s SELECT a FROM t WHERE a = ") ==
+        "line 1, column 41: expected an expression, found end of input");
+}
+
+TEST_CASE("too deep expressions are refused, not a stack overflow") {
+  // SELECT's expression starts at column 22.
+  CHECK(parse_error("INSERT INTO s SELECT " + std::string(100000, '(') + "a FROM t") ==
+        "line 1, column 86: expression nested too deeply: more than 64 levels of parentheses, "
+        "calls and CASTs");
+  std::string calls;
+  for (int i = 0; i < 100; ++i) calls += "f(";
+  CHECK(parse_error("INSERT INTO s SELECT " + calls + " FROM t") ==
+        "line 1, column 150: expression nested too deeply: more than 64 levels of parentheses, "
+        "calls and CASTs");
+  std::string long_sum = "a";
+  for (int i = 0; i < 5000; ++i) long_sum += "+a";
+  CHECK(parse_error("INSERT INTO s SELECT " + long_sum + " FROM t") ==
+        "line 1, column 2022: expression too deep: more than 1000 levels of operators; split it "
+        "up");
+  std::string minus;
+  for (int i = 0; i < 5000; ++i) minus += "- ";
+  CHECK(parse_error("INSERT INTO s SELECT " + minus + "a FROM t") ==
+        "line 1, column 2020: expression too deep: more than 1000 levels of operators; split it "
+        "up");
+
+  CHECK(shape(std::string(60, '(') + "a" + std::string(60, ')')) == "a");
+  std::string negated = "a";
+  minus.clear();
+  for (int i = 0; i < 300; ++i) {
+    minus += "- ";
+    negated = "(- " + negated + ")";
+  }
+  CHECK(shape(minus + "a") == negated);
 }
 
 }  // namespace

@@ -1,0 +1,219 @@
+// `sluice run`: runs a script of statements in order, all roles in this process: catalog
+// statements change the store, external tables and scans name things for the script, and each
+// job (CREATE STREAM, INSERT INTO ... SELECT) starts a coordinator with its sources and
+// reducers. It then shows progress every second until every job has ended: on Ctrl-C (after a
+// final checkpoint), or with --until-drained once each job has read what its channels held at
+// its start and recorded a checkpoint after that.
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+#include <fmt/format.h>
+
+#include <atomic>
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "cli/command.hpp"
+#include "coordinator/job_actor.hpp"
+#include "operators/planner.hpp"
+#include "operators/session.hpp"
+#include "runtime/core/status.hpp"
+#include "runtime/messaging/atoms.hpp"
+#include "runtime/sql/parser.hpp"
+
+namespace sluice::cli {
+namespace {
+
+struct run_options {
+  std::string data;
+  std::string statements;
+  std::string file;
+  uint32_t workers = 2;
+  bool until_drained = false;
+};
+
+std::atomic<bool> interrupted{false};
+
+struct running_job {
+  std::string name;
+  caf::actor actor;
+  bool ended = false;
+};
+
+// Runs one statement that is not a job; returns a line saying what it did.
+absl::StatusOr<std::string> run_statement(const sql::statement& statement, store::store& db,
+                                          ops::session& names) {
+  if (auto* drop = std::get_if<sql::drop_table>(&statement); drop && names.drop(drop->name))
+    return fmt::format("dropped the name {} (the store table keeps its data)", drop->name);
+  if (auto* external = std::get_if<sql::create_external_table>(&statement)) {
+    SLUICE_RETURN_IF_ERROR(names.add_external_table(*external));
+    return fmt::format("{} names a store table", external->name);
+  }
+  if (auto* scan = std::get_if<sql::create_scan>(&statement)) {
+    SLUICE_RETURN_IF_ERROR(names.add_scan(*scan));
+    return fmt::format("scan {} on {}", scan->name, scan->table);
+  }
+  std::vector<store::catalog_op> ops;
+  std::visit(
+      [&](const auto& s) {
+        using T = std::decay_t<decltype(s)>;
+        if constexpr (std::is_base_of_v<store::create_table_op, T> ||
+                      std::is_base_of_v<store::drop_table_op, T> ||
+                      std::is_base_of_v<store::create_tunnel_op, T> ||
+                      std::is_base_of_v<store::drop_tunnel_op, T>)
+          ops.emplace_back(s);
+      },
+      statement);
+  SLUICE_ASSIGN_OR_RETURN(auto done, db.apply_catalog(ops));
+  return done.empty() ? std::string() : done.front();
+}
+
+std::string describe(const coordinator::job_status& status, double rows_per_second) {
+  return fmt::format("{} rows in, {:.0f} rows/s, lag {}, checkpoint {}{}", status.rows,
+                     rows_per_second, status.lag, status.last_checkpoint,
+                     status.last_checkpoint ? fmt::format(" ({:.0f} ms)", status.last_checkpoint_ms)
+                                            : std::string());
+}
+
+absl::Status run_jobs(caf::actor_system& system, std::vector<running_job>& jobs) {
+  caf::scoped_actor self{system};
+  for (auto& job : jobs) self->monitor(job.actor);
+  std::vector<uint64_t> last_rows(jobs.size(), 0);
+  size_t running = jobs.size();
+  bool stop_sent = false;
+  auto last = std::chrono::steady_clock::now();
+  absl::Status result;
+  while (running > 0) {
+    self->receive(
+        [&](caf::down_msg& down) {
+          for (auto& job : jobs) {
+            if (job.ended || job.actor.address() != down.source) continue;
+            job.ended = true;
+            --running;
+            if (down.reason && down.reason != caf::exit_reason::user_shutdown && result.ok())
+              result = absl::AbortedError(
+                  fmt::format("job {}: {}", job.name, system.render(down.reason)));
+          }
+        },
+        caf::after(std::chrono::milliseconds(200)) >> [] {});
+    if (interrupted && !stop_sent) {
+      stop_sent = true;
+      std::cerr << "\nstopping: taking a final checkpoint\n";
+      for (auto& job : jobs)
+        if (!job.ended) self->send(job.actor, msg::stop_atom::value);
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (now - last < std::chrono::seconds(1)) continue;
+    double seconds = std::chrono::duration<double>(now - last).count();
+    last = now;
+    for (size_t j = 0; j < jobs.size(); ++j) {
+      if (jobs[j].ended) continue;
+      self->request(jobs[j].actor, std::chrono::seconds(5), msg::status_atom::value)
+          .receive(
+              [&](const coordinator::job_status& status) {
+                std::cerr << fmt::format("{}: {}\n", jobs[j].name,
+                                         describe(status, (status.rows - last_rows[j]) / seconds));
+                last_rows[j] = status.rows;
+              },
+              [&](caf::error&) {});
+    }
+  }
+  return result;
+}
+
+absl::Status run_script(const run_options& options) {
+  std::string text = options.statements, source = "-e";
+  if (!options.file.empty()) {
+    std::ifstream in(options.file, std::ios::binary);
+    if (!in) return absl::NotFoundError(fmt::format("cannot read {}", options.file));
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    text = buffer.str();
+    source = options.file;
+  }
+  auto statements = sql::parse_script(text);
+  if (!statements.ok())
+    return absl::InvalidArgumentError(fmt::format("{}: {}", source, std::string(statements.status().message())));
+  SLUICE_ASSIGN_OR_RETURN(auto db, open_store(options.data, /*read_only=*/false));
+
+  caf::actor_system_config config;
+  config.set("scheduler.max-threads", std::max<uint32_t>(1, options.workers));
+  config.set("logger.verbosity", caf::atom("quiet"));
+  caf::actor_system system{config};
+  ops::session names(*db);
+  std::vector<running_job> jobs;
+  auto stop_all = [&] {
+    caf::scoped_actor self{system};
+    for (auto& job : jobs) self->send_exit(job.actor, caf::exit_reason::user_shutdown);
+  };
+  for (const auto& statement : *statements) {
+    absl::StatusOr<std::shared_ptr<const ops::job_plan>> plan = nullptr;
+    if (auto* stream = std::get_if<sql::create_stream>(&statement)) plan = ops::plan_job(*stream, names);
+    else if (auto* insert = std::get_if<sql::insert_select>(&statement)) plan = ops::plan_job(*insert, names);
+    else {
+      auto done = run_statement(statement, *db, names);
+      if (!done.ok()) {
+        stop_all();
+        return absl::Status(done.status().code(), fmt::format("{}: {}", source, std::string(done.status().message())));
+      }
+      if (!done->empty()) std::cout << *done << "\n";
+      continue;
+    }
+    if (!plan.ok()) {
+      stop_all();
+      return absl::Status(plan.status().code(), fmt::format("{}: {}", source, std::string(plan.status().message())));
+    }
+    coordinator::job_config job;
+    job.plan = *plan;
+    job.db = db.get();
+    job.reducers = options.workers;
+    job.until_drained = options.until_drained;
+    std::cout << fmt::format("job {}: {} -> {}, checkpoints at {}\n", (*plan)->name,
+                             (*plan)->source.table->name(), (*plan)->sink->name(),
+                             (*plan)->options.checkpoint_location);
+    jobs.push_back({(*plan)->name, system.spawn(coordinator::job_actor, std::move(job))});
+  }
+  std::signal(SIGINT, [](int) { interrupted = true; });
+  std::signal(SIGTERM, [](int) { interrupted = true; });
+  auto status = run_jobs(system, jobs);
+  if (status.ok() && !jobs.empty()) std::cout << "every job has ended\n";
+  return status;
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<run_options>();
+  auto* command = app.add_subcommand(
+      "run",
+      "Run a SQL script with the streaming runtime in this process: DDL, external tables "
+      "(CREATE TABLE x USING tablestore OPTIONS(table.name=...)), scans (CREATE SCAN v ON x "
+      "USING STREAM), and jobs (CREATE STREAM job OPTIONS(checkpointLocation=...) INSERT INTO "
+      "sink SELECT ... GROUP BY window(to_timestamp(timestamp / 1000), \"10 seconds\")). Jobs "
+      "run until Ctrl-C (a final checkpoint is taken) or, with --until-drained, until they have "
+      "read their channels to the end they had at the start. A job started again with the same "
+      "checkpointLocation resumes from its last checkpoint.\n"
+      "Example: sluice run --until-drained examples/sql/seed_10s_window.sql");
+  add_data_option(*command, options->data);
+  auto* inline_text = command->add_option("-e,--execute", options->statements, "statements, separated by ';'")
+                          ->type_name("SQL");
+  auto* file = command->add_option("file", options->file, "a .sql file of statements")->type_name("FILE.sql");
+  inline_text->excludes(file);
+  file->excludes(inline_text);
+  command->add_option("--workers", options->workers, "worker threads, and reducers per job")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  command->add_flag("--until-drained", options->until_drained,
+                    "end each job once it has read what its channels held at its start");
+  command->callback([options, &exit_code, inline_text, file] {
+    if (inline_text->count() == 0 && file->count() == 0)
+      exit_code = report("run", absl::InvalidArgumentError("give statements with -e 'SQL' or a FILE.sql (see --help)"));
+    else
+      exit_code = report("run", run_script(*options));
+  });
+}
+
+}  // namespace sluice::cli

@@ -1,0 +1,72 @@
+// The immutable definition of a streaming (or batch) aggregation job, as the planner makes it
+// from SQL: where the records come from, what each one contributes to which group, and how a
+// group becomes a sink row. Shared read-only by every actor of the job
+// (std::shared_ptr<const job_plan>); evaluating its expressions needs only a caller-owned arena.
+#pragma once
+
+#include <absl/time/time.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "operators/aggregate.hpp"
+#include "operators/expression.hpp"
+#include "operators/window.hpp"
+#include "runtime/core/table_schema.hpp"
+#include "runtime/store/tunnel.hpp"
+
+namespace sluice::ops {
+
+enum class output_mode {
+  update,  // a changed group's row is upserted at the next trigger
+  append   // a window's row is written once, when the window is final (needs a lateness)
+};
+
+struct job_options {
+  // The job's checkpoint identity: the same location resumes, a new one starts over.
+  std::string checkpoint_location;
+  output_mode mode = output_mode::update;
+  absl::Duration trigger = absl::Seconds(1);
+  absl::Duration checkpoint_interval = absl::Seconds(1);
+  // With a lateness, windows ending at or below (max event time - lateness) are final.
+  std::optional<absl::Duration> lateness;
+  absl::TimeZone zone = absl::UTCTimeZone();
+};
+
+struct source_binding {
+  std::shared_ptr<const table_schema> table;
+  std::string tunnel_id;
+  store::tunnel_type type = store::tunnel_type::stream;
+  uint64_t max_records = 10000;  // per channel read: the seeds' maxoffsetsperchannel
+};
+
+struct job_plan {
+  std::string name;
+  source_binding source;
+
+  // Per source row image: kept when `filter` is TRUE (absent: every row).
+  std::optional<expression> filter;
+  // The group: key expressions, then (with a window) the window of `event_time`.
+  std::vector<expression> keys;
+  std::optional<expression> event_time;  // TIMESTAMP
+  std::optional<tumbling_window> window;
+  // One input expression per aggregate (absent for count(*)).
+  std::vector<aggregate_spec> aggregates;
+  std::vector<std::optional<expression>> aggregate_inputs;
+
+  // One expression per sink column, over the output row: the keys, window.start, window.end
+  // (TIMESTAMPs, NULL without a window), then the aggregate results (output_columns()).
+  std::shared_ptr<const table_schema> sink;
+  std::vector<expression> outputs;
+
+  job_options options;
+};
+
+// The output row the sink expressions read: $key0.., window.start, window.end, $agg0..
+std::vector<input_column> output_columns(const std::vector<expression>& keys,
+                                         const std::vector<aggregate_spec>& aggregates);
+
+}  // namespace sluice::ops

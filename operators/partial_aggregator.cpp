@@ -1,0 +1,71 @@
+#include "operators/partial_aggregator.hpp"
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+
+namespace sluice::ops {
+
+partial_aggregator::partial_aggregator(std::shared_ptr<const job_plan> plan)
+    : plan_(std::move(plan)), groups_(plan_->aggregates) {
+  key_.resize(plan_->keys.size());
+  inputs_.resize(plan_->aggregates.size());
+}
+
+void partial_aggregator::on_batch(const store::change_batch& batch) {
+  batch.for_each([&](uint64_t, wire::ChangeRecord::Reader record) {
+    if (record.hasBefore()) apply(record.getBefore(), -1);
+    if (record.hasAfter()) apply(record.getAfter(), +1);
+  });
+  arena_.clear();
+}
+
+void partial_aggregator::apply(capnp::List<wire::Value>::Reader image, int sign) {
+  const job_plan& plan = *plan_;
+  to_datums(image, row_);
+  if (plan.filter) {
+    datum keep = plan.filter->eval(row_, arena_);
+    if (keep.is_null() || !keep.boolean) return;
+  }
+  int64_t window_start = 0;
+  if (plan.window) {
+    datum time = plan.event_time->eval(row_, arena_);
+    if (time.is_null()) {
+      ++rows_without_time_;
+      return;
+    }
+    if (sign > 0) max_event_time_ = std::max(max_event_time_, time.bigint);
+    window_start = plan.window->start(time.bigint);
+  }
+  for (size_t k = 0; k < key_.size(); ++k) key_[k] = plan.keys[k].eval(row_, arena_);
+  for (size_t a = 0; a < inputs_.size(); ++a)
+    inputs_[a] = plan.aggregate_inputs[a] ? plan.aggregate_inputs[a]->eval(row_, arena_)
+                                          : datum::null();
+  groups_.add(groups_.at(key_, window_start), inputs_, sign);
+}
+
+std::vector<std::vector<char>> partial_aggregator::flush(std::span<const uint32_t> owner,
+                                                         uint32_t reducers, uint64_t epoch,
+                                                         uint32_t channel) {
+  std::vector<std::vector<const group_state*>> by_reducer(reducers);
+  groups_.for_each([&](const group_state& group) {
+    if (!group_table::is_empty(group)) by_reducer[owner[group.key_group]].push_back(&group);
+  });
+  std::vector<std::vector<char>> messages(reducers);
+  for (uint32_t r = 0; r < reducers; ++r) {
+    if (by_reducer[r].empty()) continue;
+    capnp::MallocMessageBuilder message;
+    auto batch = message.initRoot<wire::PartialBatch>();
+    batch.setEpoch(epoch);
+    batch.setChannel(channel);
+    auto groups = batch.initGroups(by_reducer[r].size());
+    for (size_t i = 0; i < by_reducer[r].size(); ++i)
+      group_table::to_wire(*by_reducer[r][i], groups[i]);
+    auto words = capnp::messageToFlatArray(message);
+    auto bytes = words.asChars();
+    messages[r].assign(bytes.begin(), bytes.end());
+  }
+  groups_.clear();
+  return messages;
+}
+
+}  // namespace sluice::ops

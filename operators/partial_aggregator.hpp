@@ -1,0 +1,53 @@
+// The per-record work of a source actor: every change record of a batch retracts its
+// before-image and adds its after-image (each only if it passes the filter) into a table of
+// signed deltas per (group key, window). flush() ships the deltas as PartialBatch messages, one
+// per reducer, and starts over: the shuffle carries one entry per group per flush, not per row.
+//
+// Not thread-safe: one per source actor.
+#pragma once
+
+#include <absl/status/status.h>
+
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "operators/group_table.hpp"
+#include "operators/job_plan.hpp"
+#include "runtime/store/change_batch.hpp"
+
+namespace sluice::ops {
+
+class partial_aggregator {
+ public:
+  explicit partial_aggregator(std::shared_ptr<const job_plan> plan);
+
+  void on_batch(const store::change_batch& batch);
+
+  // Rows whose event time was NULL (they belong to no window and are skipped).
+  uint64_t rows_without_time() const { return rows_without_time_; }
+  // The largest event time seen (microseconds), or the lowest int64 before any.
+  int64_t max_event_time() const { return max_event_time_; }
+  bool empty() const { return groups_.empty(); }
+
+  // The deltas since the last flush as one PartialBatch message per reducer (empty bytes for a
+  // reducer with nothing to merge). `owner[g]` is the reducer of key group g.
+  std::vector<std::vector<char>> flush(std::span<const uint32_t> owner, uint32_t reducers,
+                                       uint64_t epoch, uint32_t channel);
+
+ private:
+  void apply(capnp::List<wire::Value>::Reader row, int sign);
+
+  std::shared_ptr<const job_plan> plan_;
+  group_table groups_;
+  std::vector<datum> row_;
+  std::vector<datum> key_;
+  std::vector<datum> inputs_;
+  string_arena arena_;
+  uint64_t rows_without_time_ = 0;
+  int64_t max_event_time_ = std::numeric_limits<int64_t>::min();
+};
+
+}  // namespace sluice::ops

@@ -1,0 +1,273 @@
+#include "operators/planner.hpp"
+
+#include <absl/strings/match.h>
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "runtime/core/status.hpp"
+
+namespace sluice::ops {
+namespace {
+
+using sql::expr;
+
+absl::Status error_at(sql::position where, std::string_view message) {
+  return absl::InvalidArgumentError(
+      fmt::format("line {}, column {}: {}", where.line, where.column, message));
+}
+
+bool same_name(std::string_view a, std::string_view b) {
+  return absl::EqualsIgnoreCase(absl::string_view(a.data(), a.size()),
+                                absl::string_view(b.data(), b.size()));
+}
+
+// Structural equality, positions ignored: how a SELECT item is matched with a GROUP BY key.
+bool same_expr(const expr& a, const expr& b) {
+  if (a.what != b.what || a.args.size() != b.args.size()) return false;
+  bool names_match = a.what == expr::kind::call ? same_name(a.name, b.name) : a.name == b.name;
+  if (!names_match || a.literal != b.literal || !same_name(a.type_name, b.type_name)) return false;
+  for (size_t i = 0; i < a.args.size(); ++i)
+    if (!same_expr(a.args[i], b.args[i])) return false;
+  return true;
+}
+
+std::optional<aggregate_kind> aggregate_of(const expr& e) {
+  if (e.what != expr::kind::call) return std::nullopt;
+  if (same_name(e.name, "count"))
+    return e.args.size() == 1 && e.args[0].what == expr::kind::star ? aggregate_kind::count_star
+                                                                     : aggregate_kind::count;
+  if (same_name(e.name, "sum")) return aggregate_kind::sum;
+  if (same_name(e.name, "min")) return aggregate_kind::min;
+  if (same_name(e.name, "max")) return aggregate_kind::max;
+  if (same_name(e.name, "avg")) return aggregate_kind::avg;
+  return std::nullopt;
+}
+
+expr column_ref(std::string name, sql::position pos) {
+  expr e;
+  e.what = expr::kind::column;
+  e.name = std::move(name);
+  e.pos = pos;
+  return e;
+}
+
+absl::StatusOr<absl::Duration> parse_duration_option(const sql::option& option) {
+  int64_t ms = 0;
+  auto [end, error] = std::from_chars(option.value.data(), option.value.data() + option.value.size(), ms);
+  if (error == std::errc() && end == option.value.data() + option.value.size() && ms >= 0)
+    return absl::Milliseconds(ms);
+  auto window = tumbling_window::parse(option.value);
+  if (!window.ok())
+    return error_at(option.pos, fmt::format("{} must be a duration such as \"1 second\" or a number "
+                                            "of milliseconds, not '{}'",
+                                            option.key, option.value));
+  return absl::Microseconds(window->size());
+}
+
+absl::StatusOr<job_options> parse_options(const std::vector<sql::option>& options) {
+  job_options out;
+  for (const auto& option : options) {
+    if (same_name(option.key, "checkpointLocation")) {
+      out.checkpoint_location = option.value;
+    } else if (same_name(option.key, "outputMode")) {
+      if (same_name(option.value, "update")) out.mode = output_mode::update;
+      else if (same_name(option.value, "append")) out.mode = output_mode::append;
+      else
+        return error_at(option.pos, fmt::format("outputMode '{}' is not supported; use 'update' "
+                                                "or 'append'",
+                                                option.value));
+    } else if (same_name(option.key, "trigger.interval")) {
+      SLUICE_ASSIGN_OR_RETURN(out.trigger, parse_duration_option(option));
+    } else if (same_name(option.key, "checkpoint.interval")) {
+      SLUICE_ASSIGN_OR_RETURN(out.checkpoint_interval, parse_duration_option(option));
+    } else if (same_name(option.key, "lateness")) {
+      SLUICE_ASSIGN_OR_RETURN(out.lateness, parse_duration_option(option));
+    } else if (same_name(option.key, "timeZone")) {
+      if (!absl::LoadTimeZone(option.value, &out.zone))
+        return error_at(option.pos, fmt::format("unknown time zone '{}' (use a name such as "
+                                                "UTC or Asia/Shanghai)",
+                                                option.value));
+    } else {
+      return error_at(option.pos,
+                      fmt::format("unknown job option '{}'; accepted: checkpointLocation, "
+                                  "outputMode, trigger.interval, checkpoint.interval, lateness, "
+                                  "timeZone",
+                                  option.key));
+    }
+  }
+  if (out.mode == output_mode::append && !out.lateness)
+    return absl::InvalidArgumentError(
+        "outputMode 'append' writes a window once it is final, which needs a lateness option");
+  return out;
+}
+
+// Splits the SELECT: what each source row contributes, and how a group becomes a sink row.
+class select_planner {
+ public:
+  select_planner(job_plan& plan, std::vector<input_column> input)
+      : plan_(plan), input_(std::move(input)) {}
+
+  absl::Status plan_group_by(const std::vector<expr>& group_by) {
+    for (const auto& e : group_by) {
+      if (e.what == expr::kind::call && same_name(e.name, "window")) {
+        SLUICE_RETURN_IF_ERROR(plan_window(e));
+        continue;
+      }
+      if (aggregate_of(e)) return error_at(e.pos, "GROUP BY cannot hold an aggregate function");
+      SLUICE_ASSIGN_OR_RETURN(auto key, compile_input(e));
+      plan_.keys.push_back(std::move(key));
+      key_exprs_.push_back(&e);
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<expr> rewrite(const expr& e) {
+    if (auto kind = aggregate_of(e)) return rewrite_aggregate(e, *kind);
+    for (size_t k = 0; k < key_exprs_.size(); ++k)
+      if (same_expr(e, *key_exprs_[k])) return column_ref(fmt::format("$key{}", k), e.pos);
+    if (e.what == expr::kind::column) {
+      if (same_name(e.name, "window.start") || same_name(e.name, "window.end")) {
+        if (!plan_.window)
+          return error_at(e.pos, fmt::format("{} needs GROUP BY window(...)", e.name));
+        return column_ref(same_name(e.name, "window.start") ? "window.start" : "window.end", e.pos);
+      }
+      return error_at(e.pos, fmt::format("column {} is neither in GROUP BY nor inside an "
+                                         "aggregate function",
+                                         e.name));
+    }
+    expr out = e;
+    for (auto& arg : out.args) {
+      SLUICE_ASSIGN_OR_RETURN(arg, rewrite(arg));
+    }
+    return out;
+  }
+
+  absl::StatusOr<expression> compile_input(const expr& e) {
+    return expression::compile(e, input_, plan_.options.zone);
+  }
+
+ private:
+  absl::Status plan_window(const expr& e) {
+    if (plan_.window) return error_at(e.pos, "GROUP BY can hold one window(...)");
+    if (e.args.size() != 2)
+      return error_at(e.pos, "window(time, \"duration\") takes a time and a duration; sliding "
+                             "windows are not supported");
+    SLUICE_ASSIGN_OR_RETURN(auto time, compile_input(e.args[0]));
+    if (time.type() != dtype::timestamp)
+      return error_at(e.args[0].pos,
+                      fmt::format("window() needs a TIMESTAMP, not {}; for a column of ms since "
+                                  "the epoch write to_timestamp(timestamp / 1000)",
+                                  dtype_name(time.type())));
+    const expr& duration = e.args[1];
+    if (duration.what != expr::kind::literal || !std::holds_alternative<std::string>(duration.literal))
+      return error_at(duration.pos, "the window duration is a string such as \"10 seconds\"");
+    auto window = tumbling_window::parse(std::get<std::string>(duration.literal));
+    if (!window.ok()) return error_at(duration.pos, std::string(window.status().message()));
+    plan_.event_time = std::move(time);
+    plan_.window = *window;
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<expr> rewrite_aggregate(const expr& e, aggregate_kind kind) {
+    aggregate_spec spec{kind, dtype::null};
+    std::optional<expression> input;
+    if (kind != aggregate_kind::count_star) {
+      if (e.args.size() != 1)
+        return error_at(e.pos, fmt::format("{} takes one argument", aggregate_name(kind)));
+      for (const auto& arg : e.args[0].args)
+        if (aggregate_of(arg)) return error_at(arg.pos, "aggregate functions cannot be nested");
+      if (aggregate_of(e.args[0])) return error_at(e.args[0].pos, "aggregate functions cannot be nested");
+      SLUICE_ASSIGN_OR_RETURN(input, compile_input(e.args[0]));
+      spec.input = input->type();
+    }
+    if (auto status = check(spec); !status.ok())
+      return error_at(e.pos, std::string(status.message()));
+    plan_.aggregates.push_back(spec);
+    plan_.aggregate_inputs.push_back(std::move(input));
+    return column_ref(fmt::format("$agg{}", plan_.aggregates.size() - 1), e.pos);
+  }
+
+  job_plan& plan_;
+  std::vector<input_column> input_;
+  std::vector<const expr*> key_exprs_;
+};
+
+bool assignable(dtype from, column_type to) {
+  if (from == dtype::null) return true;
+  if (from == to_dtype(to)) return true;
+  return from == dtype::bigint && to == column_type::double_;
+}
+
+absl::StatusOr<std::shared_ptr<const job_plan>> plan(std::string name,
+                                                     const std::vector<sql::option>& options,
+                                                     const std::string& sink,
+                                                     sql::position sink_pos,
+                                                     const sql::select_query& query,
+                                                     const session& names) {
+  auto result = std::make_shared<job_plan>();
+  job_plan& p = *result;
+  p.name = std::move(name);
+  SLUICE_ASSIGN_OR_RETURN(p.options, parse_options(options));
+  SLUICE_ASSIGN_OR_RETURN(p.source, names.source(query.from, query.from_pos));
+  SLUICE_ASSIGN_OR_RETURN(p.sink, names.sink(sink, sink_pos));
+  std::vector<input_column> input;
+  for (const auto& column : p.source.table->columns())
+    input.push_back({column.name, to_dtype(column.type)});
+  select_planner planner(p, input);
+  if (query.where) {
+    SLUICE_ASSIGN_OR_RETURN(auto filter, planner.compile_input(*query.where));
+    if (filter.type() != dtype::boolean && filter.type() != dtype::null)
+      return error_at(query.where->pos, fmt::format("WHERE needs a BOOLEAN condition, not {}",
+                                                    dtype_name(filter.type())));
+    p.filter = std::move(filter);
+  }
+  SLUICE_RETURN_IF_ERROR(planner.plan_group_by(query.group_by));
+  std::vector<expr> rewritten;
+  for (const auto& item : query.items) {
+    SLUICE_ASSIGN_OR_RETURN(rewritten.emplace_back(), planner.rewrite(item.value));
+  }
+  auto output = output_columns(p.keys, p.aggregates);
+  if (rewritten.size() != p.sink->column_count())
+    return error_at(query.pos, fmt::format("{} has {} columns but the SELECT gives {}",
+                                           p.sink->name(), p.sink->column_count(), rewritten.size()));
+  for (size_t i = 0; i < rewritten.size(); ++i) {
+    SLUICE_ASSIGN_OR_RETURN(auto out, expression::compile(rewritten[i], output, p.options.zone));
+    const auto& column = p.sink->column(i);
+    if (!assignable(out.type(), column.type))
+      return error_at(query.items[i].value.pos,
+                      fmt::format("column {} of {} is {}, but SELECT item {} is {}; CAST it",
+                                  column.name, p.sink->name(), type_name(column.type), i + 1,
+                                  dtype_name(out.type())));
+    p.outputs.push_back(std::move(out));
+  }
+  if (p.options.checkpoint_location.empty()) p.options.checkpoint_location = p.name;
+  return std::shared_ptr<const job_plan>(std::move(result));
+}
+
+}  // namespace
+
+std::vector<input_column> output_columns(const std::vector<expression>& keys,
+                                         const std::vector<aggregate_spec>& aggregates) {
+  std::vector<input_column> columns;
+  for (size_t k = 0; k < keys.size(); ++k) columns.push_back({fmt::format("$key{}", k), keys[k].type()});
+  columns.push_back({"window.start", dtype::timestamp});
+  columns.push_back({"window.end", dtype::timestamp});
+  for (size_t a = 0; a < aggregates.size(); ++a)
+    columns.push_back({fmt::format("$agg{}", a), result_type(aggregates[a])});
+  return columns;
+}
+
+absl::StatusOr<std::shared_ptr<const job_plan>> plan_job(const sql::create_stream& statement,
+                                                         const session& names) {
+  return plan(statement.name, statement.options, statement.sink, statement.sink_pos,
+              statement.query, names);
+}
+
+absl::StatusOr<std::shared_ptr<const job_plan>> plan_job(const sql::insert_select& statement,
+                                                         const session& names) {
+  return plan(fmt::format("insert into {} at line {}", statement.sink, statement.pos.line), {},
+              statement.sink, statement.pos, statement.query, names);
+}
+
+}  // namespace sluice::ops

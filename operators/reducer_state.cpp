@@ -1,0 +1,122 @@
+#include "operators/reducer_state.hpp"
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <fmt/format.h>
+#include <kj/exception.h>
+
+#include <cstring>
+
+#include "runtime/core/status.hpp"
+
+namespace sluice::ops {
+namespace {
+
+// Runs fn(batch) over a PartialBatch message copied to aligned memory; decode faults become
+// InvalidArgument.
+template <typename F>
+absl::Status read_partial_batch(std::span<const char> bytes, F&& fn) {
+  if (bytes.size() % sizeof(capnp::word) != 0)
+    return absl::InvalidArgumentError("a partial batch is not a whole number of words");
+  auto words = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
+  std::memcpy(words.begin(), bytes.data(), bytes.size());
+  try {
+    capnp::ReaderOptions options;
+    options.traversalLimitInWords = 1ULL << 32;
+    capnp::FlatArrayMessageReader reader(words.asPtr(), options);
+    fn(reader.getRoot<wire::PartialBatch>());
+    return absl::OkStatus();
+  } catch (const kj::Exception& e) {
+    return absl::InvalidArgumentError(
+        fmt::format("a partial batch cannot be decoded: {}", e.getDescription().cStr()));
+  }
+}
+
+value to_column(const datum& d, column_type type) {
+  if (d.type == dtype::bigint && type == column_type::double_)
+    return static_cast<double>(d.bigint);
+  return to_value(d);
+}
+
+}  // namespace
+
+reducer_state::reducer_state(std::shared_ptr<const job_plan> plan)
+    : plan_(std::move(plan)), groups_(plan_->aggregates) {}
+
+absl::Status reducer_state::merge(std::span<const char> partial_batch) {
+  // Decode fully first, so that a bad message changes nothing.
+  SLUICE_RETURN_IF_ERROR(read_partial_batch(partial_batch, [&](wire::PartialBatch::Reader batch) {
+    batch.totalSize();  // walks the whole message: throws here, not half way through merging
+  }));
+  return read_partial_batch(partial_batch, [&](wire::PartialBatch::Reader batch) {
+    for (auto group : batch.getGroups()) groups_.merge(group);
+  });
+}
+
+absl::StatusOr<std::vector<value>> reducer_state::sink_row(const group_state& group) {
+  const job_plan& plan = *plan_;
+  output_.clear();
+  for (const auto& key : group.key) output_.push_back(to_datum(key));
+  if (plan.window) {
+    output_.push_back(datum::of_timestamp(group.window_start));
+    output_.push_back(datum::of_timestamp(group.window_start + plan.window->size()));
+  } else {
+    output_.push_back(datum::null());
+    output_.push_back(datum::null());
+  }
+  std::vector<value> results;
+  results.reserve(plan.aggregates.size());
+  for (size_t a = 0; a < plan.aggregates.size(); ++a) {
+    SLUICE_ASSIGN_OR_RETURN(results.emplace_back(), group.aggregates[a].result(plan.aggregates[a]));
+  }
+  for (const auto& result : results) output_.push_back(to_datum(result));
+  std::vector<value> row;
+  row.reserve(plan.outputs.size());
+  for (size_t c = 0; c < plan.outputs.size(); ++c)
+    row.push_back(to_column(plan.outputs[c].eval(output_, arena_), plan.sink->column(c).type));
+  return row;
+}
+
+absl::StatusOr<row_batch> reducer_state::take_changes() {
+  row_batch changes(plan_->sink);
+  absl::Status status;
+  groups_.take_changed([&](group_state& group) {
+    if (!status.ok()) return;
+    auto row = sink_row(group);
+    if (!row.ok()) {
+      status = row.status();
+      return;
+    }
+    size_t r = changes.add_row(group.rows == 0 ? change_op::delete_ : change_op::put);
+    for (size_t c = 0; c < row->size(); ++c) changes.set(r, c, std::move((*row)[c]));
+  });
+  arena_.clear();
+  SLUICE_RETURN_IF_ERROR(status);
+  return changes;
+}
+
+std::vector<char> reducer_state::snapshot() const {
+  capnp::MallocMessageBuilder message;
+  auto groups = message.initRoot<wire::PartialBatch>().initGroups(groups_.size());
+  size_t i = 0;
+  groups_.for_each([&](const group_state& group) { group_table::to_wire(group, groups[i++]); });
+  auto words = capnp::messageToFlatArray(message);
+  auto bytes = words.asChars();
+  return std::vector<char>(bytes.begin(), bytes.end());
+}
+
+absl::Status reducer_state::restore_part(std::span<const char> snapshot,
+                                        absl::FunctionRef<bool(uint32_t)> owns) {
+  std::vector<const group_state*> foreign;
+  SLUICE_RETURN_IF_ERROR(read_partial_batch(snapshot, [&](wire::PartialBatch::Reader batch) {
+    batch.totalSize();  // walks the whole message: a bad one throws before anything is merged
+    for (auto group : batch.getGroups()) groups_.merge(group);
+  }));
+  groups_.take_changed([&](group_state& group) {
+    if (!owns(group.key_group)) foreign.push_back(&group);
+  });
+  for (const auto* group : foreign) groups_.erase(*group);
+  return absl::OkStatus();
+}
+
+}  // namespace sluice::ops

@@ -1,0 +1,159 @@
+#include "operators/session.hpp"
+
+#include <absl/strings/match.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+
+#include "runtime/core/status.hpp"
+
+namespace sluice::ops {
+namespace {
+
+absl::Status error_at(sql::position where, std::string_view message) {
+  return absl::InvalidArgumentError(
+      fmt::format("line {}, column {}: {}", where.line, where.column, message));
+}
+
+bool same_key(std::string_view a, std::string_view b) {
+  return absl::EqualsIgnoreCase(absl::string_view(a.data(), a.size()),
+                                absl::string_view(b.data(), b.size()));
+}
+
+const sql::option* find_option(const std::vector<sql::option>& options, std::string_view key) {
+  for (const auto& option : options)
+    if (same_key(option.key, key)) return &option;
+  return nullptr;
+}
+
+// Catalog types of the seeds' Spark connector and the column types they stand for.
+std::optional<column_type> catalog_type(std::string_view name) {
+  if (same_key(name, "string")) return column_type::string;
+  if (same_key(name, "long") || same_key(name, "bigint")) return column_type::bigint;
+  if (same_key(name, "double")) return column_type::double_;
+  if (same_key(name, "boolean")) return column_type::boolean;
+  return std::nullopt;
+}
+
+absl::Status check_catalog(const sql::option& option, const table_schema& table) {
+  auto catalog = nlohmann::json::parse(option.value, nullptr, /*allow_exceptions=*/false);
+  if (catalog.is_discarded() || !catalog.is_object() || !catalog.contains("columns") ||
+      !catalog["columns"].is_object())
+    return error_at(option.pos,
+                    "catalog must be JSON like {\"columns\": {\"UserId\": {\"col\": \"UserId\", "
+                    "\"type\": \"string\"}, ...}}");
+  for (const auto& [name, spec] : catalog["columns"].items()) {
+    if (!spec.is_object() || !spec.contains("type") || !spec["type"].is_string())
+      return error_at(option.pos, fmt::format("catalog column {} needs a \"type\"", name));
+    std::string column = name;
+    for (const char* key : {"col", "cols"})
+      if (spec.contains(key) && spec[key].is_string()) column = spec[key].get<std::string>();
+    auto type_text = spec["type"].get<std::string>();
+    auto type = catalog_type(type_text);
+    if (!type)
+      return error_at(option.pos, fmt::format("catalog column {} has type '{}'; accepted: "
+                                              "string, long, double, boolean",
+                                              name, type_text));
+    auto index = table.find_column(column);
+    if (!index)
+      return error_at(option.pos, fmt::format("catalog: {}", table.describe_unknown_column(column)));
+    if (table.column(*index).type != *type)
+      return error_at(option.pos,
+                      fmt::format("catalog says column {} of {} is {}, but the table has it as {}",
+                                  column, table.name(), type_text,
+                                  type_name(table.column(*index).type)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status session::add_external_table(const sql::create_external_table& statement) {
+  if (!same_key(statement.provider, "tablestore") && !same_key(statement.provider, "sluice"))
+    return error_at(statement.pos, fmt::format("USING {}: Sluice reads and writes its own store; "
+                                               "write USING tablestore",
+                                               statement.provider));
+  const auto* table_name = find_option(statement.options, "table.name");
+  if (!table_name || table_name->value.empty())
+    return error_at(statement.pos, "OPTIONS need table.name=\"...\", the store table this names");
+  auto table = db_.find_table(table_name->value);
+  if (!table.ok()) return error_at(table_name->pos, std::string(table.status().message()));
+  if (const auto* catalog = find_option(statement.options, "catalog"))
+    SLUICE_RETURN_IF_ERROR(check_catalog(*catalog, **table));
+  external_table external{*table, ""};
+  if (const auto* tunnel = find_option(statement.options, "tunnel.id"); tunnel && !tunnel->value.empty()) {
+    SLUICE_RETURN_IF_ERROR(bind_tunnel(*table, tunnel->value, tunnel->pos).status());
+    external.tunnel_id = tunnel->value;
+  }
+  externals_[statement.name] = std::move(external);
+  return absl::OkStatus();
+}
+
+absl::Status session::add_scan(const sql::create_scan& statement) {
+  std::shared_ptr<const table_schema> table;
+  std::string tunnel_id;
+  if (auto it = externals_.find(statement.table); it != externals_.end()) {
+    table = it->second.table;
+    tunnel_id = it->second.tunnel_id;
+  } else {
+    auto found = db_.find_table(statement.table);
+    if (!found.ok()) return error_at(statement.pos, std::string(found.status().message()));
+    table = *found;
+  }
+  sql::position where = statement.pos;
+  if (const auto* tunnel = find_option(statement.options, "tunnel.id"); tunnel && !tunnel->value.empty()) {
+    tunnel_id = tunnel->value;
+    where = tunnel->pos;
+  }
+  SLUICE_ASSIGN_OR_RETURN(auto binding, bind_tunnel(table, tunnel_id, where));
+  if (statement.mode == "batch") binding.type = store::tunnel_type::base;
+  if (const auto* max = find_option(statement.options, "maxoffsetsperchannel")) {
+    uint64_t n = 0;
+    auto [end, error] = std::from_chars(max->value.data(), max->value.data() + max->value.size(), n);
+    if (error != std::errc() || end != max->value.data() + max->value.size() || n == 0)
+      return error_at(max->pos, "maxoffsetsperchannel must be a positive whole number");
+    binding.max_records = n;
+  }
+  scans_[statement.name] = std::move(binding);
+  return absl::OkStatus();
+}
+
+bool session::drop(const std::string& name) {
+  return externals_.erase(name) + scans_.erase(name) > 0;
+}
+
+absl::StatusOr<source_binding> session::bind_tunnel(std::shared_ptr<const table_schema> table,
+                                                    const std::string& tunnel_id,
+                                                    sql::position where) const {
+  auto tunnel = db_.find_tunnel(*table, tunnel_id.empty() ? std::string(store::default_tunnel_name)
+                                                          : tunnel_id);
+  if (!tunnel.ok()) return error_at(where, std::string(tunnel.status().message()));
+  source_binding binding;
+  binding.table = std::move(table);
+  binding.tunnel_id = tunnel->id;
+  binding.type = tunnel->type;
+  return binding;
+}
+
+absl::StatusOr<source_binding> session::source(const std::string& name, sql::position where) const {
+  if (auto it = scans_.find(name); it != scans_.end()) return it->second;
+  if (auto it = externals_.find(name); it != externals_.end())
+    return bind_tunnel(it->second.table, it->second.tunnel_id, where);
+  auto table = db_.find_table(name);
+  if (!table.ok())
+    return error_at(where, fmt::format("{} (nor a scan or external table of this script)",
+                                       std::string(table.status().message())));
+  return bind_tunnel(*table, "", where);
+}
+
+absl::StatusOr<std::shared_ptr<const table_schema>> session::sink(const std::string& name,
+                                                                  sql::position where) const {
+  if (auto it = externals_.find(name); it != externals_.end()) return it->second.table;
+  if (scans_.contains(name)) return error_at(where, fmt::format("{} is a scan: it can be read, not written", name));
+  auto table = db_.find_table(name);
+  if (!table.ok()) return error_at(where, std::string(table.status().message()));
+  return *table;
+}
+
+}  // namespace sluice::ops

@@ -1,0 +1,54 @@
+// The names one script run defines for itself, like Spark's temporary views: external tables
+// (CREATE TABLE x USING tablestore OPTIONS(table.name=...)) that name store tables, and scans
+// (CREATE SCAN v ON x USING STREAM) that name a tunnel of one. They live as long as the run (one
+// `sluice run` or `sluice sql` invocation), so a seed script can run twice.
+#pragma once
+
+#include <absl/status/statusor.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "operators/job_plan.hpp"
+#include "runtime/sql/ast.hpp"
+#include "runtime/store/store.hpp"
+
+namespace sluice::ops {
+
+class session {
+ public:
+  explicit session(const store::store& db) : db_(db) {}
+
+  // Checks that table.name names a store table and that the catalog option (if any) agrees with
+  // its schema: each listed column exists (by its "col"/"cols" name, else its own) with the
+  // type (string, long, double, boolean). Endpoint and credentials are accepted and ignored.
+  absl::Status add_external_table(const sql::create_external_table& statement);
+  // Resolves the tunnel: the scan's tunnel.id, else the external table's, else the default.
+  absl::Status add_scan(const sql::create_scan& statement);
+  // DROP TABLE of a session name forgets the name (never the store table's data). False when
+  // the name is not a session name.
+  bool drop(const std::string& name);
+
+  // A name a job reads: a scan, an external table (its tunnel), or a store table (its default
+  // tunnel). Errors name the SQL position.
+  absl::StatusOr<source_binding> source(const std::string& name, sql::position where) const;
+  // A name a job writes: an external table or a store table.
+  absl::StatusOr<std::shared_ptr<const table_schema>> sink(const std::string& name,
+                                                           sql::position where) const;
+
+ private:
+  struct external_table {
+    std::shared_ptr<const table_schema> table;
+    std::string tunnel_id;  // empty: the default tunnel
+  };
+  absl::StatusOr<source_binding> bind_tunnel(std::shared_ptr<const table_schema> table,
+                                             const std::string& tunnel_id,
+                                             sql::position where) const;
+
+  const store::store& db_;
+  std::map<std::string, external_table> externals_;
+  std::map<std::string, source_binding> scans_;
+};
+
+}  // namespace sluice::ops

@@ -1,0 +1,32 @@
+// The CAF message tags of a streaming job. Data-path payloads (partial batches, snapshots) are
+// Cap'n Proto bytes in a std::vector<char>; control messages carry plain integers.
+//
+//   coordinator -> source      (barrier_atom, checkpoint n)
+//   coordinator -> source      (stop_atom)
+//   source -> source           (pull_atom)                         read the next batch
+//   source -> reducer          request (partial_atom, channel, bytes) -> ok_atom   (credit)
+//   source -> reducer          (barrier_atom, checkpoint n, channel)
+//   source -> coordinator      (offset_atom, checkpoint n, channel, offset, rows read)
+//   reducer -> coordinator     (ack_atom, checkpoint n, reducer)
+//   anyone -> coordinator      (fail_atom, what went wrong)
+//   coordinator -> itself      (tick_atom)                         start the next checkpoint
+//
+// Atom names are at most 10 characters and must not collide ('-' and '.' become spaces).
+#pragma once
+
+#include <caf/atom.hpp>
+
+namespace sluice::msg {
+
+using ack_atom = caf::atom_constant<caf::atom("ack")>;
+using barrier_atom = caf::atom_constant<caf::atom("barrier")>;
+using fail_atom = caf::atom_constant<caf::atom("fail")>;
+using offset_atom = caf::atom_constant<caf::atom("offset")>;
+using ok_atom = caf::atom_constant<caf::atom("ok")>;
+using partial_atom = caf::atom_constant<caf::atom("partial")>;
+using pull_atom = caf::atom_constant<caf::atom("pull")>;
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using status_atom = caf::atom_constant<caf::atom("status")>;
+
+}  // namespace sluice::msg

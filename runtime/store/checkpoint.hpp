@@ -1,0 +1,20 @@
+// Durable checkpoints of streaming jobs, kept in the store. A job (named by its checkpoint
+// location) stores reducer snapshots for checkpoint n part by part; recording checkpoint n then
+// makes it complete in one atomic write together with the source offsets, the tunnel's committed
+// offsets, and the removal of older snapshots. Until that write, checkpoint n does not exist.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sluice::store {
+
+struct checkpoint {
+  uint64_t id = 0;
+  std::vector<uint64_t> offsets;  // per channel of the source: where to resume reading
+  uint32_t parts = 0;             // reducer snapshots stored for it, numbered 0..parts-1
+  int64_t created_ms = 0;
+};
+
+}  // namespace sluice::store

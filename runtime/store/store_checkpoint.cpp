@@ -1,0 +1,95 @@
+// Checkpoints of streaming jobs: reducer snapshots and the atomic record that completes them.
+#include <fmt/format.h>
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <cstring>
+
+#include "runtime/core/status.hpp"
+#include "runtime/store/keys.hpp"
+#include "runtime/store/store_state.hpp"
+
+namespace sluice::store {
+namespace {
+
+// id, created_ms, parts, then the offsets: all little-endian u64 (parts as u64 too).
+std::string encode_checkpoint(const checkpoint& cp) {
+  std::vector<uint64_t> words = {cp.id, static_cast<uint64_t>(cp.created_ms), cp.parts};
+  words.insert(words.end(), cp.offsets.begin(), cp.offsets.end());
+  return encode_offsets(words);
+}
+
+absl::StatusOr<checkpoint> decode_checkpoint(std::string_view bytes) {
+  if (bytes.size() < 24 || bytes.size() % 8 != 0)
+    return absl::DataLossError("a stored checkpoint record is truncated");
+  SLUICE_ASSIGN_OR_RETURN(auto words, decode_offsets(bytes, bytes.size() / 8));
+  checkpoint cp;
+  cp.id = words[0];
+  cp.created_ms = static_cast<int64_t>(words[1]);
+  cp.parts = static_cast<uint32_t>(words[2]);
+  cp.offsets.assign(words.begin() + 3, words.end());
+  return cp;
+}
+
+}  // namespace
+
+absl::Status store::put_snapshot(std::string_view job, uint64_t checkpoint_id, uint32_t part,
+                                 std::span<const char> bytes) {
+  SLUICE_RETURN_IF_ERROR(check_writable());
+  rocksdb::WriteOptions write_options;
+  write_options.sync = options_.sync;
+  return from_rocksdb(db_->Put(write_options, meta_, keys::job_snapshot(job, checkpoint_id, part),
+                               rocksdb::Slice(bytes.data(), bytes.size())),
+                      "storing a snapshot");
+}
+
+absl::StatusOr<std::string> store::get_snapshot(std::string_view job, uint64_t checkpoint_id,
+                                                uint32_t part) const {
+  std::string bytes;
+  auto status = db_->Get(rocksdb::ReadOptions(), meta_, keys::job_snapshot(job, checkpoint_id, part),
+                         &bytes);
+  if (status.IsNotFound())
+    return absl::NotFoundError(fmt::format("job {} has no snapshot {} of checkpoint {}", job, part,
+                                           checkpoint_id));
+  SLUICE_RETURN_IF_ERROR(from_rocksdb(status, "reading a snapshot"));
+  return bytes;
+}
+
+absl::Status store::complete_checkpoint(std::string_view job, const checkpoint& cp,
+                                        const table_schema& table, std::string_view tunnel_id) {
+  SLUICE_RETURN_IF_ERROR(check_writable());
+  absl::MutexLock write_lock(&write_mu_);
+  tunnel_info tunnel;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    SLUICE_ASSIGN_OR_RETURN(const table_state* state, live_table(table));
+    SLUICE_ASSIGN_OR_RETURN(const tunnel_info* found, tunnel_of(*state, tunnel_id));
+    tunnel = *found;
+  }
+  if (cp.offsets.size() != tunnel.committed_offsets.size())
+    return absl::InvalidArgumentError(fmt::format("checkpoint has {} offsets for {} channels",
+                                                  cp.offsets.size(),
+                                                  tunnel.committed_offsets.size()));
+  tunnel.committed_offsets = cp.offsets;
+  rocksdb::WriteBatch batch;
+  batch.Put(meta_, keys::job_checkpoint(job), encode_checkpoint(cp));
+  batch.Put(meta_, keys::tunnel(table.id(), tunnel.name), encode_tunnel(tunnel));
+  batch.DeleteRange(meta_, keys::job_snapshots(job), keys::job_snapshot(job, cp.id, 0));
+  rocksdb::WriteOptions write_options;
+  write_options.sync = options_.sync;
+  SLUICE_RETURN_IF_ERROR(from_rocksdb(db_->Write(write_options, &batch), "recording a checkpoint"));
+  absl::MutexLock lock(&mu_);
+  tables_.find(table.name())->second.tunnels[tunnel.name] = std::move(tunnel);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<checkpoint> store::last_checkpoint(std::string_view job) const {
+  std::string bytes;
+  auto status = db_->Get(rocksdb::ReadOptions(), meta_, keys::job_checkpoint(job), &bytes);
+  if (status.IsNotFound())
+    return absl::NotFoundError(fmt::format("job {} has no complete checkpoint", job));
+  SLUICE_RETURN_IF_ERROR(from_rocksdb(status, "reading a checkpoint"));
+  return decode_checkpoint(bytes);
+}
+
+}  // namespace sluice::store

@@ -1,0 +1,94 @@
+#include "worker/reducer_actor.hpp"
+
+#include <fmt/format.h>
+
+#include "runtime/core/status.hpp"
+#include "runtime/messaging/atoms.hpp"
+
+namespace sluice::worker {
+namespace {
+
+using namespace sluice::msg;
+
+void fail(caf::stateful_actor<reducer_state>* self, const std::string& what) {
+  self->send(self->state.config.coordinator, fail_atom::value,
+             fmt::format("reducer {}: {}", self->state.config.index, what));
+  self->quit();
+}
+
+absl::Status restore(reducer_state& state) {
+  const auto& config = state.config;
+  for (uint32_t part = 0; part < config.restore_parts; ++part) {
+    SLUICE_ASSIGN_OR_RETURN(auto bytes, config.db->get_snapshot(config.plan->options.checkpoint_location,
+                                                                config.restore_checkpoint, part));
+    SLUICE_RETURN_IF_ERROR(state.groups->restore_part(
+        std::span(bytes.data(), bytes.size()),
+        [&](uint32_t key_group) { return static_cast<bool>(config.owns[key_group]); }));
+  }
+  return absl::OkStatus();
+}
+
+// Every source has sent Barrier(n): make the sink and the snapshot agree with the state as of
+// the barrier, then let the held-back batches in.
+absl::Status on_aligned(reducer_state& state) {
+  const auto& config = state.config;
+  SLUICE_ASSIGN_OR_RETURN(auto changes, state.groups->take_changes());
+  if (!changes.empty()) SLUICE_RETURN_IF_ERROR(config.db->write(changes).status());
+  auto snapshot = state.groups->snapshot();
+  return config.db->put_snapshot(config.plan->options.checkpoint_location, state.aligning,
+                                 config.index, snapshot);
+}
+
+}  // namespace
+
+caf::behavior reducer_actor(caf::stateful_actor<reducer_state>* self, reducer_config config) {
+  auto& state = self->state;
+  state.config = std::move(config);
+  state.groups = std::make_unique<ops::reducer_state>(state.config.plan);
+  state.barrier_seen.assign(state.config.sources, false);
+  state.held.resize(state.config.sources);
+  if (auto status = restore(state); !status.ok()) {
+    fail(self, std::string(status.message()));
+    return {};
+  }
+  return {
+      [self](partial_atom, uint32_t source, std::vector<char>& bytes) -> caf::result<ok_atom> {
+        auto& state = self->state;
+        if (source >= state.config.sources)
+          return caf::make_error(caf::sec::invalid_argument, "unknown source");
+        if (state.barrier_seen[source]) {
+          auto reply = self->make_response_promise();
+          state.held[source].push_back({std::move(bytes), reply});
+          return reply;
+        }
+        if (auto status = state.groups->merge(bytes); !status.ok()) {
+          fail(self, std::string(status.message()));
+          return caf::make_error(caf::sec::invalid_argument, std::string(status.message()));
+        }
+        return ok_atom::value;
+      },
+      [self](barrier_atom, uint64_t checkpoint, uint32_t source) {
+        auto& state = self->state;
+        if (source >= state.config.sources || state.barrier_seen[source]) return;
+        state.aligning = checkpoint;
+        state.barrier_seen[source] = true;
+        if (++state.barriers < state.config.sources) return;
+        if (auto status = on_aligned(state); !status.ok())
+          return fail(self, std::string(status.message()));
+        self->send(state.config.coordinator, ack_atom::value, checkpoint, state.config.index);
+        state.barriers = 0;
+        state.barrier_seen.assign(state.config.sources, false);
+        for (auto& queue : state.held) {
+          for (auto& batch : queue) {
+            if (auto status = state.groups->merge(batch.bytes); !status.ok())
+              return fail(self, std::string(status.message()));
+            batch.reply.deliver(ok_atom::value);
+          }
+          queue.clear();
+        }
+      },
+      [self](stop_atom) { self->quit(); },
+  };
+}
+
+}  // namespace sluice::worker

@@ -1,0 +1,55 @@
+// The reducer actor: owns the state of some key groups of a job. It merges the partial batches
+// of every source, and at a checkpoint barrier aligns its inputs: once a source has sent
+// Barrier(n), that source's further batches are held back until every source has sent it. Then
+// it upserts the changed groups' rows into the sink, stores a snapshot of its state for n, acks
+// to the coordinator, and goes on with the held-back batches.
+#pragma once
+
+#include <caf/actor.hpp>
+#include <caf/behavior.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "operators/job_plan.hpp"
+#include "operators/reducer_state.hpp"
+#include "runtime/store/store.hpp"
+
+namespace sluice::worker {
+
+struct reducer_config {
+  std::shared_ptr<const ops::job_plan> plan;
+  store::store* db = nullptr;  // outlives the actor system
+  uint32_t index = 0;          // this reducer's number: the snapshot part it writes
+  uint32_t sources = 0;        // inputs to align: one per channel
+  caf::actor coordinator;
+  // The snapshots to start from (the parts of the last complete checkpoint) and the key groups
+  // this reducer owns; empty parts: a fresh start.
+  uint64_t restore_checkpoint = 0;
+  uint32_t restore_parts = 0;
+  std::vector<bool> owns;  // per key group
+};
+
+struct held_batch {
+  std::vector<char> bytes;
+  caf::response_promise reply;
+};
+
+struct reducer_state {
+  reducer_config config;
+  std::unique_ptr<ops::reducer_state> groups;
+  uint64_t aligning = 0;             // the checkpoint whose barriers are arriving; 0: none
+  std::vector<bool> barrier_seen;    // per source
+  uint32_t barriers = 0;
+  std::vector<std::deque<held_batch>> held;  // per source, while its barrier is seen
+  static inline const char* name = "sluice.reducer";
+};
+
+caf::behavior reducer_actor(caf::stateful_actor<reducer_state>* self, reducer_config config);
+
+}  // namespace sluice::worker

@@ -1,0 +1,90 @@
+#include "worker/source_actor.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "runtime/messaging/atoms.hpp"
+
+namespace sluice::worker {
+namespace {
+
+using namespace sluice::msg;
+
+// How long an idle source waits before looking at its channel again.
+constexpr auto idle_poll = std::chrono::milliseconds(20);
+// A reducer that does not acknowledge a batch within this long is taken as lost.
+constexpr auto partial_timeout = std::chrono::seconds(30);
+
+bool has_credit(const source_state& state) {
+  for (uint32_t n : state.in_flight)
+    if (n >= state.config.max_in_flight) return false;
+  return true;
+}
+
+void fail(caf::stateful_actor<source_state>* self, const std::string& what) {
+  self->send(self->state.config.coordinator, fail_atom::value,
+             fmt::format("source of channel {}: {}", self->state.config.channel, what));
+  self->quit();
+}
+
+void pull(caf::stateful_actor<source_state>* self) {
+  auto& state = self->state;
+  auto& config = state.config;
+  if (!has_credit(state)) {
+    state.waiting_for_credit = true;
+    return;
+  }
+  auto batch = config.db->read_channel(*config.plan->source.table, config.channel, config.offset,
+                                       config.plan->source.max_records);
+  if (!batch.ok()) return fail(self, std::string(batch.status().message()));
+  if (batch->empty()) {
+    self->delayed_send(self, idle_poll, pull_atom::value);
+    return;
+  }
+  state.partial->on_batch(*batch);
+  config.offset = batch->end_offset();
+  state.rows += batch->size();
+  auto messages = state.partial->flush(config.owner, static_cast<uint32_t>(config.reducers.size()),
+                                       0, config.channel);
+  for (uint32_t r = 0; r < messages.size(); ++r) {
+    if (messages[r].empty()) continue;
+    ++state.in_flight[r];
+    self->request(config.reducers[r], partial_timeout, partial_atom::value, config.channel,
+                  std::move(messages[r]))
+        .then(
+            [self, r](ok_atom) {
+              --self->state.in_flight[r];
+              if (self->state.waiting_for_credit && has_credit(self->state)) {
+                self->state.waiting_for_credit = false;
+                self->send(self, pull_atom::value);
+              }
+            },
+            [self](const caf::error& error) { fail(self, self->system().render(error)); });
+  }
+  self->send(self, pull_atom::value);
+}
+
+}  // namespace
+
+caf::behavior source_actor(caf::stateful_actor<source_state>* self, source_config config) {
+  self->state.config = std::move(config);
+  self->state.partial = std::make_unique<ops::partial_aggregator>(self->state.config.plan);
+  self->state.in_flight.assign(self->state.config.reducers.size(), 0);
+  self->send(self, pull_atom::value);
+  return {
+      [self](pull_atom) { pull(self); },
+      [self](barrier_atom, uint64_t checkpoint) {
+        // Every batch read so far has been flushed: the barrier follows its partials on every
+        // link, and the offset marks where the next checkpoint's records begin.
+        auto& config = self->state.config;
+        for (const auto& reducer : config.reducers)
+          self->send(reducer, barrier_atom::value, checkpoint, config.channel);
+        self->send(config.coordinator, offset_atom::value, checkpoint, config.channel,
+                   config.offset, self->state.rows);
+      },
+      [self](stop_atom) { self->quit(); },
+  };
+}
+
+}  // namespace sluice::worker

@@ -1,0 +1,44 @@
+// The source actor: one per channel of a job's source table. It pulls record batches from the
+// channel, runs them through the job's partial aggregator, and sends the deltas to the reducers
+// that own their key groups, with at most `max_in_flight` unacknowledged batches per reducer (a
+// slow reducer stops the pulling instead of growing a mailbox). A barrier from the coordinator
+// is handled between two batches: forwarded to every reducer, and the channel offset reported.
+#pragma once
+
+#include <caf/actor.hpp>
+#include <caf/behavior.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include <memory>
+#include <vector>
+
+#include "operators/job_plan.hpp"
+#include "operators/partial_aggregator.hpp"
+#include "runtime/store/store.hpp"
+
+namespace sluice::worker {
+
+struct source_config {
+  std::shared_ptr<const ops::job_plan> plan;
+  store::store* db = nullptr;  // outlives the actor system
+  uint32_t channel = 0;
+  uint64_t offset = 0;  // where to start reading
+  std::vector<caf::actor> reducers;
+  std::vector<uint32_t> owner;  // key group -> index into reducers
+  caf::actor coordinator;
+  uint32_t max_in_flight = 4;
+};
+
+struct source_state {
+  source_config config;
+  std::unique_ptr<ops::partial_aggregator> partial;
+  std::vector<uint32_t> in_flight;  // per reducer
+  bool waiting_for_credit = false;
+  uint64_t rows = 0;  // records read since the start
+  static inline const char* name = "sluice.source";
+};
+
+caf::behavior source_actor(caf::stateful_actor<source_state>* self, source_config config);
+
+}  // namespace sluice::worker
