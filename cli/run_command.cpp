@@ -72,10 +72,12 @@ absl::StatusOr<std::string> run_statement(const sql::statement& statement, store
 }
 
 std::string describe(const coordinator::job_status& status, double rows_per_second) {
-  return fmt::format("{} rows in, {:.0f} rows/s, lag {}, checkpoint {}{}", status.rows,
+  return fmt::format("{} rows in, {:.0f} rows/s, lag {}, checkpoint {}{}{}", status.rows,
                      rows_per_second, status.lag, status.last_checkpoint,
                      status.last_checkpoint ? fmt::format(" ({:.0f} ms)", status.last_checkpoint_ms)
-                                            : std::string());
+                                            : std::string(),
+                     status.late ? fmt::format(", {} late rows not applied", status.late)
+                                 : std::string());
 }
 
 absl::Status run_jobs(caf::actor_system& system, std::vector<running_job>& jobs) {

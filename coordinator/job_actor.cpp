@@ -90,6 +90,7 @@ void spawn_job(self_ptr self) {
   state.checkpoint = from.id;
   state.offsets = from.offsets;
   state.rows.assign(channels, 0);
+  state.late.assign(reducers, 0);
   auto ends = db->end_offsets(table);
   if (!ends.ok()) return fail(self, std::string(ends.status().message()));
   state.targets = *ends;
@@ -149,9 +150,10 @@ caf::behavior job_actor(self_ptr self, job_config config) {
         if (state.offsets_in == state.sources.size() && state.acks_in == state.reducers.size())
           complete_checkpoint(self);
       },
-      [self](ack_atom, uint64_t checkpoint, uint32_t) {
+      [self](ack_atom, uint64_t checkpoint, uint32_t reducer, uint64_t late) {
         auto& state = self->state;
-        if (checkpoint != state.pending) return;
+        if (checkpoint != state.pending || reducer >= state.late.size()) return;
+        state.late[reducer] = late;
         ++state.acks_in;
         if (state.offsets_in == state.sources.size() && state.acks_in == state.reducers.size())
           complete_checkpoint(self);
@@ -164,6 +166,7 @@ caf::behavior job_actor(self_ptr self, job_config config) {
         if (auto ends = state.config.db->end_offsets(*state.config.plan->source.table); ends.ok())
           for (size_t c = 0; c < ends->size(); ++c)
             status.lag += (*ends)[c] - std::min((*ends)[c], state.offsets[c]);
+        status.late = std::accumulate(state.late.begin(), state.late.end(), uint64_t{0});
         status.last_checkpoint = state.checkpoint;
         status.last_checkpoint_ms = state.last_checkpoint_ms;
         return status;

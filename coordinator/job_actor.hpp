@@ -37,6 +37,7 @@ struct job_config {
 struct job_status {
   uint64_t rows = 0;                 // records read since the job started
   uint64_t lag = 0;                  // records behind the channels' ends
+  uint64_t late = 0;                 // source rows that came for windows already final
   uint64_t last_checkpoint = 0;      // 0: none yet
   double last_checkpoint_ms = 0;     // how long it took, barrier to record
 };
@@ -48,6 +49,7 @@ struct job_state {
   std::vector<uint64_t> targets;      // end offsets at the start (until_drained)
   std::vector<uint64_t> offsets;      // of the checkpoint in progress
   std::vector<uint64_t> rows;         // per source, as last reported
+  std::vector<uint64_t> late;         // per reducer, as last reported
   uint32_t offsets_in = 0;
   uint32_t acks_in = 0;
   uint64_t checkpoint = 0;            // the last complete one

@@ -47,19 +47,27 @@ class group_table {
   // Removes a group (a restore that read a group another reducer owns).
   void erase(const group_state& group);
 
-  // Calls fn(group_state&) for every group changed since the last call, and clears the marks.
-  // Groups whose rows reached 0 are passed once more (so the sink can delete them) and removed.
-  template <typename F>
-  void take_changed(F&& fn) {
+  // Calls fn(group_state&) for every group `emit` selects, clearing its changed mark; then
+  // removes it if `drop` selects it or it is empty (its source rows are all gone: fn saw it a
+  // last time, so the sink can delete its row).
+  template <typename Emit, typename Drop, typename F>
+  void take(Emit&& emit, Drop&& drop, F&& fn) {
     for (auto it = groups_.begin(); it != groups_.end();) {
       auto& group = it->second;
-      if (group.changed) {
+      bool emitted = emit(group);
+      if (emitted) {
         group.changed = false;
         fn(group);
       }
-      if (is_empty(group)) groups_.erase(it++);
+      if ((emitted && drop(group)) || is_empty(group)) groups_.erase(it++);
       else ++it;
     }
+  }
+  // take() of the groups changed since the last call.
+  template <typename F>
+  void take_changed(F&& fn) {
+    take([](const group_state& g) { return g.changed; }, [](const group_state&) { return false; },
+         fn);
   }
   // Every group, unchanged marks kept: for snapshots.
   template <typename F>

@@ -21,7 +21,7 @@
 namespace sluice::ops {
 
 enum class output_mode {
-  update,  // a changed group's row is upserted at the next trigger
+  update,  // a changed group's row is upserted at the next checkpoint
   append   // a window's row is written once, when the window is final (needs a lateness)
 };
 
@@ -29,7 +29,7 @@ struct job_options {
   // The job's checkpoint identity: the same location resumes, a new one starts over.
   std::string checkpoint_location;
   output_mode mode = output_mode::update;
-  absl::Duration trigger = absl::Seconds(1);
+  // Every checkpoint is also the trigger: reducers write their changed rows to the sink then.
   absl::Duration checkpoint_interval = absl::Seconds(1);
   // With a lateness, windows ending at or below (max event time - lateness) are final.
   std::optional<absl::Duration> lateness;

@@ -57,12 +57,12 @@ absl::StatusOr<absl::Duration> parse_duration_option(const sql::option& option) 
   auto [end, error] = std::from_chars(option.value.data(), option.value.data() + option.value.size(), ms);
   if (error == std::errc() && end == option.value.data() + option.value.size() && ms >= 0)
     return absl::Milliseconds(ms);
-  auto window = tumbling_window::parse(option.value);
-  if (!window.ok())
+  auto micros = parse_duration(option.value);
+  if (!micros.ok())
     return error_at(option.pos, fmt::format("{} must be a duration such as \"1 second\" or a number "
                                             "of milliseconds, not '{}'",
                                             option.key, option.value));
-  return absl::Microseconds(window->size());
+  return absl::Microseconds(*micros);
 }
 
 absl::StatusOr<job_options> parse_options(const std::vector<sql::option>& options) {
@@ -77,8 +77,6 @@ absl::StatusOr<job_options> parse_options(const std::vector<sql::option>& option
         return error_at(option.pos, fmt::format("outputMode '{}' is not supported; use 'update' "
                                                 "or 'append'",
                                                 option.value));
-    } else if (same_name(option.key, "trigger.interval")) {
-      SLUICE_ASSIGN_OR_RETURN(out.trigger, parse_duration_option(option));
     } else if (same_name(option.key, "checkpoint.interval")) {
       SLUICE_ASSIGN_OR_RETURN(out.checkpoint_interval, parse_duration_option(option));
     } else if (same_name(option.key, "lateness")) {
@@ -91,14 +89,11 @@ absl::StatusOr<job_options> parse_options(const std::vector<sql::option>& option
     } else {
       return error_at(option.pos,
                       fmt::format("unknown job option '{}'; accepted: checkpointLocation, "
-                                  "outputMode, trigger.interval, checkpoint.interval, lateness, "
+                                  "outputMode, checkpoint.interval, lateness, "
                                   "timeZone",
                                   option.key));
     }
   }
-  if (out.mode == output_mode::append && !out.lateness)
-    return absl::InvalidArgumentError(
-        "outputMode 'append' writes a window once it is final, which needs a lateness option");
   return out;
 }
 
@@ -223,6 +218,12 @@ absl::StatusOr<std::shared_ptr<const job_plan>> plan(std::string name,
     p.filter = std::move(filter);
   }
   SLUICE_RETURN_IF_ERROR(planner.plan_group_by(query.group_by));
+  if (p.options.mode == output_mode::append && (!p.window || !p.options.lateness))
+    return error_at(query.pos, "outputMode 'append' writes each window once, when it is final: "
+                               "it needs GROUP BY window(...) and a lateness option");
+  if (p.options.lateness && !p.window)
+    return error_at(query.pos, "a lateness applies to windows: add GROUP BY window(...) or drop "
+                               "the lateness option");
   std::vector<expr> rewritten;
   for (const auto& item : query.items) {
     SLUICE_ASSIGN_OR_RETURN(rewritten.emplace_back(), planner.rewrite(item.value));

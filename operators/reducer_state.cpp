@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <kj/exception.h>
 
+#include <cstdlib>
 #include <cstring>
 
 #include "runtime/core/status.hpp"
@@ -49,8 +50,24 @@ absl::Status reducer_state::merge(std::span<const char> partial_batch) {
     batch.totalSize();  // walks the whole message: throws here, not half way through merging
   }));
   return read_partial_batch(partial_batch, [&](wire::PartialBatch::Reader batch) {
-    for (auto group : batch.getGroups()) groups_.merge(group);
+    for (auto group : batch.getGroups()) {
+      if (plan_->options.lateness && plan_->window &&
+          group.getWindowStart() + plan_->window->size() <= watermark_) {
+        late_rows_ += static_cast<uint64_t>(std::abs(group.getRows()));
+        continue;
+      }
+      groups_.merge(group);
+    }
   });
+}
+
+void reducer_state::advance_watermark(int64_t watermark) {
+  watermark_ = std::max(watermark_, watermark);
+}
+
+bool reducer_state::is_final(const group_state& group) const {
+  return plan_->options.lateness && plan_->window &&
+         group.window_start + plan_->window->size() <= watermark_;
 }
 
 absl::StatusOr<std::vector<value>> reducer_state::sink_row(const group_state& group) {
@@ -80,7 +97,12 @@ absl::StatusOr<std::vector<value>> reducer_state::sink_row(const group_state& gr
 absl::StatusOr<row_batch> reducer_state::take_changes() {
   row_batch changes(plan_->sink);
   absl::Status status;
-  groups_.take_changed([&](group_state& group) {
+  bool append = plan_->options.mode == output_mode::append;
+  auto emit = [&](const group_state& group) {
+    return append ? is_final(group) : group.changed || is_final(group);
+  };
+  auto drop = [&](const group_state& group) { return is_final(group); };
+  groups_.take(emit, drop, [&](group_state& group) {
     if (!status.ok()) return;
     auto row = sink_row(group);
     if (!row.ok()) {
@@ -97,7 +119,9 @@ absl::StatusOr<row_batch> reducer_state::take_changes() {
 
 std::vector<char> reducer_state::snapshot() const {
   capnp::MallocMessageBuilder message;
-  auto groups = message.initRoot<wire::PartialBatch>().initGroups(groups_.size());
+  auto root = message.initRoot<wire::PartialBatch>();
+  root.setWatermark(watermark_);
+  auto groups = root.initGroups(groups_.size());
   size_t i = 0;
   groups_.for_each([&](const group_state& group) { group_table::to_wire(group, groups[i++]); });
   auto words = capnp::messageToFlatArray(message);
@@ -110,6 +134,7 @@ absl::Status reducer_state::restore_part(std::span<const char> snapshot,
   std::vector<const group_state*> foreign;
   SLUICE_RETURN_IF_ERROR(read_partial_batch(snapshot, [&](wire::PartialBatch::Reader batch) {
     batch.totalSize();  // walks the whole message: a bad one throws before anything is merged
+    advance_watermark(batch.getWatermark());
     for (auto group : batch.getGroups()) groups_.merge(group);
   }));
   groups_.take_changed([&](group_state& group) {

@@ -8,6 +8,7 @@
 #include <absl/functional/function_ref.h>
 #include <absl/status/statusor.h>
 
+#include <limits>
 #include <memory>
 #include <span>
 #include <vector>
@@ -22,12 +23,21 @@ class reducer_state {
  public:
   explicit reducer_state(std::shared_ptr<const job_plan> plan);
 
-  // Merges a PartialBatch message. Bytes that do not decode are InvalidArgument and change
-  // nothing.
+  // Merges a PartialBatch message. Groups of windows that are already final are late: counted,
+  // not applied. Bytes that do not decode are InvalidArgument and change nothing.
   absl::Status merge(std::span<const char> partial_batch);
 
+  // Raises the watermark (microseconds; it never goes down). With a lateness, windows ending at
+  // or below it are final.
+  void advance_watermark(int64_t watermark);
+  int64_t watermark() const { return watermark_; }
+  // Source rows of late groups: they came for windows already final and were not applied.
+  uint64_t late_rows() const { return late_rows_; }
+
   // The sink changes since the last call, as one batch of the sink table: a put of the row of
-  // every changed group, a delete of the row of every group whose source rows are all gone.
+  // every changed group (update mode) or of every window that became final (append mode), and a
+  // delete of the row of every group whose source rows are all gone. Final windows are then
+  // dropped from the state, so it stays bounded on an endless stream.
   absl::StatusOr<row_batch> take_changes();
 
   // Every group, as a PartialBatch message.
@@ -44,8 +54,12 @@ class reducer_state {
   // The sink row of `group`, converted to the sink's column types.
   absl::StatusOr<std::vector<value>> sink_row(const group_state& group);
 
+  bool is_final(const group_state& group) const;
+
   std::shared_ptr<const job_plan> plan_;
   group_table groups_;
+  int64_t watermark_ = std::numeric_limits<int64_t>::min();
+  uint64_t late_rows_ = 0;
   std::vector<datum> output_;
   string_arena arena_;
 };

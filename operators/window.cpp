@@ -8,7 +8,7 @@
 
 namespace sluice::ops {
 
-absl::StatusOr<tumbling_window> tumbling_window::parse(std::string_view duration) {
+absl::StatusOr<int64_t> parse_duration(std::string_view duration) {
   auto bad = [&] {
     return absl::InvalidArgumentError(fmt::format(
         "window duration '{}' is not understood; write a whole number and a unit, as in "
@@ -20,7 +20,7 @@ absl::StatusOr<tumbling_window> tumbling_window::parse(std::string_view duration
   while (i < text.size() && text[i] == ' ') ++i;
   int64_t amount = 0;
   auto [end, error] = std::from_chars(text.data() + i, text.data() + text.size(), amount);
-  if (error != std::errc() || amount <= 0) return bad();
+  if (error != std::errc() || amount < 0) return bad();
   std::string unit(end, static_cast<const char*>(text.data() + text.size()));
   absl::StripAsciiWhitespace(&unit);
   absl::AsciiStrToLower(&unit);
@@ -34,7 +34,16 @@ absl::StatusOr<tumbling_window> tumbling_window::parse(std::string_view duration
   else if (unit == "day") micros = 86'400'000'000;
   else return bad();
   if (amount > INT64_MAX / micros) return bad();
-  return tumbling_window(amount * micros);
+  return amount * micros;
+}
+
+absl::StatusOr<tumbling_window> tumbling_window::parse(std::string_view duration) {
+  auto micros = parse_duration(duration);
+  if (!micros.ok()) return micros.status();
+  if (*micros == 0)
+    return absl::InvalidArgumentError(
+        fmt::format("a window of '{}' is empty; give it a positive duration", duration));
+  return tumbling_window(*micros);
 }
 
 }  // namespace sluice::ops

@@ -9,10 +9,13 @@
 
 namespace sluice::ops {
 
+// Parses a duration as the seeds write it: "10 seconds", "30 second", "1 minute", "500 ms",
+// "2 hours", "1 day", into microseconds (zero allowed). InvalidArgument says what is accepted.
+absl::StatusOr<int64_t> parse_duration(std::string_view duration);
+
 class tumbling_window {
  public:
-  // Parses a duration as the seeds write it: "10 seconds", "30 second", "1 minute", "500
-  // milliseconds", "2 hours", "1 day". InvalidArgument says what is accepted.
+  // A window of a positive duration (see parse_duration).
   static absl::StatusOr<tumbling_window> parse(std::string_view duration);
   explicit tumbling_window(int64_t size_micros) : size_(size_micros) {}
 

@@ -34,9 +34,11 @@ struct PartialGroup {
   aggregates @3 :List(AggregateState);
 }
 
-# What a source actor flushes to one reducer: groups of that reducer's key groups.
+# What a source actor flushes to one reducer: groups of that reducer's key groups. A reducer's
+# snapshot is one too, with its watermark.
 struct PartialBatch {
   epoch @0 :UInt64;        # the assignment epoch of the sender: stale senders are fenced
   channel @1 :UInt32;      # the sending source's channel
   groups @2 :List(PartialGroup);
+  watermark @3 :Int64 = -9223372036854775808;  # microseconds; windows ending at or below are final
 }

@@ -32,6 +32,12 @@ absl::Status restore(reducer_state& state) {
 // the barrier, then let the held-back batches in.
 absl::Status on_aligned(reducer_state& state) {
   const auto& config = state.config;
+  // The watermark is the least over the sources that have one: a source that has seen no
+  // record yet does not hold the others back.
+  int64_t watermark = std::numeric_limits<int64_t>::max();
+  for (int64_t w : state.watermarks)
+    if (w != std::numeric_limits<int64_t>::min()) watermark = std::min(watermark, w);
+  if (watermark != std::numeric_limits<int64_t>::max()) state.groups->advance_watermark(watermark);
   SLUICE_ASSIGN_OR_RETURN(auto changes, state.groups->take_changes());
   if (!changes.empty()) SLUICE_RETURN_IF_ERROR(config.db->write(changes).status());
   auto snapshot = state.groups->snapshot();
@@ -46,6 +52,7 @@ caf::behavior reducer_actor(caf::stateful_actor<reducer_state>* self, reducer_co
   state.config = std::move(config);
   state.groups = std::make_unique<ops::reducer_state>(state.config.plan);
   state.barrier_seen.assign(state.config.sources, false);
+  state.watermarks.assign(state.config.sources, std::numeric_limits<int64_t>::min());
   state.held.resize(state.config.sources);
   if (auto status = restore(state); !status.ok()) {
     fail(self, std::string(status.message()));
@@ -67,15 +74,17 @@ caf::behavior reducer_actor(caf::stateful_actor<reducer_state>* self, reducer_co
         }
         return ok_atom::value;
       },
-      [self](barrier_atom, uint64_t checkpoint, uint32_t source) {
+      [self](barrier_atom, uint64_t checkpoint, uint32_t source, int64_t watermark) {
         auto& state = self->state;
         if (source >= state.config.sources || state.barrier_seen[source]) return;
         state.aligning = checkpoint;
         state.barrier_seen[source] = true;
+        state.watermarks[source] = std::max(state.watermarks[source], watermark);
         if (++state.barriers < state.config.sources) return;
         if (auto status = on_aligned(state); !status.ok())
           return fail(self, std::string(status.message()));
-        self->send(state.config.coordinator, ack_atom::value, checkpoint, state.config.index);
+        self->send(state.config.coordinator, ack_atom::value, checkpoint, state.config.index,
+                   state.groups->late_rows());
         state.barriers = 0;
         state.barrier_seen.assign(state.config.sources, false);
         for (auto& queue : state.held) {

@@ -12,6 +12,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include <deque>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,6 +46,7 @@ struct reducer_state {
   std::unique_ptr<ops::reducer_state> groups;
   uint64_t aligning = 0;             // the checkpoint whose barriers are arriving; 0: none
   std::vector<bool> barrier_seen;    // per source
+  std::vector<int64_t> watermarks;   // per source, from its last barrier; lowest: unknown
   uint32_t barriers = 0;
   std::vector<std::deque<held_batch>> held;  // per source, while its barrier is seen
   static inline const char* name = "sluice.reducer";

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <limits>
 
 #include "runtime/messaging/atoms.hpp"
 
@@ -78,8 +79,15 @@ caf::behavior source_actor(caf::stateful_actor<source_state>* self, source_confi
         // Every batch read so far has been flushed: the barrier follows its partials on every
         // link, and the offset marks where the next checkpoint's records begin.
         auto& config = self->state.config;
+        // The watermark: the largest event time seen, less the allowed lateness; unknown
+        // (lowest) before any record or without a lateness.
+        int64_t watermark = std::numeric_limits<int64_t>::min();
+        const auto& lateness = config.plan->options.lateness;
+        int64_t seen = self->state.partial->max_event_time();
+        if (lateness && seen != std::numeric_limits<int64_t>::min())
+          watermark = seen - absl::ToInt64Microseconds(*lateness);
         for (const auto& reducer : config.reducers)
-          self->send(reducer, barrier_atom::value, checkpoint, config.channel);
+          self->send(reducer, barrier_atom::value, checkpoint, config.channel, watermark);
         self->send(config.coordinator, offset_atom::value, checkpoint, config.channel,
                    config.offset, self->state.rows);
       },

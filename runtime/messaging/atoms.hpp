@@ -5,9 +5,9 @@
 //   coordinator -> source      (stop_atom)
 //   source -> source           (pull_atom)                         read the next batch
 //   source -> reducer          request (partial_atom, channel, bytes) -> ok_atom   (credit)
-//   source -> reducer          (barrier_atom, checkpoint n, channel)
+//   source -> reducer          (barrier_atom, checkpoint n, channel, watermark)
 //   source -> coordinator      (offset_atom, checkpoint n, channel, offset, rows read)
-//   reducer -> coordinator     (ack_atom, checkpoint n, reducer)
+//   reducer -> coordinator     (ack_atom, checkpoint n, reducer, late rows so far)
 //   anyone -> coordinator      (fail_atom, what went wrong)
 //   coordinator -> itself      (tick_atom)                         start the next checkpoint
 //
