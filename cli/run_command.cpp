@@ -13,11 +13,13 @@
 #include <csignal>
 #include <fstream>
 #include <iostream>
+#include <random>
 #include <sstream>
 #include <thread>
 
 #include "cli/command.hpp"
 #include "coordinator/job_actor.hpp"
+#include "examples/order_loader.hpp"
 #include "operators/planner.hpp"
 #include "operators/session.hpp"
 #include "runtime/core/status.hpp"
@@ -33,6 +35,8 @@ struct run_options {
   std::string file;
   uint32_t workers = 2;
   bool until_drained = false;
+  double gen_rate = 0;  // orders per second written into OrderSource while jobs run
+  uint64_t gen_users = 10000;
 };
 
 std::atomic<bool> interrupted{false};
@@ -180,7 +184,26 @@ absl::Status run_script(const run_options& options) {
   }
   std::signal(SIGINT, [](int) { interrupted = true; });
   std::signal(SIGTERM, [](int) { interrupted = true; });
+  std::thread generator;
+  if (options.gen_rate > 0) {
+    SLUICE_ASSIGN_OR_RETURN(auto orders, db->find_table("OrderSource"));
+    examples::order_options generated;
+    generated.seed = std::random_device{}();
+    generated.start_ms = absl::ToUnixMillis(absl::Now());
+    generated.events_per_second = static_cast<uint64_t>(std::max(1.0, options.gen_rate));
+    generated.users = options.gen_users;
+    SLUICE_ASSIGN_OR_RETURN(auto orders_generator, examples::order_generator::create(generated, *orders));
+    generator = std::thread([&db, orders, orders_generator, rate = options.gen_rate] {
+      auto loaded = examples::load_orders(*db, orders, orders_generator,
+                                          {UINT64_MAX, rate, 4096, &interrupted}, [](uint64_t) {});
+      if (!loaded.ok())
+        std::cerr << fmt::format("sluice run: generating orders: {}\n",
+                                 std::string(loaded.status().message()));
+    });
+  }
   auto status = run_jobs(system, jobs);
+  interrupted = true;
+  if (generator.joinable()) generator.join();
   if (status.ok() && !jobs.empty()) std::cout << "every job has ended\n";
   return status;
 }
@@ -210,6 +233,13 @@ void add_run_command(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(1, 64));
   command->add_flag("--until-drained", options->until_drained,
                     "end each job once it has read what its channels held at its start");
+  command->add_option("--gen-rate", options->gen_rate,
+                      "also write generated orders into OrderSource at this many rows/s while "
+                      "the jobs run (event time = wall-clock time; for demos)")
+      ->check(CLI::PositiveNumber);
+  command->add_option("--gen-users", options->gen_users, "distinct users of --gen-rate orders")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   command->callback([options, &exit_code, inline_text, file] {
     if (inline_text->count() == 0 && file->count() == 0)
       exit_code = report("run", absl::InvalidArgumentError("give statements with -e 'SQL' or a FILE.sql (see --help)"));

@@ -67,6 +67,7 @@ absl::StatusOr<uint64_t> load_orders(store::store& db, std::shared_ptr<const tab
   batch_queue queue(2);
   std::thread producer([&] {
     for (uint64_t first = 0; first < options.rows; first += pace.batch_rows()) {
+      if (options.stop && options.stop->load()) break;
       row_batch batch(table);
       generator.fill(batch, first, std::min<uint64_t>(pace.batch_rows(), options.rows - first));
       queue.push(std::move(batch));

@@ -4,6 +4,7 @@
 
 #include <absl/status/statusor.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -17,6 +18,7 @@ struct load_options {
   uint64_t rows = 0;
   double rate = 0;  // rows per wall-clock second; 0 = as fast as the store takes them
   size_t batch_rows = 4096;
+  const std::atomic<bool>* stop = nullptr;  // when given and set, loading ends early
 };
 
 // Rows per batch and when a batch is due, so that a paced load trickles in about 20 batches a
