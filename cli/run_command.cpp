@@ -84,8 +84,9 @@ std::string describe(const coordinator::job_status& status, double rows_per_seco
                                  : std::string());
 }
 
-absl::Status run_jobs(caf::actor_system& system, std::vector<running_job>& jobs) {
-  caf::scoped_actor self{system};
+// Waits for the jobs to end, with a progress line each second; `self` is the jobs' listener.
+absl::Status run_jobs(caf::actor_system& system, caf::scoped_actor& self,
+                      std::vector<running_job>& jobs) {
   for (auto& job : jobs) self->monitor(job.actor);
   std::vector<uint64_t> last_rows(jobs.size(), 0);
   size_t running = jobs.size();
@@ -94,6 +95,17 @@ absl::Status run_jobs(caf::actor_system& system, std::vector<running_job>& jobs)
   absl::Status result;
   while (running > 0) {
     self->receive(
+        [&](msg::done_atom, const coordinator::job_summary& summary) {
+          for (auto& job : jobs)
+            if (job.actor.address() == self->current_sender())
+              std::cout << fmt::format(
+                  "job {}: {} rows in {:.2f} s ({:.0f} rows/s), {} checkpoints (mean {:.0f} ms, "
+                  "longest {:.0f} ms){}\n",
+                  job.name, summary.rows, summary.seconds,
+                  summary.rows / std::max(summary.seconds, 1e-9), summary.checkpoints,
+                  summary.mean_checkpoint_ms, summary.max_checkpoint_ms,
+                  summary.late ? fmt::format(", {} late rows not applied", summary.late) : "");
+        },
         [&](caf::down_msg& down) {
           for (auto& job : jobs) {
             if (job.ended || job.actor.address() != down.source) continue;
@@ -149,11 +161,11 @@ absl::Status run_script(const run_options& options) {
   config.set("scheduler.max-threads", std::max<uint32_t>(1, options.workers));
   config.set("logger.verbosity", caf::atom("quiet"));
   caf::actor_system system{config};
+  caf::scoped_actor listener{system};
   ops::session names(*db);
   std::vector<running_job> jobs;
   auto stop_all = [&] {
-    caf::scoped_actor self{system};
-    for (auto& job : jobs) self->send_exit(job.actor, caf::exit_reason::user_shutdown);
+    for (auto& job : jobs) listener->send_exit(job.actor, caf::exit_reason::user_shutdown);
   };
   for (const auto& statement : *statements) {
     absl::StatusOr<std::shared_ptr<const ops::job_plan>> plan = nullptr;
@@ -177,6 +189,7 @@ absl::Status run_script(const run_options& options) {
     job.db = db.get();
     job.reducers = options.workers;
     job.until_drained = options.until_drained;
+    job.listener = caf::actor_cast<caf::actor>(listener);
     std::cout << fmt::format("job {}: {} -> {}, checkpoints at {}\n", (*plan)->name,
                              (*plan)->source.table->name(), (*plan)->sink->name(),
                              (*plan)->options.checkpoint_location);
@@ -201,7 +214,7 @@ absl::Status run_script(const run_options& options) {
                                  std::string(loaded.status().message()));
     });
   }
-  auto status = run_jobs(system, jobs);
+  auto status = run_jobs(system, listener, jobs);
   interrupted = true;
   if (generator.joinable()) generator.join();
   if (status.ok() && !jobs.empty()) std::cout << "every job has ended\n";

@@ -63,8 +63,24 @@ void complete_checkpoint(self_ptr self) {
   state.last_checkpoint_ms = std::chrono::duration<double, std::milli>(
                                  std::chrono::steady_clock::now() - state.pending_since)
                                  .count();
-  if (state.stopping || (state.config.until_drained && drained(state)))
+  ++state.checkpoints;
+  state.max_checkpoint_ms = std::max(state.max_checkpoint_ms, state.last_checkpoint_ms);
+  state.total_checkpoint_ms += state.last_checkpoint_ms;
+  if (state.stopping || (state.config.until_drained && drained(state))) {
+    if (state.config.listener) {
+      job_summary summary;
+      summary.rows = std::accumulate(state.rows.begin(), state.rows.end(), uint64_t{0});
+      summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                                      state.started)
+                            .count();
+      summary.checkpoints = state.checkpoints;
+      summary.max_checkpoint_ms = state.max_checkpoint_ms;
+      summary.mean_checkpoint_ms = state.total_checkpoint_ms / state.checkpoints;
+      summary.late = std::accumulate(state.late.begin(), state.late.end(), uint64_t{0});
+      self->send(state.config.listener, done_atom::value, summary);
+    }
     return finish(self, caf::error{});
+  }
 }
 
 void spawn_job(self_ptr self) {
@@ -117,6 +133,7 @@ void spawn_job(self_ptr self) {
     config.db = db;
     config.channel = c;
     config.offset = from.offsets[c];
+    if (state.config.until_drained) config.end_offset = state.targets[c];
     config.reducers = state.reducers;
     config.owner = owner;
     config.coordinator = self;
@@ -134,6 +151,7 @@ caf::behavior job_actor(self_ptr self, job_config config) {
     if (message.reason && message.reason != caf::exit_reason::user_shutdown)
       fail(self, fmt::format("an actor of the job failed: {}", self->system().render(message.reason)));
   });
+  self->state.started = std::chrono::steady_clock::now();
   spawn_job(self);
   self->delayed_send(self, interval_of(*self->state.config.plan), tick_atom::value);
   return {
@@ -159,6 +177,10 @@ caf::behavior job_actor(self_ptr self, job_config config) {
           complete_checkpoint(self);
       },
       [self](fail_atom, const std::string& what) { fail(self, what); },
+      [self](drained_atom, uint32_t) {
+        // Every source has read what it had to: checkpoint now rather than at the next tick.
+        if (++self->state.drained_sources == self->state.sources.size()) start_checkpoint(self);
+      },
       [self](status_atom) -> job_status {
         auto& state = self->state;
         job_status status;

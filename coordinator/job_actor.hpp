@@ -31,6 +31,7 @@ struct job_config {
   store::store* db = nullptr;  // outlives the actor system
   uint32_t reducers = 1;
   bool until_drained = false;
+  caf::actor listener;  // gets (done_atom, job_summary) when the job ends well; may be null
 };
 
 // What the progress line shows.
@@ -40,6 +41,16 @@ struct job_status {
   uint64_t late = 0;                 // source rows that came for windows already final
   uint64_t last_checkpoint = 0;      // 0: none yet
   double last_checkpoint_ms = 0;     // how long it took, barrier to record
+};
+
+// How a job went, for the line `sluice run` prints when it ends.
+struct job_summary {
+  uint64_t rows = 0;             // records read by this run
+  double seconds = 0;            // from the start to the last checkpoint
+  uint64_t checkpoints = 0;      // taken by this run
+  double max_checkpoint_ms = 0;  // the longest, barrier to record
+  double mean_checkpoint_ms = 0;
+  uint64_t late = 0;
 };
 
 struct job_state {
@@ -56,6 +67,11 @@ struct job_state {
   uint64_t pending = 0;               // the one in progress; 0: none
   std::chrono::steady_clock::time_point pending_since;
   double last_checkpoint_ms = 0;
+  double max_checkpoint_ms = 0;
+  double total_checkpoint_ms = 0;
+  uint64_t checkpoints = 0;            // taken by this run
+  uint32_t drained_sources = 0;
+  std::chrono::steady_clock::time_point started;
   bool stopping = false;
   static inline const char* name = "sluice.job";
 };
@@ -65,3 +81,4 @@ caf::behavior job_actor(caf::stateful_actor<job_state>* self, job_config config)
 }  // namespace sluice::coordinator
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::coordinator::job_status)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sluice::coordinator::job_summary)

@@ -36,8 +36,14 @@ void pull(caf::stateful_actor<source_state>* self) {
     state.waiting_for_credit = true;
     return;
   }
-  auto batch = config.db->read_channel(*config.plan->source.table, config.channel, config.offset,
-                                       config.plan->source.max_records);
+  if (config.offset >= config.end_offset) {
+    if (!state.drained) self->send(config.coordinator, drained_atom::value, config.channel);
+    state.drained = true;
+    return;
+  }
+  auto batch = config.db->read_channel(
+      *config.plan->source.table, config.channel, config.offset,
+      std::min<uint64_t>(config.plan->source.max_records, config.end_offset - config.offset));
   if (!batch.ok()) return fail(self, std::string(batch.status().message()));
   if (batch->empty()) {
     self->delayed_send(self, idle_poll, pull_atom::value);

@@ -24,6 +24,9 @@ struct source_config {
   store::store* db = nullptr;  // outlives the actor system
   uint32_t channel = 0;
   uint64_t offset = 0;  // where to start reading
+  // Where to stop reading (a job run until drained): reaching it is reported to the
+  // coordinator once. UINT64_MAX: never.
+  uint64_t end_offset = UINT64_MAX;
   std::vector<caf::actor> reducers;
   std::vector<uint32_t> owner;  // key group -> index into reducers
   caf::actor coordinator;
@@ -35,6 +38,7 @@ struct source_state {
   std::unique_ptr<ops::partial_aggregator> partial;
   std::vector<uint32_t> in_flight;  // per reducer
   bool waiting_for_credit = false;
+  bool drained = false;
   uint64_t rows = 0;  // records read since the start
   static inline const char* name = "sluice.source";
 };

@@ -7,6 +7,8 @@
 //   source -> reducer          request (partial_atom, channel, bytes) -> ok_atom   (credit)
 //   source -> reducer          (barrier_atom, checkpoint n, channel, watermark)
 //   source -> coordinator      (offset_atom, checkpoint n, channel, offset, rows read)
+//   source -> coordinator      (drained_atom, channel)             read up to its end offset
+//   coordinator -> listener    (done_atom, job_summary)            the job has ended
 //   reducer -> coordinator     (ack_atom, checkpoint n, reducer, late rows so far)
 //   anyone -> coordinator      (fail_atom, what went wrong)
 //   coordinator -> itself      (tick_atom)                         start the next checkpoint
@@ -20,6 +22,8 @@ namespace sluice::msg {
 
 using ack_atom = caf::atom_constant<caf::atom("ack")>;
 using barrier_atom = caf::atom_constant<caf::atom("barrier")>;
+using done_atom = caf::atom_constant<caf::atom("done")>;
+using drained_atom = caf::atom_constant<caf::atom("drained")>;
 using fail_atom = caf::atom_constant<caf::atom("fail")>;
 using offset_atom = caf::atom_constant<caf::atom("offset")>;
 using ok_atom = caf::atom_constant<caf::atom("ok")>;
