@@ -6,3 +6,5 @@ CREATE TABLE IF NOT EXISTS OrderStreamSink (begin STRING, end STRING, count BIGI
 CREATE TABLE IF NOT EXISTS OrderBatchSink (UserId STRING, count BIGINT, totalPrice DOUBLE,
   PRIMARY KEY (UserId));
 CREATE TABLE IF NOT EXISTS OrderTotalSink (count BIGINT, totalPrice DOUBLE, PRIMARY KEY (count));
+CREATE TABLE IF NOT EXISTS UserWindowSink (UserId STRING, begin STRING, count BIGINT,
+  totalPrice DOUBLE, PRIMARY KEY (UserId, begin));
