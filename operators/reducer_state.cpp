@@ -117,16 +117,25 @@ absl::StatusOr<row_batch> reducer_state::take_changes() {
   return changes;
 }
 
-std::vector<char> reducer_state::snapshot() const {
-  capnp::MallocMessageBuilder message;
-  auto root = message.initRoot<wire::PartialBatch>();
-  root.setWatermark(watermark_);
-  auto groups = root.initGroups(groups_.size());
-  size_t i = 0;
-  groups_.for_each([&](const group_state& group) { group_table::to_wire(group, groups[i++]); });
-  auto words = capnp::messageToFlatArray(message);
-  auto bytes = words.asChars();
-  return std::vector<char>(bytes.begin(), bytes.end());
+std::vector<std::vector<char>> reducer_state::snapshot(size_t groups_per_chunk) const {
+  std::vector<const group_state*> all;
+  all.reserve(groups_.size());
+  groups_.for_each([&](const group_state& group) { all.push_back(&group); });
+  std::vector<std::vector<char>> chunks;
+  size_t first = 0;
+  do {
+    size_t count = std::min(groups_per_chunk, all.size() - first);
+    capnp::MallocMessageBuilder message;
+    auto root = message.initRoot<wire::PartialBatch>();
+    root.setWatermark(watermark_);
+    auto groups = root.initGroups(count);
+    for (size_t i = 0; i < count; ++i) group_table::to_wire(*all[first + i], groups[i]);
+    auto words = capnp::messageToFlatArray(message);
+    auto bytes = words.asChars();
+    chunks.emplace_back(bytes.begin(), bytes.end());
+    first += count;
+  } while (first < all.size());
+  return chunks;
 }
 
 absl::Status reducer_state::restore_part(std::span<const char> snapshot,

@@ -40,8 +40,9 @@ class reducer_state {
   // dropped from the state, so it stays bounded on an endless stream.
   absl::StatusOr<row_batch> take_changes();
 
-  // Every group, as a PartialBatch message.
-  std::vector<char> snapshot() const;
+  // Every group, as PartialBatch messages of at most `groups_per_chunk` groups each (at least
+  // one message, which carries the watermark).
+  std::vector<std::vector<char>> snapshot(size_t groups_per_chunk = 65536) const;
   // Adds the groups of one snapshot part whose key group `owns` accepts (reducers may own other
   // key groups than when the snapshot was taken). Restored groups are what the sink holds:
   // nothing is pending after a restore.

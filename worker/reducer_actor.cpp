@@ -19,11 +19,13 @@ void fail(caf::stateful_actor<reducer_state>* self, const std::string& what) {
 absl::Status restore(reducer_state& state) {
   const auto& config = state.config;
   for (uint32_t part = 0; part < config.restore_parts; ++part) {
-    SLUICE_ASSIGN_OR_RETURN(auto bytes, config.db->get_snapshot(config.plan->options.checkpoint_location,
-                                                                config.restore_checkpoint, part));
-    SLUICE_RETURN_IF_ERROR(state.groups->restore_part(
-        std::span(bytes.data(), bytes.size()),
-        [&](uint32_t key_group) { return static_cast<bool>(config.owns[key_group]); }));
+    SLUICE_ASSIGN_OR_RETURN(auto chunks, config.db->get_snapshot(config.plan->options.checkpoint_location,
+                                                                 config.restore_checkpoint, part));
+    for (const auto& chunk : chunks) {
+      SLUICE_RETURN_IF_ERROR(state.groups->restore_part(
+          std::span(chunk.data(), chunk.size()),
+          [&](uint32_t key_group) { return static_cast<bool>(config.owns[key_group]); }));
+    }
   }
   return absl::OkStatus();
 }
@@ -39,10 +41,16 @@ absl::Status on_aligned(reducer_state& state) {
     if (w != std::numeric_limits<int64_t>::min()) watermark = std::min(watermark, w);
   if (watermark != std::numeric_limits<int64_t>::max()) state.groups->advance_watermark(watermark);
   SLUICE_ASSIGN_OR_RETURN(auto changes, state.groups->take_changes());
-  if (!changes.empty()) SLUICE_RETURN_IF_ERROR(config.db->write(changes).status());
-  auto snapshot = state.groups->snapshot();
+  // In batches of a few thousand rows: the sink is written at least once and converges, so a
+  // large change set need not be one huge atomic write.
+  constexpr size_t sink_batch_rows = 4096;
+  for (size_t first = 0; first < changes.size(); first += sink_batch_rows) {
+    SLUICE_RETURN_IF_ERROR(
+        config.db->write(changes.slice(first, std::min(sink_batch_rows, changes.size() - first)))
+            .status());
+  }
   return config.db->put_snapshot(config.plan->options.checkpoint_location, state.aligning,
-                                 config.index, snapshot);
+                                 config.index, state.groups->snapshot());
 }
 
 }  // namespace

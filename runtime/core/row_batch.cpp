@@ -23,6 +23,14 @@ size_t row_batch::add_row(change_op op) {
   return ops_.size() - 1;
 }
 
+row_batch row_batch::slice(size_t first, size_t count) const {
+  row_batch out(schema_);
+  out.ops_.assign(ops_.begin() + first, ops_.begin() + first + count);
+  out.values_.assign(values_.begin() + first * width_, values_.begin() + (first + count) * width_);
+  out.set_.assign(set_.begin() + first * width_, set_.begin() + (first + count) * width_);
+  return out;
+}
+
 void row_batch::clear() {
   ops_.clear();
   values_.clear();

@@ -43,6 +43,8 @@ class row_batch {
   const value& get(size_t row, size_t column) const { return values_[row * width_ + column]; }
   bool is_set(size_t row, size_t column) const { return set_[row * width_ + column] != 0; }
   void clear();
+  // Rows first .. first+count-1 as a batch of their own.
+  row_batch slice(size_t first, size_t count) const;
 
   // Checks every row against the schema: each key column set and not NULL, each set value of the
   // column's type. The error names the row (1-based within the batch) and the column.

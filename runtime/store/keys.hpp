@@ -6,7 +6,7 @@
 //     "E" table_id                 -> end offset of each channel (u64 little endian each)
 //     "U" table_id name            -> TunnelDef
 //     "C" job                      -> the job's last complete checkpoint
-//     "S" job \0 checkpoint(u64) part(u32) -> a reducer snapshot
+//     "S" job \0 checkpoint(u64) part(u32) chunk(u32) -> a piece of a reducer snapshot
 //   rows:  table_id channel(u16) primary key (key_codec) -> row (row_codec)
 //   log:   table_id channel(u16) first offset(u64)       -> ChangeSegment
 #pragma once
@@ -67,6 +67,12 @@ inline std::string job_snapshot(std::string_view job, uint64_t checkpoint_id, ui
   std::string key = job_snapshots(job);
   append_u64(key, checkpoint_id);
   append_u32(key, part);
+  return key;
+}
+inline std::string job_snapshot_chunk(std::string_view job, uint64_t checkpoint_id, uint32_t part,
+                                      uint32_t chunk) {
+  std::string key = job_snapshot(job, checkpoint_id, part);
+  append_u32(key, chunk);
   return key;
 }
 

@@ -93,10 +93,13 @@ class store {
   absl::StatusOr<std::unique_ptr<base_snapshot>> snapshot(const table_schema& table) const;
 
   // --- checkpoints of streaming jobs (see checkpoint.hpp)
+  // A snapshot part comes in chunks (a big state is never one huge value); they are stored in
+  // one atomic write and read back in order.
   absl::Status put_snapshot(std::string_view job, uint64_t checkpoint_id, uint32_t part,
-                            std::span<const char> bytes);
-  absl::StatusOr<std::string> get_snapshot(std::string_view job, uint64_t checkpoint_id,
-                                           uint32_t part) const;
+                            std::span<const std::vector<char>> chunks);
+  absl::StatusOr<std::vector<std::string>> get_snapshot(std::string_view job,
+                                                        uint64_t checkpoint_id,
+                                                        uint32_t part) const;
   // Makes `cp` the job's last complete checkpoint, commits cp.offsets to the tunnel of `table`,
   // and deletes the snapshots of earlier checkpoints, in one atomic write.
   absl::Status complete_checkpoint(std::string_view job, const checkpoint& cp,

@@ -34,25 +34,33 @@ absl::StatusOr<checkpoint> decode_checkpoint(std::string_view bytes) {
 }  // namespace
 
 absl::Status store::put_snapshot(std::string_view job, uint64_t checkpoint_id, uint32_t part,
-                                 std::span<const char> bytes) {
+                                 std::span<const std::vector<char>> chunks) {
   SLUICE_RETURN_IF_ERROR(check_writable());
+  rocksdb::WriteBatch batch;
+  // A part written again (a checkpoint id reused after a failed attempt) replaces all its chunks.
+  batch.DeleteRange(meta_, keys::job_snapshot(job, checkpoint_id, part),
+                    keys::job_snapshot(job, checkpoint_id, part + 1));
+  for (uint32_t chunk = 0; chunk < chunks.size(); ++chunk)
+    batch.Put(meta_, keys::job_snapshot_chunk(job, checkpoint_id, part, chunk),
+              rocksdb::Slice(chunks[chunk].data(), chunks[chunk].size()));
   rocksdb::WriteOptions write_options;
   write_options.sync = options_.sync;
-  return from_rocksdb(db_->Put(write_options, meta_, keys::job_snapshot(job, checkpoint_id, part),
-                               rocksdb::Slice(bytes.data(), bytes.size())),
-                      "storing a snapshot");
+  return from_rocksdb(db_->Write(write_options, &batch), "storing a snapshot");
 }
 
-absl::StatusOr<std::string> store::get_snapshot(std::string_view job, uint64_t checkpoint_id,
-                                                uint32_t part) const {
-  std::string bytes;
-  auto status = db_->Get(rocksdb::ReadOptions(), meta_, keys::job_snapshot(job, checkpoint_id, part),
-                         &bytes);
-  if (status.IsNotFound())
+absl::StatusOr<std::vector<std::string>> store::get_snapshot(std::string_view job,
+                                                             uint64_t checkpoint_id,
+                                                             uint32_t part) const {
+  std::string prefix = keys::job_snapshot(job, checkpoint_id, part);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
+  std::vector<std::string> chunks;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next())
+    chunks.emplace_back(it->value().ToStringView());
+  SLUICE_RETURN_IF_ERROR(from_rocksdb(it->status(), "reading a snapshot"));
+  if (chunks.empty())
     return absl::NotFoundError(fmt::format("job {} has no snapshot {} of checkpoint {}", job, part,
                                            checkpoint_id));
-  SLUICE_RETURN_IF_ERROR(from_rocksdb(status, "reading a snapshot"));
-  return bytes;
+  return chunks;
 }
 
 absl::Status store::complete_checkpoint(std::string_view job, const checkpoint& cp,

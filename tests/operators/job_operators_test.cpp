@@ -107,10 +107,13 @@ TEST_CASE("append mode writes each window once when the watermark passes its end
                       {"2023-11-14 22:13:40", {10, 5 * 1.5 + 5 * 2.0}}});
 
   // A snapshot carries the watermark: a restored reducer still refuses the late window.
-  auto snapshot = reducer.snapshot();
+  auto chunks = reducer.snapshot(1);  // one group per chunk
+  CHECK(chunks.size() == 1);
   reducer_state restored(plan);
-  REQUIRE(restored.restore_part(snapshot, [](uint32_t) { return true; }).ok());
+  for (const auto& chunk : chunks)
+    REQUIRE(restored.restore_part(chunk, [](uint32_t) { return true; }).ok());
   CHECK(restored.watermark() == reducer.watermark());
+  CHECK(restored.size() == reducer.size());
 }
 
 TEST_CASE("update mode writes changed windows every time and drops them once final") {
