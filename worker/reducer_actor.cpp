@@ -53,6 +53,54 @@ absl::Status on_aligned(reducer_state& state) {
                                  config.index, state.groups->snapshot());
 }
 
+void on_barrier(caf::stateful_actor<reducer_state>* self, uint64_t checkpoint, uint32_t source,
+                int64_t watermark);
+
+// Lets the held-back inputs in, in the order they came, until a source's next barrier.
+void release_held(caf::stateful_actor<reducer_state>* self) {
+  auto& state = self->state;
+  for (uint32_t source = 0; source < state.held.size(); ++source) {
+    auto& queue = state.held[source];
+    while (!queue.empty() && !state.barrier_seen[source]) {
+      held_batch batch = std::move(queue.front());
+      queue.pop_front();
+      if (batch.is_barrier) {
+        on_barrier(self, batch.checkpoint, source, batch.watermark);
+        continue;
+      }
+      if (auto status = state.groups->merge(batch.bytes); !status.ok())
+        return fail(self, std::string(status.message()));
+      batch.reply.deliver(ok_atom::value);
+    }
+  }
+}
+
+void on_barrier(caf::stateful_actor<reducer_state>* self, uint64_t checkpoint, uint32_t source,
+                int64_t watermark) {
+  auto& state = self->state;
+  if (checkpoint <= state.aligned) return;  // a repeated or stale barrier
+  if (state.barrier_seen[source]) {
+    // The source's next barrier, while this one still aligns: it waits its turn.
+    held_batch held;
+    held.is_barrier = true;
+    held.checkpoint = checkpoint;
+    held.watermark = watermark;
+    state.held[source].push_back(std::move(held));
+    return;
+  }
+  state.aligning = checkpoint;
+  state.barrier_seen[source] = true;
+  state.watermarks[source] = std::max(state.watermarks[source], watermark);
+  if (++state.barriers < state.config.sources) return;
+  if (auto status = on_aligned(state); !status.ok()) return fail(self, std::string(status.message()));
+  self->send(state.config.coordinator, ack_atom::value, checkpoint, state.config.index,
+             state.groups->late_rows());
+  state.aligned = checkpoint;
+  state.barriers = 0;
+  state.barrier_seen.assign(state.config.sources, false);
+  release_held(self);
+}
+
 }  // namespace
 
 caf::behavior reducer_actor(caf::stateful_actor<reducer_state>* self, reducer_config config) {
@@ -71,9 +119,12 @@ caf::behavior reducer_actor(caf::stateful_actor<reducer_state>* self, reducer_co
         auto& state = self->state;
         if (source >= state.config.sources)
           return caf::make_error(caf::sec::invalid_argument, "unknown source");
-        if (state.barrier_seen[source]) {
+        if (state.barrier_seen[source] || !state.held[source].empty()) {
           auto reply = self->make_response_promise();
-          state.held[source].push_back({std::move(bytes), reply});
+          held_batch held;
+          held.bytes = std::move(bytes);
+          held.reply = reply;
+          state.held[source].push_back(std::move(held));
           return reply;
         }
         if (auto status = state.groups->merge(bytes); !status.ok()) {
@@ -83,26 +134,7 @@ caf::behavior reducer_actor(caf::stateful_actor<reducer_state>* self, reducer_co
         return ok_atom::value;
       },
       [self](barrier_atom, uint64_t checkpoint, uint32_t source, int64_t watermark) {
-        auto& state = self->state;
-        if (source >= state.config.sources || state.barrier_seen[source]) return;
-        state.aligning = checkpoint;
-        state.barrier_seen[source] = true;
-        state.watermarks[source] = std::max(state.watermarks[source], watermark);
-        if (++state.barriers < state.config.sources) return;
-        if (auto status = on_aligned(state); !status.ok())
-          return fail(self, std::string(status.message()));
-        self->send(state.config.coordinator, ack_atom::value, checkpoint, state.config.index,
-                   state.groups->late_rows());
-        state.barriers = 0;
-        state.barrier_seen.assign(state.config.sources, false);
-        for (auto& queue : state.held) {
-          for (auto& batch : queue) {
-            if (auto status = state.groups->merge(batch.bytes); !status.ok())
-              return fail(self, std::string(status.message()));
-            batch.reply.deliver(ok_atom::value);
-          }
-          queue.clear();
-        }
+        if (source < self->state.config.sources) on_barrier(self, checkpoint, source, watermark);
       },
       [self](stop_atom) { self->quit(); },
   };

@@ -36,15 +36,21 @@ struct reducer_config {
   std::vector<bool> owns;  // per key group
 };
 
+// An input held back during alignment: a partial batch (with its pending reply), or the
+// source's next barrier.
 struct held_batch {
   std::vector<char> bytes;
   caf::response_promise reply;
+  bool is_barrier = false;
+  uint64_t checkpoint = 0;
+  int64_t watermark = 0;
 };
 
 struct reducer_state {
   reducer_config config;
   std::unique_ptr<ops::reducer_state> groups;
-  uint64_t aligning = 0;             // the checkpoint whose barriers are arriving; 0: none
+  uint64_t aligning = 0;             // the checkpoint whose barriers are arriving
+  uint64_t aligned = 0;              // the last checkpoint aligned: older barriers are stale
   std::vector<bool> barrier_seen;    // per source
   std::vector<int64_t> watermarks;   // per source, from its last barrier; lowest: unknown
   uint32_t barriers = 0;
