@@ -84,6 +84,13 @@ std::string describe(const coordinator::job_status& status, double rows_per_seco
                                  : std::string());
 }
 
+// The text of a job's failure: its message when it carries one, else CAF's rendering.
+std::string describe(caf::actor_system& system, const caf::error& error) {
+  const auto& context = error.context();
+  if (context.match_elements<std::string>()) return context.get_as<std::string>(0);
+  return system.render(error);
+}
+
 // Waits for the jobs to end, with a progress line each second; `self` is the jobs' listener.
 absl::Status run_jobs(caf::actor_system& system, caf::scoped_actor& self,
                       std::vector<running_job>& jobs) {
@@ -113,7 +120,7 @@ absl::Status run_jobs(caf::actor_system& system, caf::scoped_actor& self,
             --running;
             if (down.reason && down.reason != caf::exit_reason::user_shutdown && result.ok())
               result = absl::AbortedError(
-                  fmt::format("job {}: {}", job.name, system.render(down.reason)));
+                  fmt::format("job {}: {}", job.name, describe(system, down.reason)));
           }
         },
         caf::after(std::chrono::milliseconds(200)) >> [] {});

@@ -55,6 +55,7 @@ void complete_checkpoint(self_ptr self) {
   cp.offsets = state.offsets;
   cp.parts = static_cast<uint32_t>(state.reducers.size());
   cp.created_ms = absl::ToUnixMillis(absl::Now());
+  cp.fingerprint = plan.fingerprint;
   auto status = state.config.db->complete_checkpoint(plan.options.checkpoint_location, cp,
                                                      *plan.source.table, plan.source.tunnel_id);
   if (!status.ok()) return fail(self, std::string(status.message()));
@@ -99,6 +100,11 @@ void spawn_job(self_ptr self) {
       return fail(self, fmt::format("checkpoint {} of {} has {} offsets, but {} has {} channels",
                                     last->id, plan->options.checkpoint_location,
                                     last->offsets.size(), table.name(), channels));
+    if (last->fingerprint != plan->fingerprint)
+      return fail(self, fmt::format(
+          "checkpointLocation '{}' holds checkpoints of another computation ({}); give this job "
+          "a new checkpointLocation",
+          plan->options.checkpoint_location, last->fingerprint));
     from = *last;
   } else if (!absl::IsNotFound(last.status())) {
     return fail(self, std::string(last.status().message()));

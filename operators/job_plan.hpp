@@ -63,6 +63,11 @@ struct job_plan {
   std::vector<expression> outputs;
 
   job_options options;
+
+  // What the job computes, as a string: the source table and tunnel, the sink table, and the
+  // shape of the query (filter, key and output types, window, aggregates). Checkpoints carry it
+  // so that a checkpoint location is never resumed by a different computation.
+  std::string fingerprint;
 };
 
 // The output row the sink expressions read: $key0.., window.start, window.end, $agg0..

@@ -243,6 +243,14 @@ absl::StatusOr<std::shared_ptr<const job_plan>> plan(std::string name,
     p.outputs.push_back(std::move(out));
   }
   if (p.options.checkpoint_location.empty()) p.options.checkpoint_location = p.name;
+  p.fingerprint = fmt::format("source {}/{} tunnel {} sink {}/{} filter {} window {} keys",
+                              p.source.table->name(), p.source.table->id(), p.source.tunnel_id,
+                              p.sink->name(), p.sink->id(), p.filter.has_value(),
+                              p.window ? p.window->size() : 0);
+  for (const auto& key : p.keys) p.fingerprint += fmt::format(" {}", dtype_name(key.type()));
+  p.fingerprint += " aggregates";
+  for (const auto& a : p.aggregates)
+    p.fingerprint += fmt::format(" {}({})", aggregate_name(a.kind), dtype_name(a.input));
   return std::shared_ptr<const job_plan>(std::move(result));
 }
 

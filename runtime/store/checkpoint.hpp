@@ -15,6 +15,9 @@ struct checkpoint {
   std::vector<uint64_t> offsets;  // per channel of the source: where to resume reading
   uint32_t parts = 0;             // reducer snapshots stored for it, numbered 0..parts-1
   int64_t created_ms = 0;
+  // What the job computes (source, tunnel, sink, the shape of its query): a job resumes only a
+  // checkpoint of the same computation.
+  std::string fingerprint;
 };
 
 }  // namespace sluice::store

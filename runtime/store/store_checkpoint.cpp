@@ -12,22 +12,27 @@
 namespace sluice::store {
 namespace {
 
-// id, created_ms, parts, then the offsets: all little-endian u64 (parts as u64 too).
+// id, created_ms, parts, the number of offsets, the offsets (all little-endian u64), then the
+// fingerprint's bytes.
 std::string encode_checkpoint(const checkpoint& cp) {
-  std::vector<uint64_t> words = {cp.id, static_cast<uint64_t>(cp.created_ms), cp.parts};
+  std::vector<uint64_t> words = {cp.id, static_cast<uint64_t>(cp.created_ms), cp.parts,
+                                 cp.offsets.size()};
   words.insert(words.end(), cp.offsets.begin(), cp.offsets.end());
-  return encode_offsets(words);
+  return encode_offsets(words) + cp.fingerprint;
 }
 
 absl::StatusOr<checkpoint> decode_checkpoint(std::string_view bytes) {
-  if (bytes.size() < 24 || bytes.size() % 8 != 0)
-    return absl::DataLossError("a stored checkpoint record is truncated");
-  SLUICE_ASSIGN_OR_RETURN(auto words, decode_offsets(bytes, bytes.size() / 8));
+  auto truncated = absl::DataLossError("a stored checkpoint record is truncated");
+  if (bytes.size() < 32) return truncated;
+  SLUICE_ASSIGN_OR_RETURN(auto head, decode_offsets(bytes.substr(0, 32), 4));
+  if (head[3] > (bytes.size() - 32) / 8) return truncated;
+  SLUICE_ASSIGN_OR_RETURN(auto offsets, decode_offsets(bytes.substr(32, head[3] * 8), head[3]));
   checkpoint cp;
-  cp.id = words[0];
-  cp.created_ms = static_cast<int64_t>(words[1]);
-  cp.parts = static_cast<uint32_t>(words[2]);
-  cp.offsets.assign(words.begin() + 3, words.end());
+  cp.id = head[0];
+  cp.created_ms = static_cast<int64_t>(head[1]);
+  cp.parts = static_cast<uint32_t>(head[2]);
+  cp.offsets = std::move(offsets);
+  cp.fingerprint = std::string(bytes.substr(32 + head[3] * 8));
   return cp;
 }
 
