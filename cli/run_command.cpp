@@ -13,6 +13,7 @@
 #include <csignal>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -47,9 +48,14 @@ struct running_job {
   bool ended = false;
 };
 
+// What a run created in the store, so that a script that fails can take it back.
+struct created {
+  std::vector<store::catalog_op> undo;  // drops of what was created, newest first
+};
+
 // Runs one statement that is not a job; returns a line saying what it did.
 absl::StatusOr<std::string> run_statement(const sql::statement& statement, store::store& db,
-                                          ops::session& names) {
+                                          ops::session& names, created& made) {
   if (auto* drop = std::get_if<sql::drop_table>(&statement); drop && names.drop(drop->name))
     return fmt::format("dropped the name {} (the store table keeps its data)", drop->name);
   if (auto* external = std::get_if<sql::create_external_table>(&statement)) {
@@ -71,7 +77,17 @@ absl::StatusOr<std::string> run_statement(const sql::statement& statement, store
           ops.emplace_back(s);
       },
       statement);
+  std::optional<store::catalog_op> undo;
+  if (auto* create = std::get_if<sql::create_table>(&statement);
+      create && !db.find_table(create->name).ok())
+    undo = store::drop_table_op{create->name, true};
+  if (auto* create = std::get_if<sql::create_tunnel>(&statement)) {
+    auto table = db.find_table(create->table);
+    if (table.ok() && !db.find_tunnel(**table, create->name).ok())
+      undo = store::drop_tunnel_op{create->table, create->name, true};
+  }
   SLUICE_ASSIGN_OR_RETURN(auto done, db.apply_catalog(ops));
+  if (undo) made.undo.insert(made.undo.begin(), *undo);
   return done.empty() ? std::string() : done.front();
 }
 
@@ -170,37 +186,47 @@ absl::Status run_script(const run_options& options) {
   caf::actor_system system{config};
   caf::scoped_actor listener{system};
   ops::session names(*db);
-  std::vector<running_job> jobs;
-  auto stop_all = [&] {
-    for (auto& job : jobs) listener->send_exit(job.actor, caf::exit_reason::user_shutdown);
-  };
+  // Every statement runs and every job is planned before any job starts; if one fails, the
+  // tables and tunnels the script created are dropped again.
+  created made;
+  std::vector<std::shared_ptr<const ops::job_plan>> plans;
+  std::vector<std::string> lines;
   for (const auto& statement : *statements) {
     absl::StatusOr<std::shared_ptr<const ops::job_plan>> plan = nullptr;
-    if (auto* stream = std::get_if<sql::create_stream>(&statement)) plan = ops::plan_job(*stream, names);
-    else if (auto* insert = std::get_if<sql::insert_select>(&statement)) plan = ops::plan_job(*insert, names);
-    else {
-      auto done = run_statement(statement, *db, names);
-      if (!done.ok()) {
-        stop_all();
-        return absl::Status(done.status().code(), fmt::format("{}: {}", source, std::string(done.status().message())));
-      }
-      if (!done->empty()) std::cout << *done << "\n";
-      continue;
+    if (auto* stream = std::get_if<sql::create_stream>(&statement)) {
+      plan = ops::plan_job(*stream, names);
+    } else if (auto* insert = std::get_if<sql::insert_select>(&statement)) {
+      plan = ops::plan_job(*insert, names);
+    } else {
+      auto done = run_statement(statement, *db, names, made);
+      if (!done.ok()) plan = done.status();
+      else if (!done->empty()) lines.push_back(*done);
     }
     if (!plan.ok()) {
-      stop_all();
-      return absl::Status(plan.status().code(), fmt::format("{}: {}", source, std::string(plan.status().message())));
+      std::string undone;
+      if (!made.undo.empty())
+        undone = db->apply_catalog(made.undo).ok()
+                     ? "; the tables and tunnels it created were dropped again"
+                     : "; dropping the tables and tunnels it created failed too";
+      return absl::Status(plan.status().code(),
+                          fmt::format("{}: {}{}", source, std::string(plan.status().message()),
+                                      undone));
     }
+    if (*plan) plans.push_back(*plan);
+  }
+  for (const auto& line : lines) std::cout << line << "\n";
+  std::vector<running_job> jobs;
+  for (const auto& plan : plans) {
     coordinator::job_config job;
-    job.plan = *plan;
+    job.plan = plan;
     job.db = db.get();
     job.reducers = options.workers;
     job.until_drained = options.until_drained;
     job.listener = caf::actor_cast<caf::actor>(listener);
-    std::cout << fmt::format("job {}: {} -> {}, checkpoints at {}\n", (*plan)->name,
-                             (*plan)->source.table->name(), (*plan)->sink->name(),
-                             (*plan)->options.checkpoint_location);
-    jobs.push_back({(*plan)->name, system.spawn(coordinator::job_actor, std::move(job))});
+    std::cout << fmt::format("job {}: {} -> {}, checkpoints at {}\n", plan->name,
+                             plan->source.table->name(), plan->sink->name(),
+                             plan->options.checkpoint_location);
+    jobs.push_back({plan->name, system.spawn(coordinator::job_actor, std::move(job))});
   }
   std::signal(SIGINT, [](int) { interrupted = true; });
   std::signal(SIGTERM, [](int) { interrupted = true; });

@@ -785,5 +785,20 @@ TEST_CASE_FIXTURE(job_fixture, "run: a bad script fails naming line and column a
   CHECK(scan_jsonl("OrderStreamSink").empty());
 }
 
+TEST_CASE_FIXTURE(job_fixture, "run: a failing script leaves none of the tables it created") {
+  create_order_source();
+  auto failed = sluice("run", {"--until-drained", "-e",
+                               "CREATE TABLE Totals (UserId STRING, n BIGINT, PRIMARY KEY (UserId));\n"
+                               "CREATE TUNNEL t1 ON OrderSource;\n"
+                               "CREATE STREAM j INSERT INTO Totals SELECT UserId, count(nope) "
+                               "FROM OrderSource GROUP BY UserId"});
+  CHECK(failed.exit_code == 1);
+  CHECK(failed.err.find("line 3, column") != std::string::npos);
+  CHECK(failed.err.find("dropped again") != std::string::npos);
+  // Both names are free again: the corrected script runs as written.
+  sql("CREATE TABLE Totals (UserId STRING, n BIGINT, PRIMARY KEY (UserId)); "
+      "CREATE TUNNEL t1 ON OrderSource");
+}
+
 }  // namespace
 }  // namespace sluice::cli
