@@ -136,7 +136,6 @@ caf::behavior reducer_actor(caf::stateful_actor<reducer_state>* self, reducer_co
       [self](barrier_atom, uint64_t checkpoint, uint32_t source, int64_t watermark) {
         if (source < self->state.config.sources) on_barrier(self, checkpoint, source, watermark);
       },
-      [self](stop_atom) { self->quit(); },
   };
 }
 

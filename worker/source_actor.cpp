@@ -97,7 +97,6 @@ caf::behavior source_actor(caf::stateful_actor<source_state>* self, source_confi
         self->send(config.coordinator, offset_atom::value, checkpoint, config.channel,
                    config.offset, self->state.rows);
       },
-      [self](stop_atom) { self->quit(); },
   };
 }
 

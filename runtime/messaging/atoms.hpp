@@ -2,7 +2,8 @@
 // Cap'n Proto bytes in a std::vector<char>; control messages carry plain integers.
 //
 //   coordinator -> source      (barrier_atom, checkpoint n)
-//   coordinator -> source      (stop_atom)
+//   anyone -> coordinator      (stop_atom)                         end after a final checkpoint
+//   anyone -> coordinator      request (status_atom) -> job_status  progress
 //   source -> source           (pull_atom)                         read the next batch
 //   source -> reducer          request (partial_atom, channel, bytes) -> ok_atom   (credit)
 //   source -> reducer          (barrier_atom, checkpoint n, channel, watermark)
