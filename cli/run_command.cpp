@@ -182,6 +182,9 @@ absl::Status run_script(const run_options& options) {
 
   caf::actor_system_config config;
   config.set("scheduler.max-threads", std::max<uint32_t>(1, options.workers));
+  // A source sends itself its next pull: without a bound, CAF would keep running it as long as
+  // its mailbox is not empty, and a checkpoint barrier would wait behind a whole backlog.
+  config.set("scheduler.max-throughput", 16);
   config.set("logger.verbosity", caf::atom("quiet"));
   caf::actor_system system{config};
   caf::scoped_actor listener{system};
