@@ -45,11 +45,8 @@ reducer_state::reducer_state(std::shared_ptr<const job_plan> plan)
     : plan_(std::move(plan)), groups_(plan_->aggregates) {}
 
 absl::Status reducer_state::merge(std::span<const char> partial_batch) {
-  // Decode fully first, so that a bad message changes nothing.
-  SLUICE_RETURN_IF_ERROR(read_partial_batch(partial_batch, [&](wire::PartialBatch::Reader batch) {
-    batch.totalSize();  // walks the whole message: throws here, not half way through merging
-  }));
   return read_partial_batch(partial_batch, [&](wire::PartialBatch::Reader batch) {
+    batch.totalSize();  // walks the whole message: a bad one throws before anything is merged
     for (auto group : batch.getGroups()) {
       if (plan_->options.lateness && plan_->window &&
           group.getWindowStart() + plan_->window->size() <= watermark_) {
