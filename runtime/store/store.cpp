@@ -269,9 +269,7 @@ absl::StatusOr<std::vector<std::string>> store::apply_catalog(std::span<const ca
   std::string next;
   keys::append_u32(next, next_id);
   batch.Put(meta_, keys::next_table_id, next);
-  rocksdb::WriteOptions write_options;
-  write_options.sync = options_.sync;
-  SLUICE_RETURN_IF_ERROR(from_rocksdb(db_->Write(write_options, &batch), "writing the catalog"));
+  SLUICE_RETURN_IF_ERROR(commit(batch, "writing the catalog"));
   next_table_id_ = next_id;
   absl::MutexLock lock(&mu_);
   tables_ = std::move(tables);
@@ -331,34 +329,46 @@ absl::StatusOr<tunnel_info> store::find_tunnel(const table_schema& table,
   return *tunnel;
 }
 
+absl::Status store::commit(rocksdb::WriteBatch& batch, std::string_view what) {
+  rocksdb::WriteOptions write_options;
+  write_options.sync = options_.sync;
+  return from_rocksdb(db_->Write(write_options, &batch), what);
+}
+
+absl::StatusOr<tunnel_info> store::tunnel_committed_at(const table_schema& table,
+                                                       std::string_view id_or_name,
+                                                       std::span<const uint64_t> offsets) const {
+  absl::ReaderMutexLock lock(&mu_);
+  SLUICE_ASSIGN_OR_RETURN(const table_state* state, live_table(table));
+  SLUICE_ASSIGN_OR_RETURN(const tunnel_info* found, tunnel_of(*state, id_or_name));
+  if (offsets.size() != state->ends.size())
+    return absl::InvalidArgumentError(fmt::format("table {} has {} channels, not {}",
+                                                  table.name(), state->ends.size(),
+                                                  offsets.size()));
+  for (size_t c = 0; c < offsets.size(); ++c)
+    if (offsets[c] > state->ends[c])
+      return absl::InvalidArgumentError(fmt::format(
+          "channel {} of table {} ends at offset {}; cannot commit {}", c, table.name(),
+          state->ends[c], offsets[c]));
+  tunnel_info tunnel = *found;
+  tunnel.committed_offsets.assign(offsets.begin(), offsets.end());
+  return tunnel;
+}
+
+void store::remember_tunnel(const table_schema& table, tunnel_info tunnel) {
+  absl::MutexLock lock(&mu_);
+  tables_.find(table.name())->second.tunnels[tunnel.name] = std::move(tunnel);
+}
+
 absl::Status store::commit_tunnel(const table_schema& table, std::string_view id_or_name,
                                   std::span<const uint64_t> offsets) {
   SLUICE_RETURN_IF_ERROR(check_writable());
   absl::MutexLock write_lock(&write_mu_);
-  tunnel_info tunnel;
-  {
-    absl::ReaderMutexLock lock(&mu_);
-    SLUICE_ASSIGN_OR_RETURN(const table_state* state, live_table(table));
-    SLUICE_ASSIGN_OR_RETURN(const tunnel_info* found, tunnel_of(*state, id_or_name));
-    tunnel = *found;
-    if (offsets.size() != state->ends.size())
-      return absl::InvalidArgumentError(fmt::format("table {} has {} channels, not {}",
-                                                    table.name(), state->ends.size(),
-                                                    offsets.size()));
-    for (size_t c = 0; c < offsets.size(); ++c)
-      if (offsets[c] > state->ends[c])
-        return absl::InvalidArgumentError(fmt::format(
-            "channel {} of table {} ends at offset {}; cannot commit {}", c, table.name(),
-            state->ends[c], offsets[c]));
-  }
-  tunnel.committed_offsets.assign(offsets.begin(), offsets.end());
-  rocksdb::WriteOptions write_options;
-  write_options.sync = options_.sync;
-  SLUICE_RETURN_IF_ERROR(from_rocksdb(
-      db_->Put(write_options, meta_, keys::tunnel(table.id(), tunnel.name), encode_tunnel(tunnel)),
-      "committing tunnel offsets"));
-  absl::MutexLock lock(&mu_);
-  tables_.find(table.name())->second.tunnels[tunnel.name] = std::move(tunnel);
+  SLUICE_ASSIGN_OR_RETURN(auto tunnel, tunnel_committed_at(table, id_or_name, offsets));
+  rocksdb::WriteBatch batch;
+  batch.Put(meta_, keys::tunnel(table.id(), tunnel.name), encode_tunnel(tunnel));
+  SLUICE_RETURN_IF_ERROR(commit(batch, "committing tunnel offsets"));
+  remember_tunnel(table, std::move(tunnel));
   return absl::OkStatus();
 }
 

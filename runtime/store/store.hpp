@@ -33,6 +33,7 @@
 
 namespace rocksdb {
 class DB;
+class WriteBatch;
 class ColumnFamilyHandle;
 class Snapshot;
 }  // namespace rocksdb
@@ -126,6 +127,15 @@ class store {
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
   absl::StatusOr<const tunnel_info*> tunnel_of(const table_state& state,
                                                std::string_view id_or_name) const;
+  // Writes `batch` durably (fsync'd with options::sync); `what` names it in errors.
+  absl::Status commit(rocksdb::WriteBatch& batch, std::string_view what);
+  // The tunnel of `table` with its committed offsets set to `offsets`, checked against the
+  // channels' ends. The caller holds write_mu_, writes the tunnel, then calls remember_tunnel.
+  absl::StatusOr<tunnel_info> tunnel_committed_at(const table_schema& table,
+                                                  std::string_view id_or_name,
+                                                  std::span<const uint64_t> offsets) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  void remember_tunnel(const table_schema& table, tunnel_info tunnel);
 
   options options_;
   std::unique_ptr<rocksdb::DB> db_;

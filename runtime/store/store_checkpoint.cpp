@@ -48,9 +48,7 @@ absl::Status store::put_snapshot(std::string_view job, uint64_t checkpoint_id, u
   for (uint32_t chunk = 0; chunk < chunks.size(); ++chunk)
     batch.Put(meta_, keys::job_snapshot_chunk(job, checkpoint_id, part, chunk),
               rocksdb::Slice(chunks[chunk].data(), chunks[chunk].size()));
-  rocksdb::WriteOptions write_options;
-  write_options.sync = options_.sync;
-  return from_rocksdb(db_->Write(write_options, &batch), "storing a snapshot");
+  return commit(batch, "storing a snapshot");
 }
 
 absl::StatusOr<std::vector<std::string>> store::get_snapshot(std::string_view job,
@@ -72,27 +70,13 @@ absl::Status store::complete_checkpoint(std::string_view job, const checkpoint& 
                                         const table_schema& table, std::string_view tunnel_id) {
   SLUICE_RETURN_IF_ERROR(check_writable());
   absl::MutexLock write_lock(&write_mu_);
-  tunnel_info tunnel;
-  {
-    absl::ReaderMutexLock lock(&mu_);
-    SLUICE_ASSIGN_OR_RETURN(const table_state* state, live_table(table));
-    SLUICE_ASSIGN_OR_RETURN(const tunnel_info* found, tunnel_of(*state, tunnel_id));
-    tunnel = *found;
-  }
-  if (cp.offsets.size() != tunnel.committed_offsets.size())
-    return absl::InvalidArgumentError(fmt::format("checkpoint has {} offsets for {} channels",
-                                                  cp.offsets.size(),
-                                                  tunnel.committed_offsets.size()));
-  tunnel.committed_offsets = cp.offsets;
+  SLUICE_ASSIGN_OR_RETURN(auto tunnel, tunnel_committed_at(table, tunnel_id, cp.offsets));
   rocksdb::WriteBatch batch;
   batch.Put(meta_, keys::job_checkpoint(job), encode_checkpoint(cp));
   batch.Put(meta_, keys::tunnel(table.id(), tunnel.name), encode_tunnel(tunnel));
   batch.DeleteRange(meta_, keys::job_snapshots(job), keys::job_snapshot(job, cp.id, 0));
-  rocksdb::WriteOptions write_options;
-  write_options.sync = options_.sync;
-  SLUICE_RETURN_IF_ERROR(from_rocksdb(db_->Write(write_options, &batch), "recording a checkpoint"));
-  absl::MutexLock lock(&mu_);
-  tables_.find(table.name())->second.tunnels[tunnel.name] = std::move(tunnel);
+  SLUICE_RETURN_IF_ERROR(commit(batch, "recording a checkpoint"));
+  remember_tunnel(table, std::move(tunnel));
   return absl::OkStatus();
 }
 

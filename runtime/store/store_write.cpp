@@ -188,9 +188,7 @@ absl::StatusOr<write_result> store::write(const row_batch& batch) {
     ends[channel] += by_channel[channel].size();
   }
   write.Put(meta_, keys::ends(schema.id()), encode_offsets(ends));
-  rocksdb::WriteOptions write_options;
-  write_options.sync = options_.sync;
-  SLUICE_RETURN_IF_ERROR(from_rocksdb(db_->Write(write_options, &write), "writing rows"));
+  SLUICE_RETURN_IF_ERROR(commit(write, "writing rows"));
 
   absl::MutexLock lock(&mu_);
   tables_.find(schema.name())->second.ends = std::move(ends);
