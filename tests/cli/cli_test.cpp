@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "tests/support/run.hpp"
+#include "tests/support/sluice_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace sluice::cli {
@@ -42,9 +43,7 @@ struct cli_fixture {
   // `sluice COMMAND --data DIR ARGS...` with `input` on standard input.
   run_result sluice(const std::string& command, const std::vector<std::string>& args = {},
                     std::string_view input = {}) const {
-    std::vector<std::string> argv = {SLUICE_BINARY, command, "--data", data};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return testing::run(argv, input);
+    return testing::run_sluice(data, command, args, input);
   }
   run_result sql(const std::string& statements) const { return sluice("sql", {"-e", statements}); }
   run_result put(const std::string& table, std::string_view input,

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "tests/support/run.hpp"
+#include "tests/support/sluice_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace sluice::cli {
@@ -237,9 +238,7 @@ struct job_fixture {
   // `sluice COMMAND --data DIR ARGS...`, bounded by process_timeout.
   run_result sluice(const std::string& command, const std::vector<std::string>& args = {},
                     std::string_view input = {}) const {
-    std::vector<std::string> argv = {SLUICE_BINARY, command, "--data", data};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return testing::run(argv, input, process_timeout);
+    return testing::run_sluice(data, command, args, input, process_timeout);
   }
 
   static run_result ok(run_result result, std::string_view what) {
