@@ -7,6 +7,7 @@
 //     "U" table_id name            -> TunnelDef
 //     "C" job                      -> the job's last complete checkpoint
 //     "S" job \0 checkpoint(u64) part(u32) chunk(u32) -> a piece of a reducer snapshot
+//     "J" name                     -> a cluster job's record (JSON)
 //   rows:  table_id channel(u16) primary key (key_codec) -> row (row_codec)
 //   log:   table_id channel(u16) first offset(u64)       -> ChangeSegment
 #pragma once
@@ -56,6 +57,9 @@ inline std::string tunnels_of(uint32_t table_id) {
 inline std::string tunnel(uint32_t table_id, std::string_view name) {
   return tunnels_of(table_id) + std::string(name);
 }
+
+inline const std::string jobs = "J";
+inline std::string job(std::string_view name) { return jobs + std::string(name); }
 
 inline std::string job_checkpoint(std::string_view job) { return "C" + std::string(job); }
 inline std::string job_snapshots(std::string_view job) {

@@ -24,12 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/core/row_batch.hpp"
-#include "runtime/core/table_schema.hpp"
-#include "runtime/store/catalog_op.hpp"
-#include "runtime/store/change_batch.hpp"
-#include "runtime/store/checkpoint.hpp"
-#include "runtime/store/tunnel.hpp"
+#include "runtime/store/api.hpp"
 
 namespace rocksdb {
 class DB;
@@ -49,14 +44,9 @@ struct options {
   bool read_only = false;
 };
 
-struct write_result {
-  size_t changed = 0;    // rows whose stored value changed; each appended one change record
-  size_t unchanged = 0;  // puts and updates equal to the stored row, deletes of absent rows
-};
-
 class base_snapshot;
 
-class store {
+class store final : public api {
  public:
   static absl::StatusOr<std::unique_ptr<store>> open(const options& opts);
   ~store();
@@ -64,29 +54,23 @@ class store {
   store& operator=(const store&) = delete;
 
   // --- catalog
-  // Applies the ops in order, all or nothing; returns one line per op saying what it did
-  // ("created table OrderSource", "table OrderSource exists; skipped"). On an error, the index of
-  // the op that failed goes to *failed_op when given.
+  // The methods of api are documented there.
   absl::StatusOr<std::vector<std::string>> apply_catalog(std::span<const catalog_op> ops,
-                                                         size_t* failed_op = nullptr);
-  // NotFound names the table and suggests a case-insensitive match or lists the tables.
-  absl::StatusOr<std::shared_ptr<const table_schema>> find_table(std::string_view name) const;
+                                                         size_t* failed_op = nullptr) override;
+  absl::StatusOr<std::shared_ptr<const table_schema>> find_table(
+      std::string_view name) const override;
   std::vector<std::shared_ptr<const table_schema>> tables() const;
 
   // --- writes
-  // Validates the whole batch first (row_batch::validate); a bad row rejects it whole. Within a
-  // batch, rows apply in order: a later change of the same key sees the earlier one.
-  absl::StatusOr<write_result> write(const row_batch& batch);
+  absl::StatusOr<write_result> write(const row_batch& batch, const fence& by = {}) override;
 
   // --- the tunnel
-  // Per channel: one past the offset of the last record.
-  absl::StatusOr<std::vector<uint64_t>> end_offsets(const table_schema& table) const;
-  // At most `max_records` records of `channel` from offset `from` on (fewer at the channel's end).
+  absl::StatusOr<std::vector<uint64_t>> end_offsets(const table_schema& table) const override;
   absl::StatusOr<change_batch> read_channel(const table_schema& table, uint32_t channel,
-                                            uint64_t from, size_t max_records) const;
-  absl::StatusOr<std::vector<tunnel_info>> tunnels(const table_schema& table) const;
-  // Looks a tunnel up by id or by name.
-  absl::StatusOr<tunnel_info> find_tunnel(const table_schema& table, std::string_view id_or_name) const;
+                                            uint64_t from, size_t max_records) const override;
+  absl::StatusOr<std::vector<tunnel_info>> tunnels(const table_schema& table) const override;
+  absl::StatusOr<tunnel_info> find_tunnel(const table_schema& table,
+                                          std::string_view id_or_name) const override;
   // Records that every record below offsets[c] of channel c is consumed through this tunnel.
   absl::Status commit_tunnel(const table_schema& table, std::string_view id_or_name,
                              std::span<const uint64_t> offsets);
@@ -94,25 +78,24 @@ class store {
   absl::StatusOr<std::unique_ptr<base_snapshot>> snapshot(const table_schema& table) const;
 
   // --- checkpoints of streaming jobs (see checkpoint.hpp)
-  // A snapshot part comes in chunks (a big state is never one huge value); they are stored in
-  // one atomic write and read back in order.
   absl::Status put_snapshot(std::string_view job, uint64_t checkpoint_id, uint32_t part,
-                            std::span<const std::vector<char>> chunks);
+                            std::span<const std::vector<char>> chunks,
+                            const fence& by = {}) override;
   absl::StatusOr<std::vector<std::string>> get_snapshot(std::string_view job,
                                                         uint64_t checkpoint_id,
-                                                        uint32_t part) const;
-  // Makes `cp` the job's last complete checkpoint, commits cp.offsets to the tunnel of `table`,
-  // and deletes the snapshots of earlier checkpoints, in one atomic write.
+                                                        uint32_t part) const override;
   absl::Status complete_checkpoint(std::string_view job, const checkpoint& cp,
-                                   const table_schema& table, std::string_view tunnel_id);
-  // NotFound when the job has no complete checkpoint.
-  absl::StatusOr<checkpoint> last_checkpoint(std::string_view job) const;
+                                   const table_schema& table, std::string_view tunnel_id,
+                                   const fence& by = {}) override;
+  absl::StatusOr<checkpoint> last_checkpoint(std::string_view job) const override;
+
+  // --- jobs of a cluster
+  absl::Status put_job(const job_record& job) override;
+  absl::StatusOr<std::vector<job_record>> jobs() const override;
 
   // --- scans
-  // Every row of the table in primary-key order, from a consistent snapshot. Stops early, with
-  // fn's status, when fn returns an error.
   absl::Status scan(const table_schema& table,
-                    const std::function<absl::Status(std::span<const value>)>& fn) const;
+                    const std::function<absl::Status(std::span<const value>)>& fn) const override;
 
  private:
   friend class base_snapshot;
@@ -136,6 +119,8 @@ class store {
                                                   std::span<const uint64_t> offsets) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   void remember_tunnel(const table_schema& table, tunnel_info tunnel);
+  // FailedPrecondition when `by` names a job whose record has a newer epoch.
+  absl::Status check_fence(const fence& by) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
   options options_;
   std::unique_ptr<rocksdb::DB> db_;

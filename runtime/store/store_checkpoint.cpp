@@ -1,5 +1,6 @@
 // Checkpoints of streaming jobs: reducer snapshots and the atomic record that completes them.
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
@@ -36,11 +37,71 @@ absl::StatusOr<checkpoint> decode_checkpoint(std::string_view bytes) {
   return cp;
 }
 
+std::string encode_job(const job_record& job) {
+  return nlohmann::json{{"name", job.name},
+                        {"script", job.script},
+                        {"stopped", job.stopped},
+                        {"epoch", job.epoch},
+                        {"submitted_ms", job.submitted_ms}}
+      .dump();
+}
+
+absl::StatusOr<job_record> decode_job(std::string_view bytes) {
+  auto json = nlohmann::json::parse(bytes, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_object()) return absl::DataLossError("a stored job record is not valid JSON");
+  job_record job;
+  try {
+    job.name = json.at("name").get<std::string>();
+    job.script = json.at("script").get<std::string>();
+    job.stopped = json.at("stopped").get<bool>();
+    job.epoch = json.at("epoch").get<uint64_t>();
+    job.submitted_ms = json.at("submitted_ms").get<int64_t>();
+  } catch (const nlohmann::json::exception& e) {
+    return absl::DataLossError(fmt::format("a stored job record is incomplete: {}", e.what()));
+  }
+  return job;
+}
+
 }  // namespace
 
-absl::Status store::put_snapshot(std::string_view job, uint64_t checkpoint_id, uint32_t part,
-                                 std::span<const std::vector<char>> chunks) {
+absl::Status store::check_fence(const fence& by) const {
+  if (by.job.empty()) return absl::OkStatus();
+  std::string bytes;
+  auto status = db_->Get(rocksdb::ReadOptions(), meta_, keys::job(by.job), &bytes);
+  if (status.IsNotFound()) return absl::OkStatus();
+  SLUICE_RETURN_IF_ERROR(from_rocksdb(status, "reading a job record"));
+  SLUICE_ASSIGN_OR_RETURN(auto job, decode_job(bytes));
+  if (job.epoch > by.epoch)
+    return absl::FailedPreconditionError(
+        fmt::format("job {}: a write of assignment {} is fenced: assignment {} has replaced it",
+                    by.job, by.epoch, job.epoch));
+  return absl::OkStatus();
+}
+
+absl::Status store::put_job(const job_record& job) {
   SLUICE_RETURN_IF_ERROR(check_writable());
+  absl::MutexLock write_lock(&write_mu_);
+  rocksdb::WriteBatch batch;
+  batch.Put(meta_, keys::job(job.name), encode_job(job));
+  return commit(batch, "recording a job");
+}
+
+absl::StatusOr<std::vector<job_record>> store::jobs() const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
+  std::vector<job_record> jobs;
+  for (it->Seek(keys::jobs); it->Valid() && it->key().starts_with(keys::jobs); it->Next()) {
+    SLUICE_ASSIGN_OR_RETURN(auto job, decode_job(it->value().ToStringView()));
+    jobs.push_back(std::move(job));
+  }
+  SLUICE_RETURN_IF_ERROR(from_rocksdb(it->status(), "reading job records"));
+  return jobs;
+}
+
+absl::Status store::put_snapshot(std::string_view job, uint64_t checkpoint_id, uint32_t part,
+                                 std::span<const std::vector<char>> chunks, const fence& by) {
+  SLUICE_RETURN_IF_ERROR(check_writable());
+  absl::MutexLock write_lock(&write_mu_);
+  SLUICE_RETURN_IF_ERROR(check_fence(by));
   rocksdb::WriteBatch batch;
   // A part written again (a checkpoint id reused after a failed attempt) replaces all its chunks.
   batch.DeleteRange(meta_, keys::job_snapshot(job, checkpoint_id, part),
@@ -67,9 +128,11 @@ absl::StatusOr<std::vector<std::string>> store::get_snapshot(std::string_view jo
 }
 
 absl::Status store::complete_checkpoint(std::string_view job, const checkpoint& cp,
-                                        const table_schema& table, std::string_view tunnel_id) {
+                                        const table_schema& table, std::string_view tunnel_id,
+                                        const fence& by) {
   SLUICE_RETURN_IF_ERROR(check_writable());
   absl::MutexLock write_lock(&write_mu_);
+  SLUICE_RETURN_IF_ERROR(check_fence(by));
   SLUICE_ASSIGN_OR_RETURN(auto tunnel, tunnel_committed_at(table, tunnel_id, cp.offsets));
   rocksdb::WriteBatch batch;
   batch.Put(meta_, keys::job_checkpoint(job), encode_checkpoint(cp));

@@ -64,11 +64,12 @@ std::string build_segment(uint32_t channel, uint64_t first_offset,
 
 }  // namespace
 
-absl::StatusOr<write_result> store::write(const row_batch& batch) {
+absl::StatusOr<write_result> store::write(const row_batch& batch, const fence& by) {
   SLUICE_RETURN_IF_ERROR(check_writable());
   SLUICE_RETURN_IF_ERROR(batch.validate());
   const table_schema& schema = batch.schema();
   absl::MutexLock write_lock(&write_mu_);
+  SLUICE_RETURN_IF_ERROR(check_fence(by));
   std::vector<uint64_t> ends;
   {
     absl::ReaderMutexLock lock(&mu_);
