@@ -13,6 +13,7 @@
 #include <csignal>
 #include <fstream>
 #include <iostream>
+#include <numeric>
 #include <optional>
 #include <random>
 #include <sstream>
@@ -21,11 +22,10 @@
 #include "cli/command.hpp"
 #include "coordinator/job_actor.hpp"
 #include "examples/order_loader.hpp"
-#include "operators/planner.hpp"
-#include "operators/session.hpp"
+#include "operators/script.hpp"
 #include "runtime/core/status.hpp"
 #include "runtime/messaging/atoms.hpp"
-#include "runtime/sql/parser.hpp"
+#include "worker/worker_actor.hpp"
 
 namespace sluice::cli {
 namespace {
@@ -48,52 +48,11 @@ struct running_job {
   bool ended = false;
 };
 
-// What a run created in the store, so that a script that fails can take it back.
-struct created {
-  std::vector<store::catalog_op> undo;  // drops of what was created, newest first
-};
-
-// Runs one statement that is not a job; returns a line saying what it did.
-absl::StatusOr<std::string> run_statement(const sql::statement& statement, store::store& db,
-                                          ops::session& names, created& made) {
-  if (auto* drop = std::get_if<sql::drop_table>(&statement); drop && names.drop(drop->name))
-    return fmt::format("dropped the name {} (the store table keeps its data)", drop->name);
-  if (auto* external = std::get_if<sql::create_external_table>(&statement)) {
-    SLUICE_RETURN_IF_ERROR(names.add_external_table(*external));
-    return fmt::format("{} names a store table", external->name);
-  }
-  if (auto* scan = std::get_if<sql::create_scan>(&statement)) {
-    SLUICE_RETURN_IF_ERROR(names.add_scan(*scan));
-    return fmt::format("scan {} on {}", scan->name, scan->table);
-  }
-  std::vector<store::catalog_op> ops;
-  std::visit(
-      [&](const auto& s) {
-        using T = std::decay_t<decltype(s)>;
-        if constexpr (std::is_base_of_v<store::create_table_op, T> ||
-                      std::is_base_of_v<store::drop_table_op, T> ||
-                      std::is_base_of_v<store::create_tunnel_op, T> ||
-                      std::is_base_of_v<store::drop_tunnel_op, T>)
-          ops.emplace_back(s);
-      },
-      statement);
-  std::optional<store::catalog_op> undo;
-  if (auto* create = std::get_if<sql::create_table>(&statement);
-      create && !db.find_table(create->name).ok())
-    undo = store::drop_table_op{create->name, true};
-  if (auto* create = std::get_if<sql::create_tunnel>(&statement)) {
-    auto table = db.find_table(create->table);
-    if (table.ok() && !db.find_tunnel(**table, create->name).ok())
-      undo = store::drop_tunnel_op{create->table, create->name, true};
-  }
-  SLUICE_ASSIGN_OR_RETURN(auto done, db.apply_catalog(ops));
-  if (undo) made.undo.insert(made.undo.begin(), *undo);
-  return done.empty() ? std::string() : done.front();
-}
-
-std::string describe(const coordinator::job_status& status, double rows_per_second) {
+std::string describe(const coordinator::job_status& status) {
   return fmt::format("{} rows in, {:.0f} rows/s, lag {}, checkpoint {}{}{}", status.rows,
-                     rows_per_second, status.lag, status.last_checkpoint,
+                     status.rows_per_second,
+                     std::accumulate(status.lag.begin(), status.lag.end(), uint64_t{0}),
+                     status.last_checkpoint,
                      status.last_checkpoint ? fmt::format(" ({:.0f} ms)", status.last_checkpoint_ms)
                                             : std::string(),
                      status.late ? fmt::format(", {} late rows not applied", status.late)
@@ -111,7 +70,6 @@ std::string describe(caf::actor_system& system, const caf::error& error) {
 absl::Status run_jobs(caf::actor_system& system, caf::scoped_actor& self,
                       std::vector<running_job>& jobs) {
   for (auto& job : jobs) self->monitor(job.actor);
-  std::vector<uint64_t> last_rows(jobs.size(), 0);
   size_t running = jobs.size();
   bool stop_sent = false;
   auto last = std::chrono::steady_clock::now();
@@ -148,16 +106,13 @@ absl::Status run_jobs(caf::actor_system& system, caf::scoped_actor& self,
     }
     auto now = std::chrono::steady_clock::now();
     if (now - last < std::chrono::seconds(1)) continue;
-    double seconds = std::chrono::duration<double>(now - last).count();
     last = now;
     for (size_t j = 0; j < jobs.size(); ++j) {
       if (jobs[j].ended) continue;
       self->request(jobs[j].actor, std::chrono::seconds(5), msg::status_atom::value)
           .receive(
               [&](const coordinator::job_status& status) {
-                std::cerr << fmt::format("{}: {}\n", jobs[j].name,
-                                         describe(status, (status.rows - last_rows[j]) / seconds));
-                last_rows[j] = status.rows;
+                std::cerr << fmt::format("{}: {}\n", jobs[j].name, describe(status));
               },
               [&](caf::error&) {});
     }
@@ -165,7 +120,7 @@ absl::Status run_jobs(caf::actor_system& system, caf::scoped_actor& self,
   return result;
 }
 
-absl::Status run_script(const run_options& options) {
+absl::Status run(const run_options& options) {
   std::string text = options.statements, source = "-e";
   if (!options.file.empty()) {
     std::ifstream in(options.file, std::ios::binary);
@@ -175,10 +130,9 @@ absl::Status run_script(const run_options& options) {
     text = buffer.str();
     source = options.file;
   }
-  auto statements = sql::parse_script(text);
-  if (!statements.ok())
-    return absl::InvalidArgumentError(fmt::format("{}: {}", source, std::string(statements.status().message())));
   SLUICE_ASSIGN_OR_RETURN(auto db, open_store(options.data, /*read_only=*/false));
+  // Every statement runs and every job is planned before any job starts.
+  SLUICE_ASSIGN_OR_RETURN(auto script, ops::run_script(text, source, *db));
 
   caf::actor_system_config config;
   config.set("scheduler.max-threads", std::max<uint32_t>(1, options.workers));
@@ -188,42 +142,17 @@ absl::Status run_script(const run_options& options) {
   config.set("logger.verbosity", caf::atom("quiet"));
   caf::actor_system system{config};
   caf::scoped_actor listener{system};
-  ops::session names(*db);
-  // Every statement runs and every job is planned before any job starts; if one fails, the
-  // tables and tunnels the script created are dropped again.
-  created made;
-  std::vector<std::shared_ptr<const ops::job_plan>> plans;
-  std::vector<std::string> lines;
-  for (const auto& statement : *statements) {
-    absl::StatusOr<std::shared_ptr<const ops::job_plan>> plan = nullptr;
-    if (auto* stream = std::get_if<sql::create_stream>(&statement)) {
-      plan = ops::plan_job(*stream, names);
-    } else if (auto* insert = std::get_if<sql::insert_select>(&statement)) {
-      plan = ops::plan_job(*insert, names);
-    } else {
-      auto done = run_statement(statement, *db, names, made);
-      if (!done.ok()) plan = done.status();
-      else if (!done->empty()) lines.push_back(*done);
-    }
-    if (!plan.ok()) {
-      std::string undone;
-      if (!made.undo.empty())
-        undone = db->apply_catalog(made.undo).ok()
-                     ? "; the tables and tunnels it created were dropped again"
-                     : "; dropping the tables and tunnels it created failed too";
-      return absl::Status(plan.status().code(),
-                          fmt::format("{}: {}{}", source, std::string(plan.status().message()),
-                                      undone));
-    }
-    if (*plan) plans.push_back(*plan);
-  }
-  for (const auto& line : lines) std::cout << line << "\n";
+  for (const auto& line : script.lines) std::cout << line << "\n";
+  std::vector<caf::actor> workers;
+  for (uint32_t w = 0; w < options.workers; ++w)
+    workers.push_back(system.spawn(worker::worker_actor, static_cast<store::api*>(db.get())));
   std::vector<running_job> jobs;
-  for (const auto& plan : plans) {
+  for (const auto& plan : script.jobs) {
     coordinator::job_config job;
     job.plan = plan;
+    job.script = text;
     job.db = db.get();
-    job.reducers = options.workers;
+    job.workers = workers;
     job.until_drained = options.until_drained;
     job.listener = caf::actor_cast<caf::actor>(listener);
     std::cout << fmt::format("job {}: {} -> {}, checkpoints at {}\n", plan->name,
@@ -253,6 +182,7 @@ absl::Status run_script(const run_options& options) {
   auto status = run_jobs(system, listener, jobs);
   interrupted = true;
   if (generator.joinable()) generator.join();
+  for (auto& worker : workers) listener->send_exit(worker, caf::exit_reason::user_shutdown);
   if (status.ok() && !jobs.empty()) std::cout << "every job has ended\n";
   return status;
 }
@@ -293,7 +223,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
     if (inline_text->count() == 0 && file->count() == 0)
       exit_code = report("run", absl::InvalidArgumentError("give statements with -e 'SQL' or a FILE.sql (see --help)"));
     else
-      exit_code = report("run", run_script(*options));
+      exit_code = report("run", run(*options));
   });
 }
 

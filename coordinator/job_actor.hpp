@@ -1,46 +1,80 @@
-// The coordinator of one running job: it starts the job from its last complete checkpoint
-// (spawning one source per channel and the reducers, key groups spread evenly), drives aligned
-// checkpoints every checkpoint interval, records each complete one in the store, and ends the
-// job when asked to stop (after a final checkpoint), when `until_drained` and every channel is
-// read up to the end it had at the start, or on any failure.
+// The job actor: drives one job on a set of workers (coordinator/coordinator_actor's members in
+// a cluster, the worker threads' actors in `sluice run`). It assigns the work, drives aligned
+// checkpoints every checkpoint interval, records each complete one in the store, and moves the
+// work when the workers change:
 //
-// Messages it takes:
-//   (status_atom) -> job_status   progress, for the progress line
-//   (stop_atom)                   end after a final checkpoint
-// The job actor exits when the job ends: normally when stopped or drained, with an error on any
-// failure, so monitors learn the outcome from its down message.
+// - Assignment: every worker gets one reducer, with a contiguous range of the 128 key groups
+//   (ops::reducer_of), and the channels c with c mod workers = its index, one source each. Each
+//   assignment has a new epoch; in a cluster the job's record in the store carries it, and the
+//   store refuses writes of older epochs (see store::fence).
+// - A worker lost, or an actor of the job failed: the pending checkpoint is dropped and the job
+//   is assigned anew over the workers there are, resuming from the last complete checkpoint
+//   (sources seek back to its offsets, reducers load its snapshots). In `sluice run` a failure
+//   ends the job instead (with the error), and it resumes when run again.
+// - A worker joined: a checkpoint is taken at once and the job is assigned anew from it, so
+//   nothing is replayed and the job does not stop.
+//
+// It ends when stopped (after a final checkpoint; a cluster job's record is marked stopped),
+// when `until_drained` and every channel is read to the end it had at the start, or on a
+// failure in `sluice run`. Monitors learn the outcome from its down message. Its messages are
+// listed in runtime/messaging/atoms.hpp.
 #pragma once
 
 #include <caf/actor.hpp>
 #include <caf/behavior.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "operators/job_plan.hpp"
-#include "runtime/store/store.hpp"
+#include "runtime/store/api.hpp"
 
 namespace sluice::coordinator {
 
 struct job_config {
   std::shared_ptr<const ops::job_plan> plan;
-  store::store* db = nullptr;  // outlives the actor system
-  uint32_t reducers = 1;
+  std::string script;       // the statements that define it: workers plan the job from them
+  store::api* db = nullptr;  // outlives the actor system
+  std::vector<caf::actor> workers;  // at the start; (workers_atom, ...) changes them
+  // A cluster job: its record, which is kept up to date in the store (the epoch of each
+  // assignment, stopped). A failure then reassigns the work instead of ending the job.
+  std::optional<store::job_record> record;
   bool until_drained = false;
   caf::actor listener;  // gets (done_atom, job_summary) when the job ends well; may be null
 };
 
-// What the progress line shows.
+// Where a job starts: its last complete checkpoint, or offsets 0 when it has none. An error
+// when the checkpoint location holds checkpoints of another computation or of another number
+// of channels.
+absl::StatusOr<store::checkpoint> resume_point(const ops::job_plan& plan, const store::api& db);
+
+// What one worker does for a job.
+struct job_share {
+  caf::actor worker;
+  std::vector<uint32_t> channels;
+  uint32_t first_group = 0;  // its key groups: [first_group, end_group)
+  uint32_t end_group = 0;
+};
+
+// A job's progress, for progress lines and `sluice jobs`.
 struct job_status {
-  uint64_t rows = 0;                 // records read since the job started
-  uint64_t lag = 0;                  // records behind the channels' ends
-  uint64_t late = 0;                 // source rows that came for windows already final
-  uint64_t last_checkpoint = 0;      // 0: none yet
-  double last_checkpoint_ms = 0;     // how long it took, barrier to record
+  std::string state;                // waiting for workers, assigning, running, stopping
+  uint64_t epoch = 0;               // of the current assignment
+  std::vector<job_share> shares;
+  uint64_t rows = 0;                // records read up to the last checkpoint, since the start
+  double rows_per_second = 0;       // between the last two checkpoints
+  std::vector<uint64_t> lag;        // per channel: records after the last checkpoint's offset
+  uint64_t late = 0;                // source rows that came for windows already final
+  uint64_t last_checkpoint = 0;     // 0: none yet
+  double last_checkpoint_ms = 0;    // how long it took, barrier to record
+  int64_t last_checkpoint_unix_ms = 0;
+  uint64_t reassignments = 0;       // after the first assignment
 };
 
 // How a job went, for the line `sluice run` prints when it ends.
@@ -53,26 +87,46 @@ struct job_summary {
   uint64_t late = 0;
 };
 
+enum class job_phase { waiting, assigning, running };
+
 struct job_state {
   job_config config;
-  std::vector<caf::actor> sources;
+  std::vector<caf::actor> members;   // the workers there are
+  job_phase phase = job_phase::waiting;
+  uint64_t epoch = 0;                // of the current assignment
+  std::vector<caf::actor> assigned;  // its workers; reducer r runs on assigned[r]
   std::vector<caf::actor> reducers;
-  std::vector<uint64_t> targets;      // end offsets at the start (until_drained)
-  std::vector<uint64_t> offsets;      // of the checkpoint in progress
-  std::vector<uint64_t> rows;         // per source, as last reported
-  std::vector<uint64_t> late;         // per reducer, as last reported
+  std::vector<caf::actor> sources;   // per channel
+  std::vector<uint32_t> channel_worker;  // per channel: index into assigned
+  uint32_t replies = 0;              // of the assignment's requests
+  bool reassign = false;             // at the next complete checkpoint (a worker joined)
+  bool stopping = false;
+  std::vector<caf::response_promise> stop_replies;
+  struct waiter {
+    std::vector<uint64_t> ends;
+    caf::response_promise reply;
+  };
+  std::vector<waiter> waiters;       // for the job to be caught up
+  std::vector<uint64_t> targets;     // end offsets at the start (until_drained)
+  std::vector<uint64_t> start_offsets;   // where this run began
+  std::vector<uint64_t> committed;   // of the last complete checkpoint
+  std::vector<uint64_t> offsets;     // of the checkpoint in progress
+  std::vector<uint64_t> late;        // per reducer, as last reported
   uint32_t offsets_in = 0;
   uint32_t acks_in = 0;
-  uint64_t checkpoint = 0;            // the last complete one
-  uint64_t pending = 0;               // the one in progress; 0: none
+  uint32_t drained_sources = 0;
+  uint64_t checkpoint = 0;           // the last complete one
+  uint64_t pending = 0;              // the one in progress; 0: none
   std::chrono::steady_clock::time_point pending_since;
+  std::chrono::steady_clock::time_point last_complete;
+  int64_t last_complete_unix_ms = 0;
+  double rows_per_second = 0;
   double last_checkpoint_ms = 0;
   double max_checkpoint_ms = 0;
   double total_checkpoint_ms = 0;
-  uint64_t checkpoints = 0;            // taken by this run
-  uint32_t drained_sources = 0;
+  uint64_t checkpoints = 0;          // taken by this run
+  uint64_t assignments = 0;
   std::chrono::steady_clock::time_point started;
-  bool stopping = false;
   static inline const char* name = "sluice.job";
 };
 

@@ -21,6 +21,12 @@ namespace sluice::ops {
 // G: key groups, the unit in which reducers own state. Fixed for the life of a job.
 inline constexpr uint32_t key_groups = 128;
 
+// Which of `reducers` reducers owns a key group: contiguous ranges of key groups, as even as
+// can be.
+inline uint32_t reducer_of(uint32_t key_group, uint32_t reducers) {
+  return key_group * reducers / key_groups;
+}
+
 struct group_state {
   std::vector<value> key;
   int64_t window_start = 0;

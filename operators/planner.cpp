@@ -267,15 +267,21 @@ std::vector<input_column> output_columns(const std::vector<expression>& keys,
   return columns;
 }
 
+std::string job_name(const sql::create_stream& statement) { return statement.name; }
+
+std::string job_name(const sql::insert_select& statement) {
+  return fmt::format("insert into {} at line {}", statement.sink, statement.pos.line);
+}
+
 absl::StatusOr<std::shared_ptr<const job_plan>> plan_job(const sql::create_stream& statement,
                                                          const session& names) {
-  return plan(statement.name, statement.options, statement.sink, statement.sink_pos,
+  return plan(job_name(statement), statement.options, statement.sink, statement.sink_pos,
               statement.query, names);
 }
 
 absl::StatusOr<std::shared_ptr<const job_plan>> plan_job(const sql::insert_select& statement,
                                                          const session& names) {
-  return plan(fmt::format("insert into {} at line {}", statement.sink, statement.pos.line), {},
+  return plan(job_name(statement), {},
               statement.sink, statement.pos, statement.query, names);
 }
 

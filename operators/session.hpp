@@ -12,13 +12,13 @@
 
 #include "operators/job_plan.hpp"
 #include "runtime/sql/ast.hpp"
-#include "runtime/store/store.hpp"
+#include "runtime/store/api.hpp"
 
 namespace sluice::ops {
 
 class session {
  public:
-  explicit session(const store::store& db) : db_(db) {}
+  explicit session(const store::api& db) : db_(db) {}
 
   // Checks that table.name names a store table and that the catalog option (if any) agrees with
   // its schema: each listed column exists (by its "col"/"cols" name, else its own) with the
@@ -46,7 +46,7 @@ class session {
                                              const std::string& tunnel_id,
                                              sql::position where) const;
 
-  const store::store& db_;
+  const store::api& db_;
   std::map<std::string, external_table> externals_;
   std::map<std::string, source_binding> scans_;
 };

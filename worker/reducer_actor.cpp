@@ -11,7 +11,7 @@ namespace {
 using namespace sluice::msg;
 
 void fail(caf::stateful_actor<reducer_state>* self, const std::string& what) {
-  self->send(self->state.config.coordinator, fail_atom::value,
+  self->send(self->state.config.coordinator, fail_atom::value, self->state.config.fence.epoch,
              fmt::format("reducer {}: {}", self->state.config.index, what));
   self->quit();
 }
@@ -46,11 +46,13 @@ absl::Status on_aligned(reducer_state& state) {
   constexpr size_t sink_batch_rows = 4096;
   for (size_t first = 0; first < changes.size(); first += sink_batch_rows) {
     SLUICE_RETURN_IF_ERROR(
-        config.db->write(changes.slice(first, std::min(sink_batch_rows, changes.size() - first)))
+        config.db
+            ->write(changes.slice(first, std::min(sink_batch_rows, changes.size() - first)),
+                    config.fence)
             .status());
   }
   return config.db->put_snapshot(config.plan->options.checkpoint_location, state.aligning,
-                                 config.index, state.groups->snapshot());
+                                 config.index, state.groups->snapshot(), config.fence);
 }
 
 void on_barrier(caf::stateful_actor<reducer_state>* self, uint64_t checkpoint, uint32_t source,
@@ -93,7 +95,8 @@ void on_barrier(caf::stateful_actor<reducer_state>* self, uint64_t checkpoint, u
   state.watermarks[source] = std::max(state.watermarks[source], watermark);
   if (++state.barriers < state.config.sources) return;
   if (auto status = on_aligned(state); !status.ok()) return fail(self, std::string(status.message()));
-  self->send(state.config.coordinator, ack_atom::value, checkpoint, state.config.index,
+  self->send(state.config.coordinator, ack_atom::value, state.config.fence.epoch, checkpoint,
+             state.config.index,
              state.groups->late_rows());
   state.aligned = checkpoint;
   state.barriers = 0;

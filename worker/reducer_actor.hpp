@@ -19,13 +19,16 @@
 
 #include "operators/job_plan.hpp"
 #include "operators/reducer_state.hpp"
-#include "runtime/store/store.hpp"
+#include "runtime/store/api.hpp"
 
 namespace sluice::worker {
 
 struct reducer_config {
   std::shared_ptr<const ops::job_plan> plan;
-  store::store* db = nullptr;  // outlives the actor system
+  store::api* db = nullptr;  // outlives the actor system
+  // The job and epoch of the assignment this reducer belongs to: its writes are fenced with
+  // them (an empty job: unfenced, as in `sluice run`).
+  store::fence fence;
   uint32_t index = 0;          // this reducer's number: the snapshot part it writes
   uint32_t sources = 0;        // inputs to align: one per channel
   caf::actor coordinator;

@@ -24,7 +24,7 @@ bool has_credit(const source_state& state) {
 }
 
 void fail(caf::stateful_actor<source_state>* self, const std::string& what) {
-  self->send(self->state.config.coordinator, fail_atom::value,
+  self->send(self->state.config.coordinator, fail_atom::value, self->state.config.epoch,
              fmt::format("source of channel {}: {}", self->state.config.channel, what));
   self->quit();
 }
@@ -37,7 +37,8 @@ void pull(caf::stateful_actor<source_state>* self) {
     return;
   }
   if (config.offset >= config.end_offset) {
-    if (!state.drained) self->send(config.coordinator, drained_atom::value, config.channel);
+    if (!state.drained)
+      self->send(config.coordinator, drained_atom::value, config.epoch, config.channel);
     state.drained = true;
     return;
   }
@@ -51,7 +52,6 @@ void pull(caf::stateful_actor<source_state>* self) {
   }
   state.partial->on_batch(*batch);
   config.offset = batch->end_offset();
-  state.rows += batch->size();
   auto messages = state.partial->flush(config.owner, static_cast<uint32_t>(config.reducers.size()),
                                        0, config.channel);
   for (uint32_t r = 0; r < messages.size(); ++r) {
@@ -94,8 +94,8 @@ caf::behavior source_actor(caf::stateful_actor<source_state>* self, source_confi
           watermark = seen - absl::ToInt64Microseconds(*lateness);
         for (const auto& reducer : config.reducers)
           self->send(reducer, barrier_atom::value, checkpoint, config.channel, watermark);
-        self->send(config.coordinator, offset_atom::value, checkpoint, config.channel,
-                   config.offset, self->state.rows);
+        self->send(config.coordinator, offset_atom::value, config.epoch, checkpoint,
+                   config.channel, config.offset);
       },
   };
 }

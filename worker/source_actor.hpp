@@ -15,13 +15,14 @@
 
 #include "operators/job_plan.hpp"
 #include "operators/partial_aggregator.hpp"
-#include "runtime/store/store.hpp"
+#include "runtime/store/api.hpp"
 
 namespace sluice::worker {
 
 struct source_config {
   std::shared_ptr<const ops::job_plan> plan;
-  store::store* db = nullptr;  // outlives the actor system
+  store::api* db = nullptr;  // outlives the actor system
+  uint64_t epoch = 0;        // of the assignment this source belongs to
   uint32_t channel = 0;
   uint64_t offset = 0;  // where to start reading
   // Where to stop reading (a job run until drained): reaching it is reported to the
@@ -39,7 +40,6 @@ struct source_state {
   std::vector<uint32_t> in_flight;  // per reducer
   bool waiting_for_credit = false;
   bool drained = false;
-  uint64_t rows = 0;  // records read since the start
   static inline const char* name = "sluice.source";
 };
 

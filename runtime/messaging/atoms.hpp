@@ -1,18 +1,35 @@
-// The CAF message tags of a streaming job. Data-path payloads (partial batches, snapshots) are
-// Cap'n Proto bytes in a std::vector<char>; control messages carry plain integers.
+// The CAF message tags of Sluice's actors. Data-path payloads (partial batches, snapshots) are
+// Cap'n Proto bytes in a std::vector<char>; control messages carry plain integers and strings.
+// Messages of a job's actors carry the epoch of the assignment they belong to: the job actor
+// ignores what an older assignment says.
 //
-//   coordinator -> source      (barrier_atom, checkpoint n)
-//   anyone -> coordinator      (stop_atom)                         end after a final checkpoint
-//   anyone -> coordinator      request (status_atom) -> job_status  progress
-//   source -> source           (pull_atom)                         read the next batch
-//   source -> reducer          request (partial_atom, channel, bytes) -> ok_atom   (credit)
-//   source -> reducer          (barrier_atom, checkpoint n, channel, watermark)
-//   source -> coordinator      (offset_atom, checkpoint n, channel, offset, rows read)
-//   source -> coordinator      (drained_atom, channel)             read up to its end offset
-//   coordinator -> listener    (done_atom, job_summary)            the job has ended
-//   reducer -> coordinator     (ack_atom, checkpoint n, reducer, late rows so far)
-//   anyone -> coordinator      (fail_atom, what went wrong)
-//   coordinator -> itself      (tick_atom)                         start the next checkpoint
+// A job (coordinator/job_actor) and its actors:
+//   job -> worker          request (reducer_atom, job, epoch, script, index, reducers, sources,
+//                                   restore checkpoint, restore parts) -> actor
+//   job -> worker          request (sources_atom, job, epoch, reducers, channels, offsets,
+//                                   end offsets) -> std::vector<actor>  (one source per channel)
+//   job -> worker          (undeploy_atom, job, epoch)          stop the job's actors up to epoch
+//   job -> source          (barrier_atom, checkpoint n)
+//   source -> source       (pull_atom)                          read the next batch
+//   source -> reducer      request (partial_atom, channel, bytes) -> ok_atom   (credit)
+//   source -> reducer      (barrier_atom, checkpoint n, channel, watermark)
+//   source -> job          (offset_atom, epoch, checkpoint n, channel, offset)
+//   source -> job          (drained_atom, epoch, channel)       read up to its end offset
+//   reducer -> job         (ack_atom, epoch, checkpoint n, reducer, late rows so far)
+//   source/reducer -> job  (fail_atom, epoch, what went wrong)
+//   job -> itself          (tick_atom)                          start the next checkpoint
+//   job -> itself          (deploy_atom, epoch)                 reassign after a failure
+//   job -> listener        (done_atom, job_summary)             the job has ended
+//   anyone -> job          request (status_atom) -> job_status  progress
+//   anyone -> job          (stop_atom)                          end after a final checkpoint
+//   coordinator -> job     (workers_atom, std::vector<actor>)   the workers now registered
+//
+// A cluster (coordinator/coordinator_actor, cli):
+//   worker -> coordinator  request (register_atom, worker actor, name) -> ok_atom
+//   client -> coordinator  request (sql_atom, script, source name) -> std::string (what it did)
+//   client -> coordinator  request (jobs_atom) -> std::string (JSON: jobs, workers, progress)
+//   client -> coordinator  request (wait_atom, job) -> ok_atom  once the job is caught up
+//   client -> coordinator  request (stop_atom, job) -> ok_atom  after its final checkpoint
 //
 // Atom names are at most 10 characters and must not collide ('-' and '.' become spaces).
 #pragma once
@@ -23,15 +40,24 @@ namespace sluice::msg {
 
 using ack_atom = caf::atom_constant<caf::atom("ack")>;
 using barrier_atom = caf::atom_constant<caf::atom("barrier")>;
+using deploy_atom = caf::atom_constant<caf::atom("deploy")>;
 using done_atom = caf::atom_constant<caf::atom("done")>;
 using drained_atom = caf::atom_constant<caf::atom("drained")>;
 using fail_atom = caf::atom_constant<caf::atom("fail")>;
+using jobs_atom = caf::atom_constant<caf::atom("jobs")>;
 using offset_atom = caf::atom_constant<caf::atom("offset")>;
 using ok_atom = caf::atom_constant<caf::atom("ok")>;
 using partial_atom = caf::atom_constant<caf::atom("partial")>;
 using pull_atom = caf::atom_constant<caf::atom("pull")>;
+using reducer_atom = caf::atom_constant<caf::atom("reducer")>;
+using register_atom = caf::atom_constant<caf::atom("register")>;
+using sources_atom = caf::atom_constant<caf::atom("sources")>;
+using sql_atom = caf::atom_constant<caf::atom("sql")>;
+using status_atom = caf::atom_constant<caf::atom("status")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
-using status_atom = caf::atom_constant<caf::atom("status")>;
+using undeploy_atom = caf::atom_constant<caf::atom("undeploy")>;
+using wait_atom = caf::atom_constant<caf::atom("wait")>;
+using workers_atom = caf::atom_constant<caf::atom("workers")>;
 
 }  // namespace sluice::msg

@@ -9,6 +9,7 @@
 #include "operators/planner.hpp"
 #include "operators/reducer_state.hpp"
 #include "runtime/sql/parser.hpp"
+#include "runtime/store/store.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace sluice::ops {

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "coordinator/job_actor.hpp"
+#include "worker/worker_actor.hpp"
 #include "operators/group_table.hpp"
 #include "operators/partial_aggregator.hpp"
 #include "operators/planner.hpp"
@@ -118,11 +119,12 @@ struct order_store {
   std::shared_ptr<const table_schema> source;
   std::shared_ptr<const ops::job_plan> plan;
   std::map<std::pair<std::string, std::string>, order> rows;  // the model of OrderSource
+  std::string text;  // the script, as workers plan the job from it
 
   explicit order_store(const char* script, uint32_t channels = 1, uint32_t max_records = 10000) {
     db = store::store::open({.dir = dir.path / "data"}).value();
     names.emplace(*db);
-    auto text = fmt::format(fmt::runtime(script), fmt::arg("channels", channels),
+    text = fmt::format(fmt::runtime(script), fmt::arg("channels", channels),
                             fmt::arg("max", max_records));
     auto statements = sql::parse_script(text);
     REQUIRE_MESSAGE(statements.ok(), statements.status().ToString());
@@ -331,10 +333,13 @@ caf::behavior coordinator_probe(caf::event_based_actor* self, trace* log) {
     return caf::sec::unexpected_message;
   });
   return {
-      [log](ack_atom, uint64_t checkpoint, uint32_t reducer, uint64_t /*late rows*/) {
+      [log](ack_atom, uint64_t /*epoch*/, uint64_t checkpoint, uint32_t reducer,
+            uint64_t /*late rows*/) {
         log->acks.emplace_back(checkpoint, reducer);
       },
-      [log](fail_atom, const std::string& what) { log->failures.push_back(what); },
+      [log](fail_atom, uint64_t /*epoch*/, const std::string& what) {
+        log->failures.push_back(what);
+      },
       [log](done_atom, const coordinator::job_summary& summary) {
         log->summaries.push_back(summary);
       },
@@ -410,12 +415,17 @@ struct test_system {
     sched.run();
   }
 
-  // A job actor for `data`'s plan, reporting its end to `log.summaries`, watched by `end`.
-  caf::actor job(const order_store& data, uint32_t reducers, bool until_drained, job_end* end) {
+  // A job actor for `data`'s plan on `workers` worker actors, reporting its end to
+  // `log.summaries`, watched by `end`.
+  caf::actor job(const order_store& data, uint32_t workers, bool until_drained, job_end* end) {
     coordinator::job_config config;
     config.plan = data.plan;
+    config.script = data.text;
     config.db = data.db.get();
-    config.reducers = reducers;
+    for (uint32_t w = 0; w < workers; ++w) {
+      config.workers.push_back(sys.spawn(worker::worker_actor, static_cast<store::api*>(data.db.get())));
+      spawned.push_back(config.workers.back());
+    }
     config.until_drained = until_drained;
     config.listener = coordinator;
     auto actor = sys.spawn(coordinator::job_actor, std::move(config));

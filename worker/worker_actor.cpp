@@ -1,0 +1,109 @@
+#include "worker/worker_actor.hpp"
+
+#include <fmt/format.h>
+
+#include "operators/group_table.hpp"
+#include "operators/script.hpp"
+#include "runtime/messaging/atoms.hpp"
+#include "worker/reducer_actor.hpp"
+#include "worker/source_actor.hpp"
+
+namespace sluice::worker {
+namespace {
+
+using namespace sluice::msg;
+using self_ptr = caf::stateful_actor<worker_state>*;
+
+void stop(self_ptr self, deployment& job) {
+  for (auto& actor : job.actors) self->send_exit(actor, caf::exit_reason::user_shutdown);
+  job.actors.clear();
+}
+
+// Stops the actors of `job` up to `epoch` (every job when `job` is empty).
+void undeploy(self_ptr self, const std::string& job, uint64_t epoch) {
+  auto& jobs = self->state.jobs;
+  for (auto it = jobs.begin(); it != jobs.end();) {
+    if ((job.empty() || it->first == job) && it->second.epoch <= epoch) {
+      stop(self, it->second);
+      it = jobs.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+caf::error refused(std::string what) {
+  return caf::make_error(caf::sec::runtime_error, std::move(what));
+}
+
+}  // namespace
+
+caf::behavior worker_actor(self_ptr self, store::api* db) {
+  self->state.db = db;
+  return {
+      [self](reducer_atom, const std::string& job, uint64_t epoch, const std::string& script,
+             uint32_t index, uint32_t reducers, uint32_t sources, uint64_t restore_checkpoint,
+             uint32_t restore_parts) -> caf::result<caf::actor> {
+        auto& jobs = self->state.jobs;
+        if (auto it = jobs.find(job); it != jobs.end()) {
+          if (it->second.epoch > epoch)
+            return refused(fmt::format("job {}: assignment {} is older than {}", job, epoch,
+                                       it->second.epoch));
+          undeploy(self, job, epoch);
+        }
+        auto plan = ops::plan_from_script(script, job, *self->state.db);
+        if (!plan.ok()) return refused(std::string(plan.status().message()));
+        reducer_config config;
+        config.plan = *plan;
+        config.db = self->state.db;
+        config.fence = {job, epoch};
+        config.index = index;
+        config.sources = sources;
+        config.coordinator = caf::actor_cast<caf::actor>(self->current_sender());
+        config.restore_checkpoint = restore_checkpoint;
+        config.restore_parts = restore_parts;
+        config.owns.assign(ops::key_groups, false);
+        for (uint32_t g = 0; g < ops::key_groups; ++g)
+          config.owns[g] = ops::reducer_of(g, reducers) == index;
+        auto& deployed = jobs[job];
+        deployed.epoch = epoch;
+        deployed.plan = *plan;
+        auto reducer = self->spawn(reducer_actor, std::move(config));
+        deployed.actors.push_back(reducer);
+        return reducer;
+      },
+      [self](sources_atom, const std::string& job, uint64_t epoch,
+             const std::vector<caf::actor>& reducers, const std::vector<uint64_t>& channels,
+             const std::vector<uint64_t>& offsets,
+             const std::vector<uint64_t>& end_offsets) -> caf::result<std::vector<caf::actor>> {
+        auto it = self->state.jobs.find(job);
+        if (it == self->state.jobs.end() || it->second.epoch != epoch)
+          return refused(fmt::format("job {}: assignment {} has no reducer here", job, epoch));
+        if (offsets.size() != channels.size() || end_offsets.size() != channels.size())
+          return refused(fmt::format("job {}: {} channels but {} offsets and {} end offsets", job,
+                                     channels.size(), offsets.size(), end_offsets.size()));
+        std::vector<uint32_t> owner(ops::key_groups);
+        for (uint32_t g = 0; g < ops::key_groups; ++g)
+          owner[g] = ops::reducer_of(g, static_cast<uint32_t>(reducers.size()));
+        std::vector<caf::actor> sources;
+        for (size_t i = 0; i < channels.size(); ++i) {
+          source_config config;
+          config.plan = it->second.plan;
+          config.db = self->state.db;
+          config.epoch = epoch;
+          config.channel = static_cast<uint32_t>(channels[i]);
+          config.offset = offsets[i];
+          config.end_offset = end_offsets[i];
+          config.reducers = reducers;
+          config.owner = owner;
+          config.coordinator = caf::actor_cast<caf::actor>(self->current_sender());
+          sources.push_back(self->spawn(source_actor, std::move(config)));
+        }
+        it->second.actors.insert(it->second.actors.end(), sources.begin(), sources.end());
+        return sources;
+      },
+      [self](undeploy_atom, const std::string& job, uint64_t epoch) { undeploy(self, job, epoch); },
+  };
+}
+
+}  // namespace sluice::worker
