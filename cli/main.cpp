@@ -17,6 +17,9 @@ int main(int argc, char** argv) {
   sluice::cli::add_tunnel_command(app, exit_code);
   sluice::cli::add_gen_command(app, exit_code);
   sluice::cli::add_run_command(app, exit_code);
+  sluice::cli::add_coordinator_command(app, exit_code);
+  sluice::cli::add_worker_command(app, exit_code);
+  sluice::cli::add_jobs_command(app, exit_code);
   sluice::cli::add_bench_command(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;

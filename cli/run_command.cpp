@@ -10,7 +10,6 @@
 #include <fmt/format.h>
 
 #include <atomic>
-#include <csignal>
 #include <fstream>
 #include <iostream>
 #include <numeric>
@@ -19,6 +18,7 @@
 #include <sstream>
 #include <thread>
 
+#include "cli/cluster.hpp"
 #include "cli/command.hpp"
 #include "coordinator/job_actor.hpp"
 #include "examples/order_loader.hpp"
@@ -40,8 +40,6 @@ struct run_options {
   uint64_t gen_users = 10000;
 };
 
-std::atomic<bool> interrupted{false};
-
 struct running_job {
   std::string name;
   caf::actor actor;
@@ -57,13 +55,6 @@ std::string describe(const coordinator::job_status& status) {
                                             : std::string(),
                      status.late ? fmt::format(", {} late rows not applied", status.late)
                                  : std::string());
-}
-
-// The text of a job's failure: its message when it carries one, else CAF's rendering.
-std::string describe(caf::actor_system& system, const caf::error& error) {
-  const auto& context = error.context();
-  if (context.match_elements<std::string>()) return context.get_as<std::string>(0);
-  return system.render(error);
 }
 
 // Waits for the jobs to end, with a progress line each second; `self` is the jobs' listener.
@@ -94,11 +85,11 @@ absl::Status run_jobs(caf::actor_system& system, caf::scoped_actor& self,
             --running;
             if (down.reason && down.reason != caf::exit_reason::user_shutdown && result.ok())
               result = absl::AbortedError(
-                  fmt::format("job {}: {}", job.name, describe(system, down.reason)));
+                  fmt::format("job {}: {}", job.name, cli::describe(system, down.reason)));
           }
         },
         caf::after(std::chrono::milliseconds(200)) >> [] {});
-    if (interrupted && !stop_sent) {
+    if (stop_requested && !stop_sent) {
       stop_sent = true;
       std::cerr << "\nstopping: taking a final checkpoint\n";
       for (auto& job : jobs)
@@ -160,8 +151,7 @@ absl::Status run(const run_options& options) {
                              plan->options.checkpoint_location);
     jobs.push_back({plan->name, system.spawn(coordinator::job_actor, std::move(job))});
   }
-  std::signal(SIGINT, [](int) { interrupted = true; });
-  std::signal(SIGTERM, [](int) { interrupted = true; });
+  install_stop_signals();
   std::thread generator;
   if (options.gen_rate > 0) {
     SLUICE_ASSIGN_OR_RETURN(auto orders, db->find_table("OrderSource"));
@@ -173,14 +163,14 @@ absl::Status run(const run_options& options) {
     SLUICE_ASSIGN_OR_RETURN(auto orders_generator, examples::order_generator::create(generated, *orders));
     generator = std::thread([&db, orders, orders_generator, rate = options.gen_rate] {
       auto loaded = examples::load_orders(*db, orders, orders_generator,
-                                          {UINT64_MAX, rate, 4096, &interrupted}, [](uint64_t) {});
+                                          {UINT64_MAX, rate, 4096, &stop_requested}, [](uint64_t) {});
       if (!loaded.ok())
         std::cerr << fmt::format("sluice run: generating orders: {}\n",
                                  std::string(loaded.status().message()));
     });
   }
   auto status = run_jobs(system, listener, jobs);
-  interrupted = true;
+  stop_requested = true;
   if (generator.joinable()) generator.join();
   for (auto& worker : workers) listener->send_exit(worker, caf::exit_reason::user_shutdown);
   if (status.ok() && !jobs.empty()) std::cout << "every job has ended\n";

@@ -9,7 +9,9 @@
 #include <type_traits>
 #include <variant>
 
+#include "cli/cluster.hpp"
 #include "cli/command.hpp"
+#include "runtime/messaging/atoms.hpp"
 #include "runtime/core/status.hpp"
 #include "runtime/sql/parser.hpp"
 
@@ -18,6 +20,7 @@ namespace {
 
 struct sql_options {
   std::string data;
+  std::string coordinator;
   std::string statements;
   std::string file;
 };
@@ -50,7 +53,8 @@ absl::StatusOr<std::vector<store::catalog_op>> catalog_ops(
             return absl::OkStatus();
           } else {
             return absl::InvalidArgumentError(
-                fmt::format("{}: line {}, column {}: {} runs with sluice run, not sluice sql",
+                fmt::format("{}: line {}, column {}: {} runs with sluice run, or on a cluster "
+                            "with sluice sql --coordinator",
                             source, s.pos.line, s.pos.column, job_statement_name(s)));
           }
         },
@@ -66,6 +70,14 @@ absl::Status run_sql(const sql_options& options) {
   if (!options.file.empty()) {
     SLUICE_ASSIGN_OR_RETURN(text, read_file(options.file));
     source = options.file;
+  }
+  if (!options.coordinator.empty()) {
+    // A cluster: the coordinator runs the script, and its jobs keep running there.
+    SLUICE_ASSIGN_OR_RETURN(auto done,
+                            ask_coordinator<std::string>(options.coordinator, std::chrono::minutes(2),
+                                                         msg::sql_atom::value, text, source));
+    std::cout << done;
+    return absl::OkStatus();
   }
   auto statements = sql::parse_script(text);
   if (!statements.ok())
@@ -96,10 +108,18 @@ void add_sql_command(CLI::App& app, int& exit_code) {
       "Run SQL statements: CREATE TABLE [IF NOT EXISTS] name (col TYPE, ..., PRIMARY KEY (col, "
       "...)) [WITH (channels = N)], DROP TABLE [IF EXISTS] name, CREATE TUNNEL [IF NOT EXISTS] "
       "name ON table [TYPE STREAM|BASE|BASE_AND_STREAM], DROP TUNNEL [IF EXISTS] name ON table. "
-      "Types: STRING, BIGINT, DOUBLE, BOOLEAN. The script applies whole or not at all.\n"
+      "Types: STRING, BIGINT, DOUBLE, BOOLEAN. The script applies whole or not at all. With "
+      "--coordinator, the script goes to a cluster and may also hold external tables, scans and "
+      "jobs, as with sluice run; the jobs keep running on the cluster.\n"
       "Example: sluice sql -e 'CREATE TABLE OrderSource (UserId STRING, OrderId STRING, price "
       "DOUBLE, timestamp BIGINT, PRIMARY KEY (UserId, OrderId))'");
   add_data_option(*command, options->data);
+  command->add_option("--coordinator", options->coordinator,
+                      "submit to a cluster's coordinator instead: catalog statements apply to its "
+                      "store, and jobs (CREATE STREAM, INSERT INTO ... SELECT) start there and "
+                      "keep running after this command returns")
+      ->type_name("HOST:PORT")
+      ->excludes("--data");
   auto* inline_text =
       command->add_option("-e,--execute", options->statements, "statements, separated by ';'")
           ->type_name("SQL");

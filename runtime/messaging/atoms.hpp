@@ -25,6 +25,7 @@
 //   coordinator -> job     (workers_atom, std::vector<actor>)   the workers now registered
 //
 // A cluster (coordinator/coordinator_actor, cli):
+//   worker -> coordinator  request (register_atom) -> std::string (the store's HOST:PORT)
 //   worker -> coordinator  request (register_atom, worker actor, name) -> ok_atom
 //   client -> coordinator  request (sql_atom, script, source name) -> std::string (what it did)
 //   client -> coordinator  request (jobs_atom) -> std::string (JSON: jobs, workers, progress)

@@ -143,6 +143,11 @@ class background_process {
     return running_;
   }
 
+  // Sends it `signal` (SIGSTOP, SIGCONT, ...) if it still runs.
+  void signal(int signal) {
+    if (running()) ::kill(pid_, signal);
+  }
+
   // Kills it if it still runs and returns what it did; exit_code is 128 + SIGKILL if it was
   // killed.
   run_result stop() {

@@ -1,0 +1,57 @@
+#include "cli/cluster.hpp"
+
+#include <caf/io/middleman.hpp>
+#include <fmt/format.h>
+
+#include <csignal>
+#include <thread>
+
+#include "runtime/messaging/types.hpp"
+#include "runtime/remote/address.hpp"
+#include "runtime/remote/configure.hpp"
+
+namespace sluice::cli {
+
+std::atomic<bool> stop_requested{false};
+
+void install_stop_signals() {
+  std::signal(SIGINT, [](int) { stop_requested = true; });
+  std::signal(SIGTERM, [](int) { stop_requested = true; });
+}
+
+void configure_cluster(caf::actor_system_config& config, uint32_t threads) {
+  remote::configure(config);
+  msg::add_message_types(config);
+  // Sources send to reducers on other workers directly, not through the coordinator.
+  config.set("middleman.enable-automatic-connections", true);
+  config.set("scheduler.max-threads", std::max<uint32_t>(1, threads));
+  // See `sluice run`: a source's self-sent pulls must not hold a thread for a whole backlog.
+  config.set("scheduler.max-throughput", 16);
+}
+
+absl::StatusOr<caf::actor> connect_coordinator(caf::actor_system& system,
+                                               const std::string& address,
+                                               std::chrono::milliseconds patience,
+                                               const std::atomic<bool>* stop) {
+  auto where = remote::parse_address(address);
+  if (!where.ok()) return where.status();
+  auto deadline = std::chrono::steady_clock::now() + patience;
+  auto pause = std::chrono::milliseconds(100);
+  for (;;) {
+    auto coordinator = system.middleman().remote_actor(where->host, where->port);
+    if (coordinator) return *coordinator;
+    if (std::chrono::steady_clock::now() + pause > deadline || (stop && *stop))
+      return absl::UnavailableError(fmt::format("cannot reach the coordinator at {}: {}", address,
+                                                system.render(coordinator.error())));
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(2000));
+  }
+}
+
+std::string describe(caf::actor_system& system, const caf::error& error) {
+  const auto& context = error.context();
+  if (context.match_elements<std::string>()) return context.get_as<std::string>(0);
+  return system.render(error);
+}
+
+}  // namespace sluice::cli

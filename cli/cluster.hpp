@@ -1,0 +1,66 @@
+// What the commands of a cluster share: the configuration of an actor system that talks to
+// other Sluice processes, the default ports, reaching the coordinator, and the text of errors
+// that come back from other processes.
+#pragma once
+
+#include <absl/status/statusor.h>
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/error.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace sluice::cli {
+
+// Listeners bind 127.0.0.1 unless told otherwise.
+inline constexpr const char* default_store_address = "127.0.0.1:7400";
+inline constexpr const char* default_coordinator_address = "127.0.0.1:7401";
+inline constexpr const char* default_worker_address = "127.0.0.1:7402";
+
+// The middleman (with heartbeats, so a hung peer is seen), Sluice's message types, direct
+// connections between workers, and `threads` scheduler threads.
+void configure_cluster(caf::actor_system_config& config, uint32_t threads = 2);
+
+// The coordinator at HOST:PORT. Waits, retrying with backoff, up to `patience`, or until `stop`
+// is set when given.
+absl::StatusOr<caf::actor> connect_coordinator(caf::actor_system& system,
+                                               const std::string& address,
+                                               std::chrono::milliseconds patience,
+                                               const std::atomic<bool>* stop = nullptr);
+
+// The message an actor gave with its error, or CAF's rendering of it.
+std::string describe(caf::actor_system& system, const caf::error& error);
+
+// Sends `request` to the coordinator at `address` (waiting up to 10 s to reach it) and waits up
+// to `timeout` for its answer: DeadlineExceeded when none came, FailedPrecondition with the
+// coordinator's message when it refused.
+template <typename Result, typename... Ts>
+absl::StatusOr<Result> ask_coordinator(const std::string& address, caf::timespan timeout,
+                                       Ts&&... request) {
+  caf::actor_system_config config;
+  configure_cluster(config, 1);
+  caf::actor_system system{config};
+  auto coordinator = connect_coordinator(system, address, std::chrono::seconds(10));
+  if (!coordinator.ok()) return coordinator.status();
+  caf::scoped_actor self{system};
+  absl::StatusOr<Result> result = absl::UnknownError("no answer");
+  self->request(*coordinator, timeout, std::forward<Ts>(request)...)
+      .receive([&](const Result& answer) { result = answer; },
+               [&](const caf::error& error) {
+                 result = error == caf::sec::request_timeout
+                              ? absl::DeadlineExceededError("no answer in time")
+                              : absl::FailedPreconditionError(describe(system, error));
+               });
+  return result;
+}
+
+// Set by SIGINT and SIGTERM once install_stop_signals has run.
+extern std::atomic<bool> stop_requested;
+void install_stop_signals();
+
+}  // namespace sluice::cli

@@ -1,0 +1,72 @@
+// `sluice coordinator`: the cluster's coordinator process. It reaches the store (waiting for it
+// when it is not up yet), resumes the jobs recorded there, and serves workers and clients on
+// its address until SIGINT or SIGTERM.
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
+#include <fmt/format.h>
+
+#include <iostream>
+#include <thread>
+
+#include "cli/cluster.hpp"
+#include "cli/command.hpp"
+#include "coordinator/coordinator_actor.hpp"
+#include "runtime/core/status.hpp"
+#include "runtime/remote/address.hpp"
+#include "runtime/remote/store_client.hpp"
+
+namespace sluice::cli {
+namespace {
+
+struct coordinator_options {
+  std::string store = default_store_address;
+  std::string listen = default_coordinator_address;
+};
+
+absl::Status serve(const coordinator_options& options) {
+  SLUICE_ASSIGN_OR_RETURN(auto listen, remote::parse_address(options.listen));
+  SLUICE_ASSIGN_OR_RETURN(auto store_at, remote::parse_address(options.store));
+  caf::actor_system_config config;
+  configure_cluster(config);
+  caf::actor_system system{config};
+  SLUICE_ASSIGN_OR_RETURN(auto db, remote::store_client::connect(system, store_at,
+                                                                   remote::store_client::forever));
+  install_stop_signals();
+  coordinator::coordinator_config setup{db.get(), options.store};
+  auto actor = system.spawn(coordinator::coordinator_actor, setup);
+  auto port = system.middleman().publish(actor, listen.port, listen.host.c_str(), true);
+  if (!port) {
+    caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+    return absl::UnavailableError(fmt::format("cannot listen on {}: {}", options.listen,
+                                              system.render(port.error())));
+  }
+  std::cout << fmt::format("coordinator serving at {}:{}, store at {}", listen.host, *port,
+                           options.store)
+            << std::endl;
+  while (!stop_requested) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  system.middleman().unpublish(actor, *port);
+  caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void add_coordinator_command(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<coordinator_options>();
+  auto* command = app.add_subcommand(
+      "coordinator",
+      "Run the coordinator of a cluster: workers register with it, `sluice sql --coordinator` "
+      "submits jobs to it, `sluice jobs` shows them. It keeps nothing of its own: started again, "
+      "it resumes the jobs recorded in the store from their last complete checkpoints.\n"
+      "Example: sluice coordinator --store 10.0.0.1:7400 --listen 10.0.0.1:7401");
+  command->add_option("--store", options->store, "the store's address")
+      ->capture_default_str()
+      ->type_name("HOST:PORT");
+  command->add_option("--listen", options->listen,
+                      "the address to serve on (give this machine's address for other machines)")
+      ->capture_default_str()
+      ->type_name("HOST:PORT");
+  command->callback([options, &exit_code] { exit_code = report("coordinator", serve(*options)); });
+}
+
+}  // namespace sluice::cli

@@ -1,0 +1,112 @@
+// `sluice worker`: a worker process of a cluster. It registers with the coordinator, learns the
+// store's address from it, and runs the sources and reducers the coordinator assigns to it.
+// When the coordinator goes away it stops them and registers again once the coordinator is
+// back; it ends on SIGINT or SIGTERM.
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
+#include <fmt/format.h>
+
+#include <iostream>
+#include <thread>
+
+#include "cli/cluster.hpp"
+#include "cli/command.hpp"
+#include "runtime/core/status.hpp"
+#include "runtime/messaging/atoms.hpp"
+#include "runtime/remote/address.hpp"
+#include "runtime/remote/store_client.hpp"
+#include "worker/worker_actor.hpp"
+
+namespace sluice::cli {
+namespace {
+
+struct worker_options {
+  std::string coordinator = default_coordinator_address;
+  std::string listen = default_worker_address;
+  std::string name;
+  uint32_t threads = 2;
+};
+
+// How long a registration may take before it is tried again.
+constexpr auto register_timeout = std::chrono::seconds(10);
+
+absl::Status work(const worker_options& options) {
+  SLUICE_ASSIGN_OR_RETURN(auto listen, remote::parse_address(options.listen));
+  install_stop_signals();
+  caf::actor_system_config config;
+  configure_cluster(config, options.threads);
+  caf::actor_system system{config};
+  // Other workers' sources connect here to reach this worker's reducers.
+  auto port = system.middleman().open(listen.port, listen.host.c_str(), true);
+  if (!port)
+    return absl::UnavailableError(
+        fmt::format("cannot listen on {}: {}", options.listen, system.render(port.error())));
+  const std::string name =
+      options.name.empty() ? fmt::format("{}:{}", listen.host, *port) : options.name;
+  std::unique_ptr<store::api> db;
+  caf::actor worker;
+  caf::scoped_actor self{system};
+  while (!stop_requested) {
+    auto coordinator =
+        connect_coordinator(system, options.coordinator, std::chrono::hours(24 * 365), &stop_requested);
+    if (!coordinator.ok()) break;
+    if (!db) {
+      std::string store_address;
+      self->request(*coordinator, register_timeout, msg::register_atom::value)
+          .receive([&](const std::string& address) { store_address = address; },
+                   [&](const caf::error&) {});
+      auto store_at = remote::parse_address(store_address);
+      if (!store_at.ok()) continue;
+      SLUICE_ASSIGN_OR_RETURN(db, remote::store_client::connect(system, *store_at,
+                                                                 remote::store_client::forever));
+      worker = system.spawn(worker::worker_actor, db.get());
+    }
+    bool registered = false;
+    self->request(*coordinator, register_timeout, msg::register_atom::value, worker, name)
+        .receive([&](msg::ok_atom) { registered = true; }, [&](const caf::error&) {});
+    if (!registered) continue;
+    std::cout << fmt::format("worker {} registered with the coordinator at {}", name,
+                             options.coordinator)
+              << std::endl;
+    self->monitor(*coordinator);
+    bool lost = false;
+    while (!lost && !stop_requested)
+      self->receive([&](const caf::down_msg&) { lost = true; },
+                    caf::after(std::chrono::milliseconds(100)) >> [] {});
+    // Whatever the coordinator assigned is not this worker's any more.
+    self->send(worker, msg::undeploy_atom::value, std::string(), UINT64_MAX);
+    if (lost)
+      std::cerr << fmt::format("worker {}: coordinator lost; registering again\n", name);
+  }
+  if (worker) self->send_exit(worker, caf::exit_reason::user_shutdown);
+  system.middleman().close(*port);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+void add_worker_command(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<worker_options>();
+  auto* command = app.add_subcommand(
+      "worker",
+      "Run a worker of a cluster: it registers with the coordinator and runs the sources and "
+      "reducers assigned to it. Start as many as you like, on any machine, at any time: a "
+      "running job gives a new worker its share at the next checkpoint. Two workers on one "
+      "machine need different --listen ports.\n"
+      "Example: sluice worker --coordinator 10.0.0.1:7401 --listen 10.0.0.2:7402");
+  command->add_option("--coordinator", options->coordinator, "the coordinator's address")
+      ->capture_default_str()
+      ->type_name("HOST:PORT");
+  command->add_option("--listen", options->listen,
+                      "the address other workers reach this one at (give this machine's address "
+                      "for a cluster of several machines; port 0: any free port)")
+      ->capture_default_str()
+      ->type_name("HOST:PORT");
+  command->add_option("--name", options->name, "how `sluice jobs` names it (default: its address)");
+  command->add_option("--threads", options->threads, "threads running its actors")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  command->callback([options, &exit_code] { exit_code = report("worker", work(*options)); });
+}
+
+}  // namespace sluice::cli

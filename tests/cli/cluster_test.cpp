@@ -1,0 +1,317 @@
+// A cluster as users run one: a `sluice store`, a `sluice coordinator` and three `sluice worker`
+// processes on loopback, the seed's 10 s window job submitted with `sluice sql --coordinator`,
+// and `sluice gen --store` writing orders while one fault happens: a worker killed, a worker
+// added, a worker stopped for 5 s, the coordinator killed and started again, the store killed
+// and started again. After each, `sluice jobs wait --caught-up`, then the sink must equal a
+// recomputation from a scan of OrderSource (tests/support/orders.hpp), and no generated order
+// may be missing. Each test prints how long the job took from the fault to its next complete
+// checkpoint. The last test runs the cluster across three network namespaces.
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include "tests/support/orders.hpp"
+#include "tests/support/run.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace sluice::cli {
+namespace {
+
+using namespace sluice::testing;
+using clock = std::chrono::steady_clock;
+
+// Every command of these tests ends within this, or the test fails (and it is killed).
+constexpr std::chrono::seconds command_timeout{120};
+
+// A TCP port nobody listens on right now.
+uint16_t free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  socklen_t size = sizeof address;
+  REQUIRE(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) == 0);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+run_result ok(run_result result, std::string_view what) {
+  REQUIRE_MESSAGE(!result.timed_out, what << " timed out; stderr: " << result.err);
+  REQUIRE_MESSAGE(result.exit_code == 0,
+                  what << ": exit code " << result.exit_code << "; stderr: " << result.err);
+  return result;
+}
+
+// Where each role runs: a command prefix (empty on this host, `ip netns exec NS` in a
+// namespace) and the address it listens on.
+struct host {
+  std::vector<std::string> prefix;
+  std::string address = "127.0.0.1";
+};
+
+// The processes of one cluster, each killed when the test ends.
+struct cluster {
+  temp_dir dir;
+  std::string data = (dir.path / "data").string();
+  host store_host, coordinator_host;
+  std::vector<host> worker_hosts;  // worker i runs on worker_hosts[i % size]
+  std::string store_address, coordinator_address;
+  std::unique_ptr<background_process> store, coordinator;
+  std::vector<std::unique_ptr<background_process>> workers;
+
+  explicit cluster(host store_on = {}, host coordinator_on = {}, std::vector<host> workers_on = {host{}},
+                   bool fixed_ports = false)
+      : store_host(std::move(store_on)),
+        coordinator_host(std::move(coordinator_on)),
+        worker_hosts(std::move(workers_on)) {
+    store_address = fmt::format("{}:{}", store_host.address, fixed_ports ? 7400 : free_port());
+    coordinator_address =
+        fmt::format("{}:{}", coordinator_host.address, fixed_ports ? 7401 : free_port());
+  }
+
+  static std::vector<std::string> on(const host& where, std::vector<std::string> args) {
+    std::vector<std::string> argv = where.prefix;
+    argv.push_back(SLUICE_BINARY);
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+  }
+
+  // `sluice ARGS` on this host, which must succeed.
+  run_result sluice(const std::vector<std::string>& args, std::string_view what) const {
+    return ok(run(on(store_host, args), {}, command_timeout), what);
+  }
+
+  void start_store() {
+    store = std::make_unique<background_process>(
+        on(store_host, {"store", "--data", data, "--listen", store_address}));
+  }
+  void start_coordinator() {
+    coordinator = std::make_unique<background_process>(on(
+        coordinator_host, {"coordinator", "--store", store_address, "--listen", coordinator_address}));
+  }
+  void start_worker() {
+    size_t i = workers.size();
+    const host& where = worker_hosts[i % worker_hosts.size()];
+    workers.push_back(std::make_unique<background_process>(
+        on(where, {"worker", "--coordinator", coordinator_address, "--listen",
+                   where.address + ":0", "--name", fmt::format("w{}", i + 1)})));
+  }
+
+  json jobs() const {
+    return json::parse(sluice({"jobs", "--coordinator", coordinator_address, "--json"}, "jobs").out);
+  }
+
+  // Waits until the coordinator lists `n` workers.
+  void wait_for_workers(size_t n) const {
+    auto deadline = clock::now() + std::chrono::seconds(30);
+    size_t seen = 0;
+    while (clock::now() < deadline) {
+      auto listing = run(on(store_host, {"jobs", "--coordinator", coordinator_address, "--json"}),
+                         {}, command_timeout);
+      if (listing.exit_code == 0 && (seen = json::parse(listing.out)["workers"].size()) == n) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    FAIL("the coordinator lists " << seen << " workers, not " << n << "; its stderr: "
+                                  << (coordinator ? coordinator->stop().err : ""));
+  }
+
+  // Store, coordinator, `n` workers, the order tables and the seed's 10 s window job.
+  void start(size_t n) {
+    start_store();
+    start_coordinator();
+    for (size_t i = 0; i < n; ++i) start_worker();
+    wait_for_workers(n);
+    submit(read_file(examples_sql() / "orders_schema.sql"));
+    submit(read_file(examples_sql() / "seed_10s_window.sql"));
+  }
+
+  void submit(const std::string& text) const {
+    sluice({"sql", "--coordinator", coordinator_address, "-e", text}, "sql --coordinator");
+  }
+
+  // The job's last complete checkpoint, or nothing when the coordinator does not answer.
+  std::optional<uint64_t> last_checkpoint(const std::string& job) const {
+    auto listing = run(on(store_host, {"jobs", "--coordinator", coordinator_address, "--json"}),
+                       {}, std::chrono::seconds(15));
+    if (listing.exit_code != 0) return std::nullopt;
+    for (const auto& j : json::parse(listing.out)["jobs"])
+      if (j["name"] == job && j.contains("last_checkpoint") && j["state"] == "running")
+        return j["last_checkpoint"].get<uint64_t>();
+    return std::nullopt;
+  }
+
+  std::vector<json> scan(const std::string& table) const {
+    return parse_jsonl(
+        sluice({"scan", table, "--store", store_address, "--format", "jsonl"}, "scan " + table).out);
+  }
+
+  // What a failing test shows: every process's standard error.
+  std::string logs() {
+    std::string out;
+    if (store) out += "store: " + store->stop().err + "\n";
+    if (coordinator) out += "coordinator: " + coordinator->stop().err + "\n";
+    for (size_t i = 0; i < workers.size(); ++i)
+      if (workers[i]) out += fmt::format("w{}: {}\n", i + 1, workers[i]->stop().err);
+    return out;
+  }
+};
+
+constexpr uint64_t orders_written = 160000;
+
+// Runs the seed job on `c` while `gen` writes orders at 40k/s, does `fault` after about 1.5 s,
+// and checks the sink against the source once the job has caught up. Prints the time from the
+// fault to the job's next complete checkpoint.
+void check_fault(cluster& c, const std::string& what, const std::function<void()>& fault) {
+  background_process gen(cluster::on(
+      c.store_host, {"gen", "--store", c.store_address, "--rows", std::to_string(orders_written),
+                     "--rate", "40000", "--users", "5000", "--seed", "11",
+                     "--events-per-second", "4000"}));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  auto before = c.last_checkpoint("job1");
+  REQUIRE_MESSAGE(before.has_value(), "job1 is not running before the fault\n" << c.logs());
+  auto fault_at = clock::now();
+  fault();
+  // Resumed: a checkpoint newer than the one before the fault is complete.
+  std::optional<double> resumed_after;
+  while (clock::now() - fault_at < std::chrono::seconds(60)) {
+    if (auto now = c.last_checkpoint("job1"); now && *now > *before) {
+      resumed_after = std::chrono::duration<double>(clock::now() - fault_at).count();
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK_MESSAGE(resumed_after.has_value(), "no checkpoint completed after " << what);
+  if (resumed_after)
+    MESSAGE(fmt::format("{}: next complete checkpoint {:.2f} s after the fault", what, *resumed_after));
+  auto deadline = clock::now() + command_timeout;
+  while (gen.running() && clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  auto generated = gen.stop();
+  REQUIRE_MESSAGE(generated.exit_code == 0, "gen: exit code " << generated.exit_code << "; stderr: "
+                                                              << generated.err << "\n" << c.logs());
+  auto waited = run(cluster::on(c.store_host, {"jobs", "--coordinator", c.coordinator_address,
+                                               "wait", "job1", "--caught-up", "--timeout", "90"}),
+                    {}, command_timeout);
+  REQUIRE_MESSAGE(waited.exit_code == 0, "jobs wait: " << waited.err << "\n" << c.logs());
+  std::vector<order> source;
+  for (const auto& row : c.scan("OrderSource")) source.push_back(order_of(row));
+  CHECK(source.size() == orders_written);
+  check_windows(c.scan("OrderStreamSink"), source, 10);
+}
+
+TEST_CASE("cluster: a worker killed with SIGKILL leaves the sink exact") {
+  cluster c;
+  c.start(3);
+  check_fault(c, "worker killed", [&] { c.workers[1]->stop(); });
+  CHECK(c.jobs()["workers"].size() == 2);
+}
+
+TEST_CASE("cluster: a worker added takes a share of the running job and the sink stays exact") {
+  cluster c;
+  c.start(3);
+  check_fault(c, "worker added", [&] {
+    c.start_worker();
+    c.wait_for_workers(4);
+  });
+  auto job = c.jobs()["jobs"][0];
+  CHECK(job["state"] == "running");
+  CHECK(job["shares"].size() == 4);
+  for (const auto& share : job["shares"]) CHECK(!share["channels"].empty());
+}
+
+TEST_CASE("cluster: a worker stopped for 5 s is fenced, comes back and the sink stays exact") {
+  cluster c;
+  c.start(3);
+  check_fault(c, "worker stopped 5 s", [&] {
+    c.workers[2]->signal(SIGSTOP);
+    std::this_thread::sleep_for(std::chrono::seconds(5));
+    c.workers[2]->signal(SIGCONT);
+  });
+  c.wait_for_workers(3);  // it registers again
+}
+
+TEST_CASE("cluster: the coordinator killed and started again resumes the job exactly") {
+  cluster c;
+  c.start(3);
+  check_fault(c, "coordinator restarted", [&] {
+    c.coordinator->stop();
+    c.start_coordinator();
+  });
+}
+
+TEST_CASE("cluster: the store killed and started again loses nothing") {
+  cluster c;
+  c.start(3);
+  check_fault(c, "store restarted", [&] {
+    c.store->stop();
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    c.start_store();
+  });
+}
+
+// Three hosts made of network namespaces joined by a bridge: the store and the generator on
+// one, the coordinator and a worker on the second, two workers on the third.
+struct namespaces {
+  std::string tag = fmt::format("sl{}", getpid() % 100000);
+  std::string bridge = tag + "br";
+  std::vector<std::string> names;
+  std::string error;
+
+  static bool sh(const std::string& command, std::string* error) {
+    auto result = run({"/bin/sh", "-c", command + " 2>&1"}, {}, std::chrono::seconds(20));
+    if (result.exit_code == 0) return true;
+    if (error) *error = command + ": " + result.out;
+    return false;
+  }
+
+  namespaces() {
+    if (!sh(fmt::format("ip link add {} type bridge && ip link set {} up", bridge, bridge), &error))
+      return;
+    for (int i = 1; i <= 3; ++i) {
+      std::string ns = fmt::format("{}h{}", tag, i);
+      if (!sh(fmt::format("ip netns add {}", ns), &error)) return;
+      names.push_back(ns);
+      std::string inside = ns + "v", outside = ns + "b";
+      if (!sh(fmt::format("ip link add {} type veth peer name {} && ip link set {} netns {} && "
+                          "ip link set {} master {} up && "
+                          "ip netns exec {} ip addr add 10.77.0.{}/24 dev {} && "
+                          "ip netns exec {} ip link set {} up && ip netns exec {} ip link set lo up",
+                          inside, outside, inside, ns, outside, bridge, ns, i, inside, ns, inside,
+                          ns),
+              &error))
+        return;
+    }
+  }
+  ~namespaces() {
+    for (const auto& ns : names) sh("ip netns delete " + ns, nullptr);
+    sh("ip link delete " + bridge, nullptr);
+  }
+  bool ready() const { return error.empty() && names.size() == 3; }
+  host at(int i) const {
+    return {{"/usr/bin/env", "ip", "netns", "exec", names[i - 1]}, fmt::format("10.77.0.{}", i)};
+  }
+};
+
+TEST_CASE("cluster: across three network namespaces a worker killed leaves the sink exact") {
+  namespaces hosts;
+  if (!hosts.ready()) {
+    MESSAGE("skipped: this machine does not allow network namespaces here (" << hosts.error << ")");
+    return;
+  }
+  cluster c(hosts.at(1), hosts.at(2), {hosts.at(2), hosts.at(3), hosts.at(3)}, /*fixed_ports=*/true);
+  c.start(3);
+  check_fault(c, "worker killed across namespaces", [&] { c.workers[2]->stop(); });
+}
+
+}  // namespace
+}  // namespace sluice::cli
