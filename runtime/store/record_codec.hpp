@@ -17,6 +17,8 @@ namespace sluice::store {
 
 std::string encode_table(const table_schema& schema);  // a TableDef message
 absl::StatusOr<table_schema> decode_table(std::string_view bytes);
+wire::TunnelType to_wire_type(tunnel_type type);
+tunnel_type from_wire_type(wire::TunnelType type);
 std::string encode_tunnel(const tunnel_info& tunnel);  // a TunnelDef message
 absl::StatusOr<tunnel_info> decode_tunnel(std::string_view bytes);
 // Little-endian u64s.

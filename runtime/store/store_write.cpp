@@ -32,15 +32,6 @@ struct change {
   image after;
 };
 
-wire::Op to_wire(change_op op) {
-  switch (op) {
-    case change_op::put: return wire::Op::PUT;
-    case change_op::update: return wire::Op::UPDATE;
-    case change_op::delete_: return wire::Op::DELETE;
-  }
-  return wire::Op::PUT;
-}
-
 std::string build_segment(uint32_t channel, uint64_t first_offset,
                           const std::vector<const change*>& changes, size_t width) {
   // A first segment large enough for the usual record keeps the message in one piece.
@@ -51,7 +42,7 @@ std::string build_segment(uint32_t channel, uint64_t first_offset,
   auto records = segment.initRecords(changes.size());
   for (size_t i = 0; i < changes.size(); ++i) {
     auto record = records[i];
-    record.setOp(to_wire(changes[i]->op));
+    record.setOp(sluice::to_wire(changes[i]->op));
     if (changes[i]->before)
       sluice::to_wire(std::span(changes[i]->before, width), record.initBefore(width));
     if (changes[i]->after)

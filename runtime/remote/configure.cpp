@@ -1,0 +1,20 @@
+#include "runtime/remote/configure.hpp"
+
+#include <caf/atom.hpp>
+#include <caf/io/middleman.hpp>
+
+#include <chrono>
+
+namespace sluice::remote {
+
+void configure(caf::actor_system_config& config) {
+  using namespace std::chrono_literals;
+  config.load<caf::io::middleman>();
+  // A peer that sends nothing for a second (a heartbeat every 250 ms) is taken for dead: its
+  // connection closes and every actor monitoring its actors gets a down message.
+  config.set("middleman.heartbeat-interval", caf::timespan{250ms});
+  config.set("middleman.connection-timeout", caf::timespan{1s});
+  config.set("logger.verbosity", caf::atom("quiet"));
+}
+
+}  // namespace sluice::remote
