@@ -15,10 +15,11 @@
 #include <cstdint>
 #include <string>
 
+#include "cli/command.hpp"
+
 namespace sluice::cli {
 
 // Listeners bind 127.0.0.1 unless told otherwise.
-inline constexpr const char* default_store_address = "127.0.0.1:7400";
 inline constexpr const char* default_coordinator_address = "127.0.0.1:7401";
 inline constexpr const char* default_worker_address = "127.0.0.1:7402";
 

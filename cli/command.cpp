@@ -5,6 +5,10 @@
 #include <iostream>
 #include <thread>
 
+#include "runtime/core/status.hpp"
+#include "runtime/remote/configure.hpp"
+#include "runtime/remote/store_client.hpp"
+
 namespace sluice::cli {
 
 void add_data_option(CLI::App& command, std::string& dir) {
@@ -30,6 +34,32 @@ absl::StatusOr<std::unique_ptr<store::store>> open_store(const std::string& dir,
     opened = store::store::open(options);
   }
   return opened;
+}
+
+void add_store_options(CLI::App& command, store_location& where) {
+  add_data_option(command, where.data);
+  auto* store = command.add_option(
+      "--store", where.address,
+      fmt::format("the store served by `sluice store` at HOST:PORT (its default: {}), instead "
+                  "of --data",
+                  default_store_address));
+  store->type_name("HOST:PORT")->excludes(command.get_option("--data"));
+}
+
+absl::StatusOr<store_connection> connect_store(const store_location& where, bool read_only,
+                                               bool sync) {
+  store_connection connection;
+  if (where.address.empty()) {
+    SLUICE_ASSIGN_OR_RETURN(connection.db, open_store(where.data, read_only, sync));
+    return connection;
+  }
+  SLUICE_ASSIGN_OR_RETURN(auto at, remote::parse_address(where.address));
+  connection.config = std::make_unique<caf::actor_system_config>();
+  remote::configure(*connection.config);
+  connection.system = std::make_unique<caf::actor_system>(*connection.config);
+  SLUICE_ASSIGN_OR_RETURN(connection.db, remote::store_client::connect(*connection.system, at,
+                                                                       std::chrono::seconds(10)));
+  return connection;
 }
 
 }  // namespace sluice::cli

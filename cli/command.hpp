@@ -1,9 +1,12 @@
-// What every `sluice` subcommand shares: the --data option, opening the store, and reporting
-// errors (on stderr, as "sluice COMMAND: message", with a non-zero exit code).
+// What every `sluice` subcommand shares: the --data and --store options, opening the store, and
+// reporting errors (on stderr, as "sluice COMMAND: message", with a non-zero exit code).
 #pragma once
 
 #include <CLI/CLI.hpp>
 #include <absl/status/status.h>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
 
 #include <memory>
 #include <string>
@@ -13,6 +16,7 @@
 namespace sluice::cli {
 
 inline constexpr const char* default_data_dir = "./sluice-data";
+inline constexpr const char* default_store_address = "127.0.0.1:7400";
 
 // Adds `--data DIR` to `command`, bound to `dir`.
 void add_data_option(CLI::App& command, std::string& dir);
@@ -23,6 +27,31 @@ int report(std::string_view command, const absl::Status& status);
 absl::StatusOr<std::unique_ptr<store::store>> open_store(const std::string& dir, bool read_only,
                                                          bool sync = false);
 
+// Where a command finds its store: a data directory opened in this process (the default), or
+// `sluice store` at HOST:PORT.
+struct store_location {
+  std::string data;
+  std::string address;  // empty: use `data`
+};
+
+// Adds `--data DIR` and `--store HOST:PORT` (mutually exclusive) to `command`.
+void add_store_options(CLI::App& command, store_location& where);
+
+// A store open here, or a client of `sluice store` with the actor system it runs on.
+struct store_connection {
+  std::unique_ptr<caf::actor_system_config> config;  // a remote store's only
+  std::unique_ptr<caf::actor_system> system;         // a remote store's only
+  std::unique_ptr<store::api> db;                    // destroyed first
+
+  store::api* operator->() const { return db.get(); }
+  store::api& operator*() const { return *db; }
+};
+
+// Opens the directory (read_only and sync as in store::options) or connects to the store at
+// the address, waiting up to 10 s for it to answer.
+absl::StatusOr<store_connection> connect_store(const store_location& where, bool read_only,
+                                               bool sync = false);
+
 // Each adds its subcommand to `app`; when it runs, its exit code goes to `exit_code`.
 void add_sql_command(CLI::App& app, int& exit_code);
 void add_put_command(CLI::App& app, int& exit_code);
@@ -31,6 +60,7 @@ void add_tunnel_command(CLI::App& app, int& exit_code);
 void add_gen_command(CLI::App& app, int& exit_code);
 void add_bench_command(CLI::App& app, int& exit_code);
 void add_run_command(CLI::App& app, int& exit_code);
+void add_store_command(CLI::App& app, int& exit_code);
 void add_coordinator_command(CLI::App& app, int& exit_code);
 void add_worker_command(CLI::App& app, int& exit_code);
 void add_jobs_command(CLI::App& app, int& exit_code);

@@ -16,7 +16,7 @@ namespace sluice::cli {
 namespace {
 
 struct gen_options {
-  std::string data;
+  store_location where;
   std::string table = "OrderSource";
   uint64_t rows = 0;
   double rate = 0;  // rows per wall-clock second; 0 = as fast as possible
@@ -51,13 +51,15 @@ absl::Status print_orders(const gen_options& options) {
 }
 
 absl::Status write_orders(const gen_options& options) {
-  SLUICE_ASSIGN_OR_RETURN(auto db, open_store(options.data, /*read_only=*/false, options.sync));
+  SLUICE_ASSIGN_OR_RETURN(auto db, connect_store(options.where, /*read_only=*/false, options.sync));
   auto table = db->find_table(options.table);
   if (absl::IsNotFound(table.status()) && options.table == "OrderSource")
     return absl::NotFoundError(fmt::format(
-        "{}; create it first: sluice sql --data {} -e 'CREATE TABLE OrderSource (UserId STRING, "
+        "{}; create it first: {}'CREATE TABLE OrderSource (UserId STRING, "
         "OrderId STRING, price DOUBLE, timestamp BIGINT, PRIMARY KEY (UserId, OrderId))'",
-        std::string(table.status().message()), options.data));
+        std::string(table.status().message()),
+        options.where.address.empty() ? fmt::format("sluice sql --data {} -e ", options.where.data)
+                                      : ""));
   SLUICE_RETURN_IF_ERROR(table.status());
   SLUICE_ASSIGN_OR_RETURN(auto generator,
                           examples::order_generator::create(options.orders, **table));
@@ -86,7 +88,7 @@ void add_gen_command(CLI::App& app, int& exit_code) {
       "the same orders. Written into TABLE in atomic batches, or printed as JSON lines.\n"
       "Example: sluice gen --rows 1000000 --seed 7\n"
       "         sluice gen --rows 100000 --rate 2000 --start-ms $(date +%s%3N)");
-  add_data_option(*command, options->data);
+  add_store_options(*command, options->where);
   command->add_option("--table", options->table, "table to write into")->capture_default_str();
   command->add_option("--rows", options->rows, "number of orders")->required();
   command->add_option("--rate", options->rate, "rows per wall-clock second (default: unpaced)")
@@ -109,7 +111,8 @@ void add_gen_command(CLI::App& app, int& exit_code) {
       ->capture_default_str()
       ->check(CLI::Range(size_t{1}, size_t{1} << 20));
   command->add_flag("--stdout", options->to_stdout, "print JSON lines instead of writing");
-  command->add_flag("--sync", options->sync, "flush every batch to disk (survives power loss)");
+  command->add_flag("--sync", options->sync, "flush every batch to disk (survives power loss)")
+      ->excludes("--store");
   auto* events = command->get_option("--events-per-second");
   command->callback([options, &exit_code, seed, events] {
     if (seed->count() == 0)

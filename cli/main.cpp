@@ -6,7 +6,8 @@
 int main(int argc, char** argv) {
   CLI::App app(
       "Sluice turns the change stream of a table into continuously updated aggregates.\n"
-      "Data lives in a store directory (--data, default ./sluice-data).",
+      "Data lives in a store directory (--data, default ./sluice-data), opened by one process or\n"
+      "served to many by `sluice store` (--store HOST:PORT).",
       "sluice");
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "help for every subcommand");
@@ -17,6 +18,7 @@ int main(int argc, char** argv) {
   sluice::cli::add_tunnel_command(app, exit_code);
   sluice::cli::add_gen_command(app, exit_code);
   sluice::cli::add_run_command(app, exit_code);
+  sluice::cli::add_store_command(app, exit_code);
   sluice::cli::add_coordinator_command(app, exit_code);
   sluice::cli::add_worker_command(app, exit_code);
   sluice::cli::add_jobs_command(app, exit_code);

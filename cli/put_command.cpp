@@ -14,7 +14,7 @@ namespace sluice::cli {
 namespace {
 
 struct put_options {
-  std::string data;
+  store_location where;
   std::string table;
   std::string format = "jsonl";
   size_t batch_rows = 4096;
@@ -23,7 +23,7 @@ struct put_options {
 
 absl::Status run_put(const put_options& options) {
   SLUICE_ASSIGN_OR_RETURN(auto format, format::parse_input_format(options.format));
-  SLUICE_ASSIGN_OR_RETURN(auto db, open_store(options.data, /*read_only=*/false, options.sync));
+  SLUICE_ASSIGN_OR_RETURN(auto db, connect_store(options.where, /*read_only=*/false, options.sync));
   SLUICE_ASSIGN_OR_RETURN(auto table, db->find_table(options.table));
   std::ios::sync_with_stdio(false);
   SLUICE_ASSIGN_OR_RETURN(auto batches,
@@ -61,14 +61,15 @@ void add_put_command(CLI::App& app, int& exit_code) {
       "csv: a header row of column names (and optionally _op); an empty field is NULL, \"\" is "
       "the empty string.\nThe whole input is checked before anything is written; each batch is "
       "written atomically and durably.\nExample: sluice put OrderSource < orders.jsonl");
-  add_data_option(*command, options->data);
+  add_store_options(*command, options->where);
   command->add_option("table", options->table, "the table to write")->required()->type_name("TABLE");
   command->add_option("--format", options->format, "jsonl or csv")->capture_default_str();
   command->add_option("--batch-rows", options->batch_rows, "rows per atomic write")
       ->capture_default_str()
       ->check(CLI::Range(size_t{1}, size_t{1} << 20));
   command->add_flag("--sync", options->sync,
-                    "flush every batch to disk before going on (survives power loss)");
+                    "flush every batch to disk before going on (survives power loss)")
+      ->excludes("--store");
   command->callback([options, &exit_code] { exit_code = report("put", run_put(*options)); });
 }
 

@@ -9,14 +9,14 @@ namespace sluice::cli {
 namespace {
 
 struct scan_options {
-  std::string data;
+  store_location where;
   std::string table;
   std::string format = "csv";
 };
 
 absl::Status run_scan(const scan_options& options) {
   SLUICE_ASSIGN_OR_RETURN(auto format, format::parse_output_format(options.format));
-  SLUICE_ASSIGN_OR_RETURN(auto db, open_store(options.data, /*read_only=*/true));
+  SLUICE_ASSIGN_OR_RETURN(auto db, connect_store(options.where, /*read_only=*/true));
   SLUICE_ASSIGN_OR_RETURN(auto table, db->find_table(options.table));
   std::ios::sync_with_stdio(false);
   format::row_writer writer(std::cout, format, *table);
@@ -39,7 +39,7 @@ void add_scan_command(CLI::App& app, int& exit_code) {
       "Print every row of a table in primary-key order: CSV with a header row (NULL is an empty "
       "field, the empty string is \"\"), or JSON lines. Reads a consistent snapshot; works while "
       "another sluice process writes.\nExample: sluice scan OrderStreamSink --format jsonl");
-  add_data_option(*command, options->data);
+  add_store_options(*command, options->where);
   command->add_option("table", options->table, "the table to print")->required()->type_name("TABLE");
   command->add_option("--format", options->format, "csv or jsonl")->capture_default_str();
   command->callback([options, &exit_code] { exit_code = report("scan", run_scan(*options)); });

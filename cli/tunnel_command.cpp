@@ -13,12 +13,12 @@ namespace sluice::cli {
 namespace {
 
 struct tunnel_options {
-  std::string data;
+  store_location where;
   std::string table;
 };
 
 absl::Status run_tunnel(const tunnel_options& options) {
-  SLUICE_ASSIGN_OR_RETURN(auto db, open_store(options.data, /*read_only=*/true));
+  SLUICE_ASSIGN_OR_RETURN(auto db, connect_store(options.where, /*read_only=*/true));
   SLUICE_ASSIGN_OR_RETURN(auto table, db->find_table(options.table));
   SLUICE_ASSIGN_OR_RETURN(auto ends, db->end_offsets(*table));
   SLUICE_ASSIGN_OR_RETURN(auto tunnels, db->tunnels(*table));
@@ -56,7 +56,7 @@ void add_tunnel_command(CLI::App& app, int& exit_code) {
       "Show a table's change stream: each channel's end offset (records in it), and for each "
       "tunnel (the default one and those made with CREATE TUNNEL) its id, type, committed "
       "offsets and lag.\nExample: sluice tunnel OrderSource");
-  add_data_option(*command, options->data);
+  add_store_options(*command, options->where);
   command->add_option("table", options->table, "the source table")->required()->type_name("TABLE");
   command->callback([options, &exit_code] { exit_code = report("tunnel", run_tunnel(*options)); });
 }

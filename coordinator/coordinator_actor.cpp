@@ -160,9 +160,10 @@ caf::result<std::string> list_jobs(self_ptr self) {
       if (record.stopped && !state.jobs.count(record.name))
         (*listing)["jobs"].push_back(
             {{"name", record.name}, {"state", "stopped"}, {"epoch", record.epoch}});
+  if (state.jobs.empty()) return listing->dump();
+  // A response promise takes over the request: from here on, it alone answers.
   auto reply = self->make_response_promise<std::string>();
   auto remaining = std::make_shared<size_t>(state.jobs.size());
-  if (*remaining == 0) return listing->dump();
   for (const auto& [name, job] : state.jobs) {
     auto done = [reply, listing, remaining]() mutable {
       if (--*remaining == 0) reply.deliver(listing->dump());

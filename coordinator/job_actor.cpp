@@ -376,16 +376,17 @@ caf::behavior job_actor(self_ptr self, job_config config) {
       },
       [self](stop_atom) -> caf::result<ok_atom> {
         auto& state = self->state;
-        auto reply = self->make_response_promise();
-        state.stop_replies.push_back(reply);
         state.stopping = true;
         if (state.phase == job_phase::waiting) {
           if (auto recorded = mark_stopped(state); !recorded.ok())
             return caf::make_error(caf::sec::runtime_error, std::string(recorded.message()));
           finish(self, caf::error{});
-        } else {
-          start_checkpoint(self);
+          return ok_atom::value;
         }
+        // Answered once the final checkpoint is complete.
+        auto reply = self->make_response_promise();
+        state.stop_replies.push_back(reply);
+        start_checkpoint(self);
         return reply;
       },
   };

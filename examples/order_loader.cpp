@@ -60,7 +60,7 @@ void pacing::wait_for(clock::time_point start, uint64_t rows_before) const {
                                             std::chrono::duration<double>(rows_before / rate_)));
 }
 
-absl::StatusOr<uint64_t> load_orders(store::store& db, std::shared_ptr<const table_schema> table,
+absl::StatusOr<uint64_t> load_orders(store::api& db, std::shared_ptr<const table_schema> table,
                                      const order_generator& generator, const load_options& options,
                                      const std::function<void(uint64_t)>& on_progress) {
   pacing pace(options.rate, options.batch_rows);

@@ -10,7 +10,7 @@
 #include <memory>
 
 #include "examples/order_generator.hpp"
-#include "runtime/store/store.hpp"
+#include "runtime/store/api.hpp"
 
 namespace sluice::examples {
 
@@ -37,7 +37,7 @@ class pacing {
 
 // Writes orders 0 .. rows-1 of `generator` into `table`; calls on_progress(rows written so far)
 // after every batch. Returns the number of rows written; stops at the first failed write.
-absl::StatusOr<uint64_t> load_orders(store::store& db, std::shared_ptr<const table_schema> table,
+absl::StatusOr<uint64_t> load_orders(store::api& db, std::shared_ptr<const table_schema> table,
                                      const order_generator& generator, const load_options& options,
                                      const std::function<void(uint64_t)>& on_progress);
 

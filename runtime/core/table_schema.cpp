@@ -5,7 +5,6 @@
 #include <fmt/ranges.h>
 
 namespace sluice {
-namespace {
 
 column_type from_wire_type(wire::ColumnType type) {
   switch (type) {
@@ -26,8 +25,6 @@ wire::ColumnType to_wire_type(column_type type) {
   }
   return wire::ColumnType::STRING;
 }
-
-}  // namespace
 
 absl::StatusOr<table_schema> table_schema::create(uint32_t id, std::string name,
                                                   std::vector<column_def> columns,

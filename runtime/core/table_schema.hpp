@@ -16,6 +16,9 @@
 
 namespace sluice {
 
+column_type from_wire_type(wire::ColumnType type);
+wire::ColumnType to_wire_type(column_type type);
+
 struct column_def {
   std::string name;
   column_type type;

@@ -41,4 +41,22 @@ std::vector<value> from_wire(capnp::List<wire::Value>::Reader row) {
   return out;
 }
 
+wire::Op to_wire(change_op op) {
+  switch (op) {
+    case change_op::put: return wire::Op::PUT;
+    case change_op::update: return wire::Op::UPDATE;
+    case change_op::delete_: return wire::Op::DELETE;
+  }
+  return wire::Op::PUT;
+}
+
+change_op from_wire(wire::Op op) {
+  switch (op) {
+    case wire::Op::PUT: return change_op::put;
+    case wire::Op::UPDATE: return change_op::update;
+    case wire::Op::DELETE: return change_op::delete_;
+  }
+  return change_op::put;
+}
+
 }  // namespace sluice

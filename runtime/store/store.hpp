@@ -31,6 +31,8 @@ class DB;
 class WriteBatch;
 class ColumnFamilyHandle;
 class Snapshot;
+class Iterator;
+class Slice;
 }  // namespace rocksdb
 
 namespace sluice::store {
@@ -45,6 +47,17 @@ struct options {
 };
 
 class base_snapshot;
+class scan_cursor;
+
+// Names a write of a remote client so that a retry of it is applied once (see
+// store::write(batch, by, id)). A client numbers its writes 1, 2, 3, ... in the order it
+// sends them; several may be in flight at once.
+struct client_write {
+  std::string client;  // random, unique per client
+  uint64_t seq = 0;
+  // Every write of this client numbered below it has been answered: the store may forget them.
+  uint64_t answered_below = 0;
+};
 
 class store final : public api {
  public:
@@ -63,6 +76,12 @@ class store final : public api {
 
   // --- writes
   absl::StatusOr<write_result> write(const row_batch& batch, const fence& by = {}) override;
+  // The same, applied at most once per (id.client, id.seq): a write seen before returns the
+  // result recorded then and changes nothing, and so does a write numbered below an
+  // answered_below the client has sent (its answer was given; this is a stale copy). The record
+  // of a client is one key holding its unanswered writes, changed in the write's atomic batch.
+  absl::StatusOr<write_result> write(const row_batch& batch, const fence& by,
+                                     const client_write& id);
 
   // --- the tunnel
   absl::StatusOr<std::vector<uint64_t>> end_offsets(const table_schema& table) const override;
@@ -96,9 +115,14 @@ class store final : public api {
   // --- scans
   absl::Status scan(const table_schema& table,
                     const std::function<absl::Status(std::span<const value>)>& fn) const override;
+  // The same scan read a page at a time, starting after the row whose encoded primary key is
+  // `after_key` (empty: from the first row); see scan_cursor.
+  absl::StatusOr<std::unique_ptr<scan_cursor>> open_scan(const table_schema& table,
+                                                         std::string_view after_key = {}) const;
 
  private:
   friend class base_snapshot;
+  friend class scan_cursor;
   struct table_state;
 
   store() = default;
@@ -119,6 +143,8 @@ class store final : public api {
                                                   std::span<const uint64_t> offsets) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   void remember_tunnel(const table_schema& table, tunnel_info tunnel);
+  absl::StatusOr<write_result> apply_write(const row_batch& batch, const fence& by,
+                                           const client_write* id);
   // FailedPrecondition when `by` names a job whose record has a newer epoch.
   absl::Status check_fence(const fence& by) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
@@ -161,6 +187,36 @@ class base_snapshot {
   std::shared_ptr<const table_schema> table_;
   const rocksdb::Snapshot* snapshot_;
   std::vector<uint64_t> end_offsets_;
+};
+
+// The rows of one table in primary-key order from a consistent snapshot, read in pages: what
+// store::scan and a remote scan are made of. Holds a RocksDB snapshot until destroyed; must not
+// outlive its store. One reader at a time.
+class scan_cursor {
+ public:
+  ~scan_cursor();
+  // Calls fn with each of the next rows, at most `max_rows`; stops early with fn's error.
+  absl::Status read(size_t max_rows, const std::function<absl::Status(std::span<const value>)>& fn);
+  bool done() const { return heads_.empty(); }
+  // The encoded primary key of the last row read: open_scan(table, it) continues after it.
+  const std::string& last_key() const { return last_key_; }
+
+ private:
+  friend class store;
+  scan_cursor(const store& owner, const table_schema& table);
+  absl::Status start(std::string_view after_key);
+  std::string_view key_of(uint32_t channel) const;
+  bool later(uint32_t a, uint32_t b) const { return key_of(a) > key_of(b); }
+
+  const store& store_;
+  size_t width_;
+  const rocksdb::Snapshot* snapshot_;
+  std::vector<std::string> bounds_;  // channel prefixes 0..channels
+  std::vector<rocksdb::Slice> upper_;
+  std::vector<std::unique_ptr<rocksdb::Iterator>> iterators_;
+  std::vector<uint32_t> heads_;  // a heap of channels with rows left, least key on top
+  std::string last_key_;
+  std::vector<value> row_;
 };
 
 }  // namespace sluice::store

@@ -11,7 +11,6 @@
 #include "runtime/store/store_state.hpp"
 
 namespace sluice::store {
-namespace {
 
 // id, created_ms, parts, the number of offsets, the offsets (all little-endian u64), then the
 // fingerprint's bytes.
@@ -61,8 +60,6 @@ absl::StatusOr<job_record> decode_job(std::string_view bytes) {
   }
   return job;
 }
-
-}  // namespace
 
 absl::Status store::check_fence(const fence& by) const {
   if (by.job.empty()) return absl::OkStatus();

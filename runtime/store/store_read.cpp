@@ -1,9 +1,9 @@
 // The read paths: channel reads, consistent scans and base snapshots.
-#include <absl/cleanup/cleanup.h>
 #include <fmt/format.h>
 #include <rocksdb/db.h>
 
-#include <queue>
+#include <algorithm>
+#include <limits>
 
 #include "runtime/core/row_codec.hpp"
 #include "runtime/core/status.hpp"
@@ -56,44 +56,71 @@ absl::StatusOr<change_batch> store::read_channel(const table_schema& table, uint
 
 absl::Status store::scan(const table_schema& table,
                          const std::function<absl::Status(std::span<const value>)>& fn) const {
+  SLUICE_ASSIGN_OR_RETURN(auto cursor, open_scan(table));
+  return cursor->read(std::numeric_limits<size_t>::max(), fn);
+}
+
+absl::StatusOr<std::unique_ptr<scan_cursor>> store::open_scan(const table_schema& table,
+                                                              std::string_view after_key) const {
   {
     absl::ReaderMutexLock lock(&mu_);
     SLUICE_RETURN_IF_ERROR(live_table(table).status());
   }
-  const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
-  absl::Cleanup release = [&] { db_->ReleaseSnapshot(snapshot); };
-  // Rows are kept per channel, each channel in key order: merge the channels.
-  const uint32_t channels = table.channels();
-  std::vector<std::string> bounds;
-  for (uint32_t c = 0; c <= channels; ++c) bounds.push_back(keys::channel_prefix(table.id(), c));
-  std::vector<rocksdb::Slice> upper(bounds.begin() + 1, bounds.end());
-  std::vector<std::unique_ptr<rocksdb::Iterator>> iterators;
-  for (uint32_t c = 0; c < channels; ++c) {
+  auto cursor = std::unique_ptr<scan_cursor>(new scan_cursor(*this, table));
+  SLUICE_RETURN_IF_ERROR(cursor->start(after_key));
+  return cursor;
+}
+
+scan_cursor::scan_cursor(const store& owner, const table_schema& table)
+    : store_(owner), width_(table.column_count()), snapshot_(owner.db_->GetSnapshot()) {
+  for (uint32_t c = 0; c <= table.channels(); ++c)
+    bounds_.push_back(keys::channel_prefix(table.id(), c));
+  upper_.assign(bounds_.begin() + 1, bounds_.end());
+}
+
+scan_cursor::~scan_cursor() {
+  iterators_.clear();
+  store_.db_->ReleaseSnapshot(snapshot_);
+}
+
+std::string_view scan_cursor::key_of(uint32_t channel) const {
+  return iterators_[channel]->key().ToStringView().substr(keys::channel_prefix_size);
+}
+
+absl::Status scan_cursor::start(std::string_view after_key) {
+  // Rows are kept per channel, each channel in key order: the cursor merges the channels.
+  for (uint32_t c = 0; c < upper_.size(); ++c) {
     rocksdb::ReadOptions read_options;
-    read_options.snapshot = snapshot;
-    read_options.iterate_upper_bound = &upper[c];
-    iterators.emplace_back(db_->NewIterator(read_options, rows_));
-    iterators.back()->Seek(bounds[c]);
+    read_options.snapshot = snapshot_;
+    read_options.iterate_upper_bound = &upper_[c];
+    auto& it = iterators_.emplace_back(store_.db_->NewIterator(read_options, store_.rows_));
+    it->Seek(bounds_[c] + std::string(after_key));
+    if (!after_key.empty() && it->Valid() && key_of(c) == after_key) it->Next();
+    SLUICE_RETURN_IF_ERROR(from_rocksdb(it->status(), "scanning rows"));
+    if (it->Valid()) heads_.push_back(c);
   }
-  auto key_of = [&](uint32_t c) {
-    return iterators[c]->key().ToStringView().substr(keys::channel_prefix_size);
-  };
-  auto later = [&](uint32_t a, uint32_t b) { return key_of(a) > key_of(b); };
-  std::priority_queue<uint32_t, std::vector<uint32_t>, decltype(later)> heads(later);
-  for (uint32_t c = 0; c < channels; ++c) {
-    SLUICE_RETURN_IF_ERROR(from_rocksdb(iterators[c]->status(), "scanning rows"));
-    if (iterators[c]->Valid()) heads.push(c);
-  }
-  std::vector<value> row;
-  while (!heads.empty()) {
-    uint32_t c = heads.top();
-    heads.pop();
-    SLUICE_RETURN_IF_ERROR(
-        decode_row(iterators[c]->value().ToStringView(), table.column_count(), row));
-    SLUICE_RETURN_IF_ERROR(fn(row));
-    iterators[c]->Next();
-    SLUICE_RETURN_IF_ERROR(from_rocksdb(iterators[c]->status(), "scanning rows"));
-    if (iterators[c]->Valid()) heads.push(c);
+  auto later = [this](uint32_t a, uint32_t b) { return this->later(a, b); };
+  std::make_heap(heads_.begin(), heads_.end(), later);
+  return absl::OkStatus();
+}
+
+absl::Status scan_cursor::read(size_t max_rows,
+                               const std::function<absl::Status(std::span<const value>)>& fn) {
+  auto later = [this](uint32_t a, uint32_t b) { return this->later(a, b); };
+  for (size_t n = 0; n < max_rows && !heads_.empty(); ++n) {
+    std::pop_heap(heads_.begin(), heads_.end(), later);
+    uint32_t c = heads_.back();
+    heads_.pop_back();
+    auto& it = iterators_[c];
+    SLUICE_RETURN_IF_ERROR(decode_row(it->value().ToStringView(), width_, row_));
+    last_key_ = key_of(c);
+    SLUICE_RETURN_IF_ERROR(fn(row_));
+    it->Next();
+    SLUICE_RETURN_IF_ERROR(from_rocksdb(it->status(), "scanning rows"));
+    if (it->Valid()) {
+      heads_.push_back(c);
+      std::push_heap(heads_.begin(), heads_.end(), later);
+    }
   }
   return absl::OkStatus();
 }

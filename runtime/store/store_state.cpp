@@ -59,16 +59,30 @@ absl::StatusOr<table_schema> decode_table(std::string_view bytes) {
       });
 }
 
+wire::TunnelType to_wire_type(tunnel_type type) {
+  switch (type) {
+    case tunnel_type::stream: return wire::TunnelType::STREAM;
+    case tunnel_type::base: return wire::TunnelType::BASE;
+    case tunnel_type::base_and_stream: return wire::TunnelType::BASE_AND_STREAM;
+  }
+  return wire::TunnelType::STREAM;
+}
+
+tunnel_type from_wire_type(wire::TunnelType type) {
+  switch (type) {
+    case wire::TunnelType::STREAM: return tunnel_type::stream;
+    case wire::TunnelType::BASE: return tunnel_type::base;
+    case wire::TunnelType::BASE_AND_STREAM: return tunnel_type::base_and_stream;
+  }
+  return tunnel_type::stream;
+}
+
 std::string encode_tunnel(const tunnel_info& tunnel) {
   capnp::MallocMessageBuilder message;
   auto def = message.initRoot<wire::TunnelDef>();
   def.setId(tunnel.id);
   def.setName(tunnel.name);
-  switch (tunnel.type) {
-    case tunnel_type::stream: def.setType(wire::TunnelType::STREAM); break;
-    case tunnel_type::base: def.setType(wire::TunnelType::BASE); break;
-    case tunnel_type::base_and_stream: def.setType(wire::TunnelType::BASE_AND_STREAM); break;
-  }
+  def.setType(to_wire_type(tunnel.type));
   auto start = def.initStartOffsets(tunnel.start_offsets.size());
   for (size_t i = 0; i < tunnel.start_offsets.size(); ++i) start.set(i, tunnel.start_offsets[i]);
   auto committed = def.initCommittedOffsets(tunnel.committed_offsets.size());
@@ -84,11 +98,7 @@ absl::StatusOr<tunnel_info> decode_tunnel(std::string_view bytes) {
         tunnel_info tunnel;
         tunnel.id = def.getId();
         tunnel.name = def.getName();
-        switch (def.getType()) {
-          case wire::TunnelType::STREAM: tunnel.type = tunnel_type::stream; break;
-          case wire::TunnelType::BASE: tunnel.type = tunnel_type::base; break;
-          case wire::TunnelType::BASE_AND_STREAM: tunnel.type = tunnel_type::base_and_stream; break;
-        }
+        tunnel.type = from_wire_type(def.getType());
         for (uint64_t offset : def.getStartOffsets()) tunnel.start_offsets.push_back(offset);
         for (uint64_t offset : def.getCommittedOffsets()) tunnel.committed_offsets.push_back(offset);
         tunnel.created_ms = def.getCreatedMs();

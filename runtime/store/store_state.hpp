@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "runtime/store/record_codec.hpp"
 #include "runtime/store/store.hpp"
 
 namespace sluice::store {
@@ -23,12 +24,5 @@ struct store::table_state {
 
 // Unavailable for I/O trouble (retry may help), DataLoss for corruption, Internal otherwise.
 absl::Status from_rocksdb(const rocksdb::Status& status, std::string_view what);
-
-std::string encode_table(const table_schema& schema);
-absl::StatusOr<table_schema> decode_table(std::string_view bytes);
-std::string encode_tunnel(const tunnel_info& tunnel);
-absl::StatusOr<tunnel_info> decode_tunnel(std::string_view bytes);
-std::string encode_offsets(const std::vector<uint64_t>& offsets);
-absl::StatusOr<std::vector<uint64_t>> decode_offsets(std::string_view bytes, size_t channels);
 
 }  // namespace sluice::store

@@ -32,15 +32,6 @@ struct change {
   image after;
 };
 
-wire::Op to_wire(change_op op) {
-  switch (op) {
-    case change_op::put: return wire::Op::PUT;
-    case change_op::update: return wire::Op::UPDATE;
-    case change_op::delete_: return wire::Op::DELETE;
-  }
-  return wire::Op::PUT;
-}
-
 std::string build_segment(uint32_t channel, uint64_t first_offset,
                           const std::vector<const change*>& changes, size_t width) {
   // A first segment large enough for the usual record keeps the message in one piece.
@@ -51,7 +42,7 @@ std::string build_segment(uint32_t channel, uint64_t first_offset,
   auto records = segment.initRecords(changes.size());
   for (size_t i = 0; i < changes.size(); ++i) {
     auto record = records[i];
-    record.setOp(to_wire(changes[i]->op));
+    record.setOp(sluice::to_wire(changes[i]->op));
     if (changes[i]->before)
       sluice::to_wire(std::span(changes[i]->before, width), record.initBefore(width));
     if (changes[i]->after)
@@ -62,14 +53,52 @@ std::string build_segment(uint32_t channel, uint64_t first_offset,
   return std::string(bytes.begin(), bytes.size());
 }
 
+// The record of a client's unanswered writes (see keys.hpp) once `id` is applied with `result`:
+// writes answered since are forgotten, `id` is remembered.
+std::string record_after(const std::vector<uint64_t>& unanswered, const client_write& id,
+                         const write_result& result) {
+  std::vector<uint64_t> out = {std::max(unanswered[0], id.answered_below)};
+  for (size_t i = 1; i + 2 < unanswered.size(); i += 3)
+    if (unanswered[i] >= out[0]) out.insert(out.end(), &unanswered[i], &unanswered[i] + 3);
+  out.insert(out.end(), {id.seq, result.changed, result.unchanged});
+  return encode_offsets(out);
+}
+
 }  // namespace
 
 absl::StatusOr<write_result> store::write(const row_batch& batch, const fence& by) {
+  return apply_write(batch, by, nullptr);
+}
+
+absl::StatusOr<write_result> store::write(const row_batch& batch, const fence& by,
+                                          const client_write& id) {
+  if (id.client.empty()) return absl::InvalidArgumentError("a client write needs a client id");
+  return apply_write(batch, by, &id);
+}
+
+absl::StatusOr<write_result> store::apply_write(const row_batch& batch, const fence& by,
+                                                const client_write* id) {
   SLUICE_RETURN_IF_ERROR(check_writable());
   SLUICE_RETURN_IF_ERROR(batch.validate());
   const table_schema& schema = batch.schema();
   absl::MutexLock write_lock(&write_mu_);
   SLUICE_RETURN_IF_ERROR(check_fence(by));
+  // answered_below, then (seq, changed, unchanged) per unanswered write of the client.
+  std::vector<uint64_t> unanswered = {0};
+  if (id) {
+    std::string bytes;
+    auto status = db_->Get(rocksdb::ReadOptions(), meta_, keys::client_writes(id->client), &bytes);
+    if (!status.IsNotFound()) {
+      SLUICE_RETURN_IF_ERROR(from_rocksdb(status, "reading a client's writes"));
+      if (bytes.size() % 24 != 8)
+        return absl::DataLossError("a stored record of client writes is truncated");
+      SLUICE_ASSIGN_OR_RETURN(unanswered, decode_offsets(bytes, bytes.size() / 8));
+    }
+    // A stale copy of an answered write: nobody waits for this answer.
+    if (id->seq < unanswered[0]) return write_result{};
+    for (size_t i = 1; i + 2 < unanswered.size(); i += 3)
+      if (unanswered[i] == id->seq) return write_result{unanswered[i + 1], unanswered[i + 2]};
+  }
   std::vector<uint64_t> ends;
   {
     absl::ReaderMutexLock lock(&mu_);
@@ -167,9 +196,13 @@ absl::StatusOr<write_result> store::write(const row_batch& batch, const fence& b
     dirty[slot] = true;
   }
   result.changed = changes.size();
-  if (changes.empty()) return result;
-
   rocksdb::WriteBatch write;
+  if (id) write.Put(meta_, keys::client_writes(id->client), record_after(unanswered, *id, result));
+  if (changes.empty()) {
+    if (id) SLUICE_RETURN_IF_ERROR(commit(write, "recording a client write"));
+    return result;
+  }
+
   std::string encoded;
   for (uint32_t slot : sorted) {
     if (!dirty[slot]) continue;

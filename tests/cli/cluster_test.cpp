@@ -144,7 +144,8 @@ struct cluster {
     auto listing = run(on(store_host, {"jobs", "--coordinator", coordinator_address, "--json"}),
                        {}, std::chrono::seconds(15));
     if (listing.exit_code != 0) return std::nullopt;
-    for (const auto& j : json::parse(listing.out)["jobs"])
+    auto parsed = json::parse(listing.out);
+    for (const auto& j : parsed["jobs"])
       if (j["name"] == job && j.contains("last_checkpoint") && j["state"] == "running")
         return j["last_checkpoint"].get<uint64_t>();
     return std::nullopt;
@@ -169,16 +170,22 @@ struct cluster {
 constexpr uint64_t orders_written = 160000;
 
 // Runs the seed job on `c` while `gen` writes orders at 40k/s, does `fault` after about 1.5 s,
+// then (once the job has a complete checkpoint newer than the fault, or after 60 s) `after`,
 // and checks the sink against the source once the job has caught up. Prints the time from the
 // fault to the job's next complete checkpoint.
-void check_fault(cluster& c, const std::string& what, const std::function<void()>& fault) {
+void check_fault(cluster& c, const std::string& what, const std::function<void()>& fault,
+                 const std::function<void()>& after = [] {}) {
   background_process gen(cluster::on(
       c.store_host, {"gen", "--store", c.store_address, "--rows", std::to_string(orders_written),
                      "--rate", "40000", "--users", "5000", "--seed", "11",
                      "--events-per-second", "4000"}));
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   auto before = c.last_checkpoint("job1");
-  REQUIRE_MESSAGE(before.has_value(), "job1 is not running before the fault\n" << c.logs());
+  if (!before) {
+    auto listing = run(cluster::on(c.store_host, {"jobs", "--coordinator", c.coordinator_address}),
+                       {}, command_timeout);
+    FAIL("job1 is not running before the fault: " << listing.out << listing.err << "\n" << c.logs());
+  }
   auto fault_at = clock::now();
   fault();
   // Resumed: a checkpoint newer than the one before the fault is complete.
@@ -193,6 +200,7 @@ void check_fault(cluster& c, const std::string& what, const std::function<void()
   CHECK_MESSAGE(resumed_after.has_value(), "no checkpoint completed after " << what);
   if (resumed_after)
     MESSAGE(fmt::format("{}: next complete checkpoint {:.2f} s after the fault", what, *resumed_after));
+  after();
   auto deadline = clock::now() + command_timeout;
   while (gen.running() && clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -232,11 +240,17 @@ TEST_CASE("cluster: a worker added takes a share of the running job and the sink
 TEST_CASE("cluster: a worker stopped for 5 s is fenced, comes back and the sink stays exact") {
   cluster c;
   c.start(3);
-  check_fault(c, "worker stopped 5 s", [&] {
-    c.workers[2]->signal(SIGSTOP);
-    std::this_thread::sleep_for(std::chrono::seconds(5));
-    c.workers[2]->signal(SIGCONT);
-  });
+  auto stopped_at = clock::now();
+  check_fault(
+      c, "worker stopped (SIGSTOP)",
+      [&] {
+        stopped_at = clock::now();
+        c.workers[2]->signal(SIGSTOP);
+      },
+      [&] {
+        std::this_thread::sleep_until(stopped_at + std::chrono::seconds(5));
+        c.workers[2]->signal(SIGCONT);
+      });
   c.wait_for_workers(3);  // it registers again
 }
 

@@ -1,0 +1,14 @@
+// The CAF settings every Sluice process uses to talk to others: the io middleman (BASP over
+// TCP), heartbeats so that a hung peer is seen within 2 s, a quiet logger, and the message types
+// of the protocols (all of them CAF built-ins: strings, integers, std::vector<char> for Cap'n
+// Proto bytes, std::vector<std::string>, so nothing needs announcing).
+#pragma once
+
+#include <caf/actor_system_config.hpp>
+
+namespace sluice::remote {
+
+// Call before constructing the caf::actor_system.
+void configure(caf::actor_system_config& config);
+
+}  // namespace sluice::remote

@@ -1,0 +1,256 @@
+#include "runtime/remote/store_server.hpp"
+
+#include <caf/all.hpp>
+#include <caf/io/middleman.hpp>
+#include <fmt/format.h>
+
+#include <map>
+
+#include "runtime/core/status.hpp"
+#include "runtime/remote/codec.hpp"
+#include "runtime/remote/protocol.hpp"
+#include "runtime/store/record_codec.hpp"
+
+namespace sluice::remote {
+namespace {
+
+caf::message answer(caf::message content) {
+  return caf::make_message(answer_atom::value, std::move(content));
+}
+
+template <typename... Ts>
+caf::message ok(Ts&&... results) {
+  return answer(caf::make_message(ok_atom::value, std::forward<Ts>(results)...));
+}
+
+caf::message failure(const absl::Status& status) {
+  return answer(caf::make_message(error_atom::value, static_cast<uint32_t>(status.code()),
+                                  std::string(status.message())));
+}
+
+// The answer fn() gives, its error, or Internal for an exception: one escaping a handler would
+// kill the session.
+template <typename F>
+caf::message answer_with(F&& fn) {
+  try {
+    absl::StatusOr<caf::message> result = fn();
+    return result.ok() ? *std::move(result) : failure(result.status());
+  } catch (const std::exception& e) {
+    return failure(absl::InternalError(fmt::format("the store failed: {}", e.what())));
+  } catch (...) {
+    return failure(absl::InternalError("the store failed with an unknown exception"));
+  }
+}
+
+store::fence fence_of(const std::string& job, uint64_t epoch) { return {job, epoch}; }
+
+struct session_state {
+  std::map<uint64_t, std::unique_ptr<store::scan_cursor>> cursors;
+  uint64_t next_cursor = 1;
+};
+
+using session_actor = caf::stateful_actor<session_state>;
+
+// The next page of an open scan: (cursor, page, last key, done); a done cursor is dropped.
+absl::StatusOr<caf::message> scan_page(session_actor* self, uint64_t id, uint64_t max_rows) {
+  auto it = self->state.cursors.find(id);
+  if (it == self->state.cursors.end())
+    return absl::NotFoundError(fmt::format("scan {} is not open in this session", id));
+  std::vector<value> cells;
+  SLUICE_RETURN_IF_ERROR(it->second->read(max_rows, [&](std::span<const value> row) {
+    cells.insert(cells.end(), row.begin(), row.end());
+    return absl::OkStatus();
+  }));
+  std::string last_key = it->second->last_key();
+  bool done = it->second->done();
+  if (done) self->state.cursors.erase(it);
+  return ok(id, encode_row_page(cells), std::move(last_key), done);
+}
+
+// Serves one client connection until `client` is down (the connection lost or the client gone).
+caf::behavior session(session_actor* self, store::store* db, caf::actor client) {
+  self->monitor(client);
+  self->set_down_handler([=](caf::down_msg&) { self->quit(); });
+  using table_bytes = const std::string&;
+  return {
+      [=](catalog_atom, const bytes& message) {
+        return answer_with([&]() -> absl::StatusOr<caf::message> {
+          SLUICE_ASSIGN_OR_RETURN(auto ops, decode_catalog_ops(message));
+          size_t failed_op = 0;
+          auto done = db->apply_catalog(ops, &failed_op);
+          if (!done.ok())
+            return answer(caf::make_message(error_atom::value,
+                                            static_cast<uint32_t>(done.status().code()),
+                                            std::string(done.status().message()),
+                                            static_cast<uint64_t>(failed_op)));
+          return ok(*std::move(done));
+        });
+      },
+      [=](find_atom, const std::string& name) {
+        return answer_with([&]() -> absl::StatusOr<caf::message> {
+          SLUICE_ASSIGN_OR_RETURN(auto table, db->find_table(name));
+          return ok(store::encode_table(*table));
+        });
+      },
+      [=](write_atom, const bytes& message, const std::string& job, uint64_t epoch,
+          const std::string& client_id, uint64_t seq, uint64_t answered_below) {
+        return answer_with([&]() -> absl::StatusOr<caf::message> {
+          SLUICE_ASSIGN_OR_RETURN(auto batch, decode_row_batch(message));
+          SLUICE_ASSIGN_OR_RETURN(auto written,
+                                  db->write(batch, fence_of(job, epoch),
+                                            store::client_write{client_id, seq, answered_below}));
+          return ok(static_cast<uint64_t>(written.changed), static_cast<uint64_t>(written.unchanged));
+        });
+      },
+      [=](ends_atom, table_bytes table) {
+        return answer_with([&]() -> absl::StatusOr<caf::message> {
+          SLUICE_ASSIGN_OR_RETURN(auto schema, store::decode_table(table));
+          SLUICE_ASSIGN_OR_RETURN(auto ends, db->end_offsets(schema));
+          return ok(store::encode_offsets(ends));
+        });
+      },
+      [=](read_atom, table_bytes table, uint32_t channel, uint64_t from, uint64_t max_records) {
+        return answer_with([&]() -> absl::StatusOr<caf::message> {
+          SLUICE_ASSIGN_OR_RETURN(auto schema, store::decode_table(table));
+          SLUICE_ASSIGN_OR_RETURN(auto batch, db->read_channel(schema, channel, from, max_records));
+          return ok(encode_change_batch(batch));
+        });
+      },
+      [=](tunnels_atom, table_bytes table) {
+        return answer_with([&]() -> absl::StatusOr<caf::message> {
+          SLUICE_ASSIGN_OR_RETURN(auto schema, store::decode_table(table));
+          SLUICE_ASSIGN_OR_RETURN(auto tunnels, db->tunnels(schema));
+          std::vector<std::string> encoded;
+          for (const auto& tunnel : tunnels) encoded.push_back(store::encode_tunnel(tunnel));
+          return ok(std::move(encoded));
+        });
+      },
+      [=](tunnel_atom, table_bytes table, const std::string& id_or_name) {
+        return answer_with([&]() -> absl::StatusOr<caf::message> {
+          SLUICE_ASSIGN_OR_RETURN(auto schema, store::decode_table(table));
+          SLUICE_ASSIGN_OR_RETURN(auto tunnel, db->find_tunnel(schema, id_or_name));
+          return ok(store::encode_tunnel(tunnel));
+        });
+      },
+      [=](put_snap_atom, const std::string& job, uint64_t checkpoint_id, uint32_t part,
+          const std::vector<std::string>& chunks, const std::string& fence_job, uint64_t epoch) {
+        return answer_with([&]() -> absl::StatusOr<caf::message> {
+          std::vector<std::vector<char>> pieces;
+          for (const auto& chunk : chunks) pieces.emplace_back(chunk.begin(), chunk.end());
+          SLUICE_RETURN_IF_ERROR(
+              db->put_snapshot(job, checkpoint_id, part, pieces, fence_of(fence_job, epoch)));
+          return ok();
+        });
+      },
+      [=](get_snap_atom, const std::string& job, uint64_t checkpoint_id, uint32_t part) {
+        return answer_with([&]() -> absl::StatusOr<caf::message> {
+          SLUICE_ASSIGN_OR_RETURN(auto chunks, db->get_snapshot(job, checkpoint_id, part));
+          return ok(std::move(chunks));
+        });
+      },
+      [=](complete_atom, const std::string& job, const std::string& checkpoint, table_bytes table,
+          const std::string& tunnel_id, const std::string& fence_job, uint64_t epoch) {
+        return answer_with([&]() -> absl::StatusOr<caf::message> {
+          SLUICE_ASSIGN_OR_RETURN(auto cp, store::decode_checkpoint(checkpoint));
+          SLUICE_ASSIGN_OR_RETURN(auto schema, store::decode_table(table));
+          SLUICE_RETURN_IF_ERROR(
+              db->complete_checkpoint(job, cp, schema, tunnel_id, fence_of(fence_job, epoch)));
+          return ok();
+        });
+      },
+      [=](last_cp_atom, const std::string& job) {
+        return answer_with([&]() -> absl::StatusOr<caf::message> {
+          SLUICE_ASSIGN_OR_RETURN(auto cp, db->last_checkpoint(job));
+          return ok(store::encode_checkpoint(cp));
+        });
+      },
+      [=](put_job_atom, const std::string& job) {
+        return answer_with([&]() -> absl::StatusOr<caf::message> {
+          SLUICE_ASSIGN_OR_RETURN(auto record, store::decode_job(job));
+          SLUICE_RETURN_IF_ERROR(db->put_job(record));
+          return ok();
+        });
+      },
+      [=](jobs_atom) {
+        return answer_with([&]() -> absl::StatusOr<caf::message> {
+          SLUICE_ASSIGN_OR_RETURN(auto jobs, db->jobs());
+          std::vector<std::string> encoded;
+          for (const auto& job : jobs) encoded.push_back(store::encode_job(job));
+          return ok(std::move(encoded));
+        });
+      },
+      [=](scan_atom, table_bytes table, const std::string& after_key, uint64_t max_rows) {
+        return answer_with([&]() -> absl::StatusOr<caf::message> {
+          SLUICE_ASSIGN_OR_RETURN(auto schema, store::decode_table(table));
+          SLUICE_ASSIGN_OR_RETURN(auto cursor, db->open_scan(schema, after_key));
+          uint64_t id = self->state.next_cursor++;
+          self->state.cursors.emplace(id, std::move(cursor));
+          return scan_page(self, id, max_rows);
+        });
+      },
+      [=](scan_next_atom, uint64_t id, uint64_t max_rows) {
+        return answer_with([&] { return scan_page(self, id, max_rows); });
+      },
+      [=](scan_end_atom, uint64_t id) {
+        self->state.cursors.erase(id);
+        return ok();
+      },
+  };
+}
+
+struct server_state {
+  std::vector<caf::actor> sessions;
+};
+
+// The published actor: hands each connecting client a session of its own.
+//   (sessions_atom) -> std::vector<caf::actor>: the live sessions; the server then ends (shutdown)
+caf::behavior server(caf::stateful_actor<server_state>* self, store::store* db) {
+  self->set_down_handler([=](caf::down_msg& down) {
+    std::erase_if(self->state.sessions,
+                  [&](const caf::actor& session) { return session.address() == down.source; });
+  });
+  return {
+      [=](connect_atom, const caf::actor& client) {
+        auto spawned = self->spawn<caf::detached>(session, db, client);
+        self->monitor(spawned);
+        self->state.sessions.push_back(spawned);
+        return ok(spawned);
+      },
+      [=](sessions_atom) {
+        self->quit();
+        return self->state.sessions;
+      },
+  };
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<store_server>> store_server::start(caf::actor_system& system,
+                                                                  store::store& db,
+                                                                  const address& at) {
+  auto actor = system.spawn(server, &db);
+  auto port = system.middleman().publish(actor, at.port, at.host.c_str(), /*reuse=*/true);
+  if (!port) {
+    caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+    return absl::UnavailableError(fmt::format("cannot serve the store at {}: {}", at.to_string(),
+                                              system.render(port.error())));
+  }
+  return std::unique_ptr<store_server>(
+      new store_server(system, std::move(actor), address{at.host, *port}));
+}
+
+store_server::~store_server() {
+  system_.middleman().unpublish(server_, at_.port);
+  caf::scoped_actor self{system_};
+  std::vector<caf::actor> sessions;
+  self->request(server_, caf::infinite, sessions_atom::value)
+      .receive([&](std::vector<caf::actor>& live) { sessions = std::move(live); },
+               [&](caf::error&) {});
+  for (const auto& session : sessions) {
+    self->monitor(session);
+    self->send_exit(session, caf::exit_reason::user_shutdown);
+  }
+  for (size_t i = 0; i < sessions.size(); ++i) self->receive([](caf::down_msg&) {});
+}
+
+}  // namespace sluice::remote
