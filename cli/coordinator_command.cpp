@@ -46,6 +46,8 @@ absl::Status serve(const coordinator_options& options) {
   while (!stop_requested) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   system.middleman().unpublish(actor, *port);
   caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+  // Actors waiting for a store that is away give up, so that the process can end.
+  db->close();
   return absl::OkStatus();
 }
 

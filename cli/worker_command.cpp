@@ -43,7 +43,7 @@ absl::Status work(const worker_options& options) {
         fmt::format("cannot listen on {}: {}", options.listen, system.render(port.error())));
   const std::string name =
       options.name.empty() ? fmt::format("{}:{}", listen.host, *port) : options.name;
-  std::unique_ptr<store::api> db;
+  std::unique_ptr<remote::store_client> db;
   caf::actor worker;
   caf::scoped_actor self{system};
   while (!stop_requested) {
@@ -79,6 +79,8 @@ absl::Status work(const worker_options& options) {
       std::cerr << fmt::format("worker {}: coordinator lost; registering again\n", name);
   }
   if (worker) self->send_exit(worker, caf::exit_reason::user_shutdown);
+  // Actors waiting for a store that is away give up, so that the process can end.
+  if (db) db->close();
   system.middleman().close(*port);
   return absl::OkStatus();
 }

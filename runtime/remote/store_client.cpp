@@ -114,10 +114,13 @@ absl::StatusOr<store_client::connection> store_client::open_connection() const {
   return opened;
 }
 
+void store_client::close() { closed_ = true; }
+
 store_client::session_ref store_client::session() const {
   absl::MutexLock lock(&mu_);
   for (std::chrono::milliseconds backoff = first_backoff; current_.sessions.empty();
        backoff = std::min<std::chrono::milliseconds>(backoff * 2, max_backoff)) {
+    if (closed_) return {0, caf::actor{}};
     std::this_thread::sleep_for(backoff);
     auto opened = open_connection();
     if (!opened.ok()) continue;
@@ -154,6 +157,10 @@ std::optional<caf::message> store_client::attempt(const caf::actor& to,
 caf::message store_client::call(const caf::message& request) const {
   for (;;) {
     auto ref = session();
+    if (closed_)
+      return caf::make_message(error_atom::value,
+                               static_cast<uint32_t>(absl::StatusCode::kUnavailable),
+                               fmt::format("the client of the store at {} is closed", at_.to_string()));
     if (auto content = attempt(ref.session, request)) return *std::move(content);
     lost(ref.generation);
   }
@@ -285,6 +292,9 @@ absl::Status store_client::scan(
   std::string after;  // the encoded primary key of the last row delivered
   for (;;) {
     auto ref = session();
+    if (closed_)
+      return absl::UnavailableError(
+          fmt::format("the client of the store at {} is closed", at_.to_string()));
     auto content =
         attempt(ref.session, caf::make_message(scan_atom::value, table_bytes, after, scan_page_rows));
     while (content) {

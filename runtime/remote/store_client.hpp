@@ -45,6 +45,10 @@ class store_client final : public store::api {
                                                                std::chrono::milliseconds patience);
   ~store_client() override;
 
+  // Makes every call, waiting or to come, end with Unavailable instead of retrying: for a
+  // process shutting down while its store is away, whose actors would otherwise wait forever.
+  void close();
+
   absl::StatusOr<std::vector<std::string>> apply_catalog(std::span<const store::catalog_op> ops,
                                                          size_t* failed_op = nullptr) override;
   absl::StatusOr<std::shared_ptr<const table_schema>> find_table(
@@ -88,7 +92,8 @@ class store_client final : public store::api {
   store_client(caf::actor_system& system, address at);
   // One connection attempt; the reason it failed otherwise.
   absl::StatusOr<connection> open_connection() const;
-  // A session of the current connection, reconnecting first (forever) when there is none.
+  // A session of the current connection, reconnecting first (forever) when there is none; an
+  // empty one once closed.
   session_ref session() const;
   // Reports that the connection of `generation` failed: it is dropped (once).
   void lost(uint64_t generation) const;
@@ -105,6 +110,7 @@ class store_client final : public store::api {
   mutable connection current_ ABSL_GUARDED_BY(mu_);
   mutable bool outage_ ABSL_GUARDED_BY(mu_) = false;
   mutable std::atomic<uint64_t> next_lane_{0};
+  std::atomic<bool> closed_{false};
   absl::Mutex writes_mu_;
   uint64_t next_seq_ ABSL_GUARDED_BY(writes_mu_) = 1;
   std::set<uint64_t> unanswered_ ABSL_GUARDED_BY(writes_mu_);

@@ -130,6 +130,18 @@ absl::Status store::complete_checkpoint(std::string_view job, const checkpoint& 
   SLUICE_RETURN_IF_ERROR(check_writable());
   absl::MutexLock write_lock(&write_mu_);
   SLUICE_RETURN_IF_ERROR(check_fence(by));
+  // Checkpoint ids of a job only grow. The same id again is a retried call (its answer was
+  // lost): already done. An older one is a late duplicate and must not bring back a state
+  // whose snapshots are gone.
+  if (auto last = last_checkpoint(job); last.ok()) {
+    if (cp.id == last->id && cp.offsets == last->offsets) return absl::OkStatus();
+    if (cp.id <= last->id)
+      return absl::FailedPreconditionError(fmt::format(
+          "job {}: checkpoint {} is not newer than its last complete checkpoint {}", job, cp.id,
+          last->id));
+  } else if (!absl::IsNotFound(last.status())) {
+    return last.status();
+  }
   SLUICE_ASSIGN_OR_RETURN(auto tunnel, tunnel_committed_at(table, tunnel_id, cp.offsets));
   rocksdb::WriteBatch batch;
   batch.Put(meta_, keys::job_checkpoint(job), encode_checkpoint(cp));

@@ -1,0 +1,75 @@
+// The store's records of cluster jobs: job records, fences on writes and snapshots, and the
+// rule that a job's checkpoints only move forward (a retried record is a no-op, a late older
+// one is refused).
+#include <doctest/doctest.h>
+
+#include "runtime/store/store.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace sluice::store {
+namespace {
+
+struct fixture {
+  testing::temp_dir dir;
+  std::unique_ptr<store> db = store::open({dir.path / "data"}).value();
+  std::shared_ptr<const table_schema> sink;
+
+  fixture() {
+    std::vector<catalog_op> ops = {
+        create_table_op{"Sink", {{"k", column_type::string}, {"n", column_type::bigint}}, {"k"}, 2}};
+    REQUIRE(db->apply_catalog(ops).ok());
+    sink = *db->find_table("Sink");
+  }
+  checkpoint cp(uint64_t id, std::vector<uint64_t> offsets) const {
+    checkpoint c;
+    c.id = id;
+    c.offsets = std::move(offsets);
+    c.parts = 1;
+    c.fingerprint = "f";
+    return c;
+  }
+  absl::Status write(const std::string& key, int64_t n, const fence& by) {
+    row_batch batch(sink);
+    size_t row = batch.add_row(change_op::put);
+    batch.set(row, 0, key);
+    batch.set(row, 1, n);
+    return db->write(batch, by).status();
+  }
+};
+
+TEST_CASE_FIXTURE(fixture, "job records persist and a newer epoch fences writes of older ones") {
+  job_record job{"job1", "CREATE STREAM job1 ...", false, 3, 1700000000000};
+  REQUIRE(db->put_job(job).ok());
+  CHECK(write("a", 1, {"job1", 3}).ok());
+  CHECK(write("a", 2, {"job1", 4}).ok());  // a newer epoch than recorded is not refused
+  auto fenced = write("a", 9, {"job1", 2});
+  CHECK(absl::IsFailedPrecondition(fenced));
+  CHECK(fenced.message().find("fenced") != std::string_view::npos);
+  std::vector<std::vector<char>> chunks = {{'x'}};
+  CHECK(absl::IsFailedPrecondition(db->put_snapshot("cp/job1", 1, 0, chunks, {"job1", 2})));
+  CHECK(write("b", 1, {}).ok());  // unfenced writes (tools) go through
+  auto jobs = db->jobs();
+  REQUIRE(jobs.ok());
+  REQUIRE(jobs->size() == 1);
+  CHECK((*jobs)[0].script == job.script);
+  CHECK((*jobs)[0].epoch == 3);
+}
+
+TEST_CASE_FIXTURE(fixture, "a checkpoint recorded again is a no-op and an older one is refused") {
+  const auto tunnel = db->find_tunnel(*sink, "default")->id;
+  REQUIRE(write("a", 1, {}).ok());
+  REQUIRE(write("b", 1, {}).ok());
+  const auto ends = db->end_offsets(*sink).value();
+  const std::vector<uint64_t> start = {0, 0};
+  REQUIRE(db->complete_checkpoint("cp", cp(1, start), *sink, tunnel).ok());
+  REQUIRE(db->complete_checkpoint("cp", cp(2, ends), *sink, tunnel).ok());
+  CHECK(db->complete_checkpoint("cp", cp(2, ends), *sink, tunnel).ok());
+  CHECK(absl::IsFailedPrecondition(db->complete_checkpoint("cp", cp(1, start), *sink, tunnel)));
+  CHECK(absl::IsFailedPrecondition(db->complete_checkpoint("cp", cp(2, start), *sink, tunnel)));
+  CHECK(db->last_checkpoint("cp")->id == 2);
+  CHECK(db->last_checkpoint("cp")->offsets == ends);
+  CHECK(db->find_tunnel(*sink, "default")->committed_offsets == ends);
+}
+
+}  // namespace
+}  // namespace sluice::store
