@@ -221,7 +221,8 @@ TEST_CASE("cluster: a worker killed with SIGKILL leaves the sink exact") {
   cluster c;
   c.start(3);
   check_fault(c, "worker killed", [&] { c.workers[1]->stop(); });
-  CHECK(c.jobs()["workers"].size() == 2);
+  auto workers = c.jobs()["workers"];
+  CHECK(workers.size() == 2);
 }
 
 TEST_CASE("cluster: a worker added takes a share of the running job and the sink stays exact") {
@@ -271,6 +272,35 @@ TEST_CASE("cluster: the store killed and started again loses nothing") {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     c.start_store();
   });
+}
+
+TEST_CASE("cluster: a running job's name is refused, and a stopped job stays stopped across a "
+          "coordinator restart") {
+  cluster c;
+  c.start(1);
+  auto again = run(cluster::on(c.store_host, {"sql", "--coordinator", c.coordinator_address,
+                                              (examples_sql() / "seed_10s_window.sql").string()}),
+                   {}, command_timeout);
+  CHECK(again.exit_code != 0);
+  CHECK_MESSAGE(contains(again.err, "job job1 is already running"), again.err);
+  c.sluice({"jobs", "--coordinator", c.coordinator_address, "stop", "job1"}, "jobs stop");
+  // (Not called inside a CHECK: doctest cannot nest assertions.)
+  auto state_of_job1 = [&] {
+    auto listing = c.jobs();
+    REQUIRE(listing["jobs"].size() == 1);
+    return listing["jobs"][0]["state"].get<std::string>();
+  };
+  auto state = state_of_job1();
+  CHECK(state == "stopped");
+  c.coordinator->stop();
+  c.start_coordinator();
+  c.wait_for_workers(1);
+  state = state_of_job1();
+  CHECK(state == "stopped");
+  // Submitted again, it resumes from its checkpoints.
+  c.submit(read_file(examples_sql() / "seed_10s_window.sql"));
+  state = state_of_job1();
+  CHECK(state != "stopped");
 }
 
 // Three hosts made of network namespaces joined by a bridge: the store and the generator on
