@@ -29,16 +29,16 @@ absl::Status serve(const coordinator_options& options) {
   caf::actor_system_config config;
   configure_cluster(config);
   caf::actor_system system{config};
-  SLUICE_ASSIGN_OR_RETURN(auto db, remote::store_client::connect(system, store_at,
-                                                                   remote::store_client::forever));
+  SLUICE_ASSIGN_OR_RETURN(
+      auto db, remote::store_client::connect(system, store_at, remote::store_client::forever));
   install_stop_signals();
   coordinator::coordinator_config setup{db.get(), options.store};
   auto actor = system.spawn(coordinator::coordinator_actor, setup);
   auto port = system.middleman().publish(actor, listen.port, listen.host.c_str(), true);
   if (!port) {
     caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
-    return absl::UnavailableError(fmt::format("cannot listen on {}: {}", options.listen,
-                                              system.render(port.error())));
+    return absl::UnavailableError(
+        fmt::format("cannot listen on {}: {}", options.listen, system.render(port.error())));
   }
   std::cout << fmt::format("coordinator serving at {}:{}, store at {}", listen.host, *port,
                            options.store)
@@ -64,8 +64,9 @@ void add_coordinator_command(CLI::App& app, int& exit_code) {
   command->add_option("--store", options->store, "the store's address")
       ->capture_default_str()
       ->type_name("HOST:PORT");
-  command->add_option("--listen", options->listen,
-                      "the address to serve on (give this machine's address for other machines)")
+  command
+      ->add_option("--listen", options->listen,
+                   "the address to serve on (give this machine's address for other machines)")
       ->capture_default_str()
       ->type_name("HOST:PORT");
   command->callback([options, &exit_code] { exit_code = report("coordinator", serve(*options)); });

@@ -42,7 +42,8 @@ void print(const nlohmann::json& listing) {
     uint64_t lag = 0;
     for (uint64_t l : job["lag"]) lag += l;
     std::cout << fmt::format(
-        ", assignment {}, {} rows read, {:.0f} rows/s, lag {}, checkpoint {} at {} UTC ({:.0f} ms), "
+        ", assignment {}, {} rows read, {:.0f} rows/s, lag {}, checkpoint {} at {} UTC ({:.0f} "
+        "ms), "
         "{} reassignments{}\n",
         job["epoch"].get<uint64_t>(), job["rows"].get<uint64_t>(),
         job["rows_per_second"].get<double>(), lag, job["last_checkpoint"].get<uint64_t>(),
@@ -52,11 +53,10 @@ void print(const nlohmann::json& listing) {
                                     : "");
     for (const auto& share : job["shares"]) {
       std::vector<uint32_t> channels = share["channels"];
-      std::cout << fmt::format("  worker {}: channels {}, key groups {}-{}\n",
-                               share["worker"].get<std::string>(),
-                               channels.empty() ? "none" : fmt::format("{}", fmt::join(channels, ",")),
-                               share["key_groups"][0].get<uint32_t>(),
-                               share["key_groups"][1].get<uint32_t>() - 1);
+      std::cout << fmt::format(
+          "  worker {}: channels {}, key groups {}-{}\n", share["worker"].get<std::string>(),
+          channels.empty() ? "none" : fmt::format("{}", fmt::join(channels, ",")),
+          share["key_groups"][0].get<uint32_t>(), share["key_groups"][1].get<uint32_t>() - 1);
     }
     std::vector<uint64_t> lags = job["lag"];
     std::cout << fmt::format("  lag per channel: {}\n", fmt::join(lags, " "));
@@ -69,8 +69,9 @@ caf::timespan timeout_of(const jobs_options& options) {
 }
 
 absl::Status list(const jobs_options& options) {
-  SLUICE_ASSIGN_OR_RETURN(auto text, ask_coordinator<std::string>(options.coordinator, std::chrono::seconds(30),
-                                                      msg::jobs_atom::value));
+  SLUICE_ASSIGN_OR_RETURN(
+      auto text, ask_coordinator<std::string>(options.coordinator, std::chrono::seconds(30),
+                                              msg::jobs_atom::value));
   if (options.json) {
     std::cout << text << "\n";
     return absl::OkStatus();
@@ -80,19 +81,20 @@ absl::Status list(const jobs_options& options) {
 }
 
 absl::Status wait(const jobs_options& options) {
-  if (!options.caught_up)
-    return absl::InvalidArgumentError("say what to wait for: --caught-up");
-  auto done = ask_coordinator<msg::ok_atom>(options.coordinator, timeout_of(options), msg::wait_atom::value, options.job);
+  if (!options.caught_up) return absl::InvalidArgumentError("say what to wait for: --caught-up");
+  auto done = ask_coordinator<msg::ok_atom>(options.coordinator, timeout_of(options),
+                                            msg::wait_atom::value, options.job);
   if (absl::IsDeadlineExceeded(done.status()))
-    return absl::DeadlineExceededError(fmt::format(
-        "job {} was not caught up after {} s", options.job, options.timeout_seconds));
+    return absl::DeadlineExceededError(
+        fmt::format("job {} was not caught up after {} s", options.job, options.timeout_seconds));
   SLUICE_RETURN_IF_ERROR(done.status());
   std::cout << fmt::format("job {} is caught up\n", options.job);
   return absl::OkStatus();
 }
 
 absl::Status stop(const jobs_options& options) {
-  auto done = ask_coordinator<msg::ok_atom>(options.coordinator, timeout_of(options), msg::stop_atom::value, options.job);
+  auto done = ask_coordinator<msg::ok_atom>(options.coordinator, timeout_of(options),
+                                            msg::stop_atom::value, options.job);
   SLUICE_RETURN_IF_ERROR(done.status());
   std::cout << fmt::format("job {} stopped after a final checkpoint\n", options.job);
   return absl::OkStatus();
@@ -133,9 +135,12 @@ void add_jobs_command(CLI::App& app, int& exit_code) {
       ->check(CLI::PositiveNumber);
 
   command->callback([options, &exit_code, wait_command, stop_command] {
-    if (wait_command->parsed()) exit_code = report("jobs wait", wait(*options));
-    else if (stop_command->parsed()) exit_code = report("jobs stop", stop(*options));
-    else exit_code = report("jobs", list(*options));
+    if (wait_command->parsed())
+      exit_code = report("jobs wait", wait(*options));
+    else if (stop_command->parsed())
+      exit_code = report("jobs stop", stop(*options));
+    else
+      exit_code = report("jobs", list(*options));
   });
 }
 

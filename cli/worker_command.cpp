@@ -27,8 +27,9 @@ struct worker_options {
   uint32_t threads = 2;
 };
 
-// How long a registration may take before it is tried again.
+// How long a registration may take before it is tried again, and the pause after a failed one.
 constexpr auto register_timeout = std::chrono::seconds(10);
+constexpr auto register_pause = std::chrono::milliseconds(500);
 
 absl::Status work(const worker_options& options) {
   SLUICE_ASSIGN_OR_RETURN(auto listen, remote::parse_address(options.listen));
@@ -47,8 +48,8 @@ absl::Status work(const worker_options& options) {
   caf::actor worker;
   caf::scoped_actor self{system};
   while (!stop_requested) {
-    auto coordinator =
-        connect_coordinator(system, options.coordinator, std::chrono::hours(24 * 365), &stop_requested);
+    auto coordinator = connect_coordinator(system, options.coordinator,
+                                           std::chrono::hours(24 * 365), &stop_requested);
     if (!coordinator.ok()) break;
     if (!db) {
       std::string store_address;
@@ -56,15 +57,21 @@ absl::Status work(const worker_options& options) {
           .receive([&](const std::string& address) { store_address = address; },
                    [&](const caf::error&) {});
       auto store_at = remote::parse_address(store_address);
-      if (!store_at.ok()) continue;
-      SLUICE_ASSIGN_OR_RETURN(db, remote::store_client::connect(system, *store_at,
-                                                                 remote::store_client::forever));
+      if (!store_at.ok()) {
+        std::this_thread::sleep_for(register_pause);
+        continue;
+      }
+      SLUICE_ASSIGN_OR_RETURN(
+          db, remote::store_client::connect(system, *store_at, remote::store_client::forever));
       worker = system.spawn(worker::worker_actor, db.get());
     }
     bool registered = false;
     self->request(*coordinator, register_timeout, msg::register_atom::value, worker, name)
         .receive([&](msg::ok_atom) { registered = true; }, [&](const caf::error&) {});
-    if (!registered) continue;
+    if (!registered) {
+      std::this_thread::sleep_for(register_pause);
+      continue;
+    }
     std::cout << fmt::format("worker {} registered with the coordinator at {}", name,
                              options.coordinator)
               << std::endl;
@@ -75,8 +82,7 @@ absl::Status work(const worker_options& options) {
                     caf::after(std::chrono::milliseconds(100)) >> [] {});
     // Whatever the coordinator assigned is not this worker's any more.
     self->send(worker, msg::undeploy_atom::value, std::string(), UINT64_MAX);
-    if (lost)
-      std::cerr << fmt::format("worker {}: coordinator lost; registering again\n", name);
+    if (lost) std::cerr << fmt::format("worker {}: coordinator lost; registering again\n", name);
   }
   if (worker) self->send_exit(worker, caf::exit_reason::user_shutdown);
   // Actors waiting for a store that is away give up, so that the process can end.
@@ -99,9 +105,10 @@ void add_worker_command(CLI::App& app, int& exit_code) {
   command->add_option("--coordinator", options->coordinator, "the coordinator's address")
       ->capture_default_str()
       ->type_name("HOST:PORT");
-  command->add_option("--listen", options->listen,
-                      "the address other workers reach this one at (give this machine's address "
-                      "for a cluster of several machines; port 0: any free port)")
+  command
+      ->add_option("--listen", options->listen,
+                   "the address other workers reach this one at (give this machine's address "
+                   "for a cluster of several machines; port 0: any free port)")
       ->capture_default_str()
       ->type_name("HOST:PORT");
   command->add_option("--name", options->name, "how `sluice jobs` names it (default: its address)");

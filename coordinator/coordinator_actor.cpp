@@ -77,15 +77,14 @@ absl::StatusOr<std::string> submit(self_ptr self, const std::string& text,
   absl::Status rejected;
   for (const auto& plan : script.jobs) {
     if (self->state.jobs.count(plan->name)) {
-      rejected = absl::AlreadyExistsError(
-          fmt::format("{}: job {} is already running; stop it first (sluice jobs stop)", source,
-                      plan->name));
+      rejected = absl::AlreadyExistsError(fmt::format(
+          "{}: job {} is already running; stop it first (sluice jobs stop)", source, plan->name));
       break;
     }
     if (auto from = resume_point(*plan, db); !from.ok()) {
-      rejected = absl::Status(from.status().code(),
-                              fmt::format("{}: job {}: {}", source, plan->name,
-                                          std::string(from.status().message())));
+      rejected = absl::Status(
+          from.status().code(),
+          fmt::format("{}: job {}: {}", source, plan->name, std::string(from.status().message())));
       break;
     }
   }
@@ -224,8 +223,8 @@ caf::behavior coordinator_actor(self_ptr self, coordinator_config config) {
         }
         return ok_atom::value;
       },
-      [self](sql_atom, const std::string& text, const std::string& source)
-          -> caf::result<std::string> {
+      [self](sql_atom, const std::string& text,
+             const std::string& source) -> caf::result<std::string> {
         auto done = submit(self, text, source);
         if (!done.ok())
           return caf::make_error(caf::sec::runtime_error, std::string(done.status().message()));

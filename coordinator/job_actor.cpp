@@ -55,8 +55,8 @@ void finish(self_ptr self, const caf::error& error) {
   release_assignment(self);
   for (auto& reply : self->state.stop_replies) reply.deliver(ok_atom::value);
   for (auto& waiter : self->state.waiters)
-    waiter.reply.deliver(caf::make_error(caf::sec::runtime_error,
-                                         fmt::format("job {} has ended", self->state.config.plan->name)));
+    waiter.reply.deliver(caf::make_error(
+        caf::sec::runtime_error, fmt::format("job {} has ended", self->state.config.plan->name)));
   self->quit(error);
 }
 
@@ -121,9 +121,9 @@ void complete_checkpoint(self_ptr self) {
   cp.parts = static_cast<uint32_t>(state.reducers.size());
   cp.created_ms = absl::ToUnixMillis(absl::Now());
   cp.fingerprint = plan.fingerprint;
-  auto status = state.config.db->complete_checkpoint(plan.options.checkpoint_location, cp,
-                                                     *plan.source.table, plan.source.tunnel_id,
-                                                     {plan.name, state.epoch});
+  auto status =
+      state.config.db->complete_checkpoint(plan.options.checkpoint_location, cp, *plan.source.table,
+                                           plan.source.tunnel_id, {plan.name, state.epoch});
   if (!status.ok()) return on_failure(self, std::string(status.message()), false);
   auto now = std::chrono::steady_clock::now();
   double seconds = std::chrono::duration<double>(now - state.last_complete).count();
@@ -133,7 +133,8 @@ void complete_checkpoint(self_ptr self) {
   state.committed = state.offsets;
   state.checkpoint = state.pending;
   state.pending = 0;
-  state.last_checkpoint_ms = std::chrono::duration<double, std::milli>(now - state.pending_since).count();
+  state.last_checkpoint_ms =
+      std::chrono::duration<double, std::milli>(now - state.pending_since).count();
   ++state.checkpoints;
   state.max_checkpoint_ms = std::max(state.max_checkpoint_ms, state.last_checkpoint_ms);
   state.total_checkpoint_ms += state.last_checkpoint_ms;
@@ -207,8 +208,9 @@ void assign(self_ptr self) {
       return on_failure(self, std::string(status.message()), false);
   }
   auto from = resume_point(plan, *state.config.db);
-  if (!from.ok()) return finish(self, caf::make_error(caf::sec::runtime_error,
-                                                      std::string(from.status().message())));
+  if (!from.ok())
+    return finish(self,
+                  caf::make_error(caf::sec::runtime_error, std::string(from.status().message())));
   if (state.assignments++ == 0) state.start_offsets = from->offsets;
   state.checkpoint = from->id;
   state.committed = from->offsets;
@@ -243,9 +245,15 @@ void assign(self_ptr self) {
 job_status status_of(const job_state& state) {
   job_status status;
   switch (state.phase) {
-    case job_phase::waiting: status.state = "waiting for workers"; break;
-    case job_phase::assigning: status.state = "assigning"; break;
-    case job_phase::running: status.state = state.stopping ? "stopping" : "running"; break;
+    case job_phase::waiting:
+      status.state = "waiting for workers";
+      break;
+    case job_phase::assigning:
+      status.state = "assigning";
+      break;
+    case job_phase::running:
+      status.state = state.stopping ? "stopping" : "running";
+      break;
   }
   status.epoch = state.epoch;
   const uint32_t workers = static_cast<uint32_t>(state.assigned.size());
@@ -284,9 +292,10 @@ absl::StatusOr<store::checkpoint> resume_point(const ops::job_plan& plan, const 
   if (absl::IsNotFound(last.status())) return from;
   if (!last.ok()) return last.status();
   if (last->offsets.size() != channels)
-    return absl::FailedPreconditionError(fmt::format(
-        "checkpoint {} of {} has {} offsets, but {} has {} channels", last->id,
-        plan.options.checkpoint_location, last->offsets.size(), plan.source.table->name(), channels));
+    return absl::FailedPreconditionError(
+        fmt::format("checkpoint {} of {} has {} offsets, but {} has {} channels", last->id,
+                    plan.options.checkpoint_location, last->offsets.size(),
+                    plan.source.table->name(), channels));
   if (last->fingerprint != plan.fingerprint)
     return absl::FailedPreconditionError(fmt::format(
         "checkpointLocation '{}' holds checkpoints of another computation ({}); give this job "

@@ -19,8 +19,10 @@ namespace {
 std::optional<store::catalog_op> catalog_op_of(const sql::statement& statement) {
   return std::visit(
       [](const auto& s) -> std::optional<store::catalog_op> {
-        if constexpr (std::is_constructible_v<store::catalog_op, decltype(s)>) return s;
-        else return std::nullopt;
+        if constexpr (std::is_constructible_v<store::catalog_op, decltype(s)>)
+          return s;
+        else
+          return std::nullopt;
       },
       statement);
 }
@@ -43,7 +45,8 @@ std::optional<store::catalog_op> undo_of(const sql::statement& statement, const 
 absl::StatusOr<bool> define_name(const sql::statement& statement, session& names,
                                  std::vector<std::string>& lines) {
   if (auto* drop = std::get_if<sql::drop_table>(&statement); drop && names.drop(drop->name)) {
-    lines.push_back(fmt::format("dropped the name {} (the store table keeps its data)", drop->name));
+    lines.push_back(
+        fmt::format("dropped the name {} (the store table keeps its data)", drop->name));
     return true;
   }
   if (auto* external = std::get_if<sql::create_external_table>(&statement)) {
@@ -66,9 +69,11 @@ struct job_statement {
 };
 std::optional<job_statement> job_of(const sql::statement& statement) {
   if (auto* stream = std::get_if<sql::create_stream>(&statement))
-    return job_statement{job_name(*stream), [stream](const session& s) { return plan_job(*stream, s); }};
+    return job_statement{job_name(*stream),
+                         [stream](const session& s) { return plan_job(*stream, s); }};
   if (auto* insert = std::get_if<sql::insert_select>(&statement))
-    return job_statement{job_name(*insert), [insert](const session& s) { return plan_job(*insert, s); }};
+    return job_statement{job_name(*insert),
+                         [insert](const session& s) { return plan_job(*insert, s); }};
   return std::nullopt;
 }
 

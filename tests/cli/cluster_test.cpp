@@ -69,8 +69,8 @@ struct cluster {
   std::unique_ptr<background_process> store, coordinator;
   std::vector<std::unique_ptr<background_process>> workers;
 
-  explicit cluster(host store_on = {}, host coordinator_on = {}, std::vector<host> workers_on = {host{}},
-                   bool fixed_ports = false)
+  explicit cluster(host store_on = {}, host coordinator_on = {},
+                   std::vector<host> workers_on = {host{}}, bool fixed_ports = false)
       : store_host(std::move(store_on)),
         coordinator_host(std::move(coordinator_on)),
         worker_hosts(std::move(workers_on)) {
@@ -96,19 +96,21 @@ struct cluster {
         on(store_host, {"store", "--data", data, "--listen", store_address}));
   }
   void start_coordinator() {
-    coordinator = std::make_unique<background_process>(on(
-        coordinator_host, {"coordinator", "--store", store_address, "--listen", coordinator_address}));
+    coordinator = std::make_unique<background_process>(
+        on(coordinator_host,
+           {"coordinator", "--store", store_address, "--listen", coordinator_address}));
   }
   void start_worker() {
     size_t i = workers.size();
     const host& where = worker_hosts[i % worker_hosts.size()];
     workers.push_back(std::make_unique<background_process>(
-        on(where, {"worker", "--coordinator", coordinator_address, "--listen",
-                   where.address + ":0", "--name", fmt::format("w{}", i + 1)})));
+        on(where, {"worker", "--coordinator", coordinator_address, "--listen", where.address + ":0",
+                   "--name", fmt::format("w{}", i + 1)})));
   }
 
   json jobs() const {
-    return json::parse(sluice({"jobs", "--coordinator", coordinator_address, "--json"}, "jobs").out);
+    return json::parse(
+        sluice({"jobs", "--coordinator", coordinator_address, "--json"}, "jobs").out);
   }
 
   // Waits until the coordinator lists `n` workers.
@@ -118,7 +120,8 @@ struct cluster {
     while (clock::now() < deadline) {
       auto listing = run(on(store_host, {"jobs", "--coordinator", coordinator_address, "--json"}),
                          {}, command_timeout);
-      if (listing.exit_code == 0 && (seen = json::parse(listing.out)["workers"].size()) == n) return;
+      if (listing.exit_code == 0 && (seen = json::parse(listing.out)["workers"].size()) == n)
+        return;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     FAIL("the coordinator lists " << seen << " workers, not " << n << "; its stderr: "
@@ -141,8 +144,8 @@ struct cluster {
 
   // The job's last complete checkpoint, or nothing when the coordinator does not answer.
   std::optional<uint64_t> last_checkpoint(const std::string& job) const {
-    auto listing = run(on(store_host, {"jobs", "--coordinator", coordinator_address, "--json"}),
-                       {}, std::chrono::seconds(15));
+    auto listing = run(on(store_host, {"jobs", "--coordinator", coordinator_address, "--json"}), {},
+                       std::chrono::seconds(15));
     if (listing.exit_code != 0) return std::nullopt;
     auto parsed = json::parse(listing.out);
     for (const auto& j : parsed["jobs"])
@@ -153,7 +156,8 @@ struct cluster {
 
   std::vector<json> scan(const std::string& table) const {
     return parse_jsonl(
-        sluice({"scan", table, "--store", store_address, "--format", "jsonl"}, "scan " + table).out);
+        sluice({"scan", table, "--store", store_address, "--format", "jsonl"}, "scan " + table)
+            .out);
   }
 
   // What a failing test shows: every process's standard error.
@@ -173,18 +177,20 @@ constexpr uint64_t orders_written = 160000;
 // then (once the job has a complete checkpoint newer than the fault, or after 60 s) `after`,
 // and checks the sink against the source once the job has caught up. Prints the time from the
 // fault to the job's next complete checkpoint.
-void check_fault(cluster& c, const std::string& what, const std::function<void()>& fault,
-                 const std::function<void()>& after = [] {}) {
+void check_fault(
+    cluster& c, const std::string& what, const std::function<void()>& fault,
+    const std::function<void()>& after = [] {}) {
   background_process gen(cluster::on(
-      c.store_host, {"gen", "--store", c.store_address, "--rows", std::to_string(orders_written),
-                     "--rate", "40000", "--users", "5000", "--seed", "11",
-                     "--events-per-second", "4000"}));
+      c.store_host,
+      {"gen", "--store", c.store_address, "--rows", std::to_string(orders_written), "--rate",
+       "40000", "--users", "5000", "--seed", "11", "--events-per-second", "4000"}));
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   auto before = c.last_checkpoint("job1");
   if (!before) {
     auto listing = run(cluster::on(c.store_host, {"jobs", "--coordinator", c.coordinator_address}),
                        {}, command_timeout);
-    FAIL("job1 is not running before the fault: " << listing.out << listing.err << "\n" << c.logs());
+    FAIL("job1 is not running before the fault: " << listing.out << listing.err << "\n"
+                                                  << c.logs());
   }
   auto fault_at = clock::now();
   fault();
@@ -199,14 +205,16 @@ void check_fault(cluster& c, const std::string& what, const std::function<void()
   }
   CHECK_MESSAGE(resumed_after.has_value(), "no checkpoint completed after " << what);
   if (resumed_after)
-    MESSAGE(fmt::format("{}: next complete checkpoint {:.2f} s after the fault", what, *resumed_after));
+    MESSAGE(
+        fmt::format("{}: next complete checkpoint {:.2f} s after the fault", what, *resumed_after));
   after();
   auto deadline = clock::now() + command_timeout;
   while (gen.running() && clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   auto generated = gen.stop();
-  REQUIRE_MESSAGE(generated.exit_code == 0, "gen: exit code " << generated.exit_code << "; stderr: "
-                                                              << generated.err << "\n" << c.logs());
+  REQUIRE_MESSAGE(generated.exit_code == 0,
+                  "gen: exit code " << generated.exit_code << "; stderr: " << generated.err << "\n"
+                                    << c.logs());
   auto waited = run(cluster::on(c.store_host, {"jobs", "--coordinator", c.coordinator_address,
                                                "wait", "job1", "--caught-up", "--timeout", "90"}),
                     {}, command_timeout);
@@ -274,8 +282,9 @@ TEST_CASE("cluster: the store killed and started again loses nothing") {
   });
 }
 
-TEST_CASE("cluster: a running job's name is refused, and a stopped job stays stopped across a "
-          "coordinator restart") {
+TEST_CASE(
+    "cluster: a running job's name is refused, and a stopped job stays stopped across a "
+    "coordinator restart") {
   cluster c;
   c.start(1);
   auto again = run(cluster::on(c.store_host, {"sql", "--coordinator", c.coordinator_address,
@@ -326,12 +335,12 @@ struct namespaces {
       if (!sh(fmt::format("ip netns add {}", ns), &error)) return;
       names.push_back(ns);
       std::string inside = ns + "v", outside = ns + "b";
-      if (!sh(fmt::format("ip link add {} type veth peer name {} && ip link set {} netns {} && "
-                          "ip link set {} master {} up && "
-                          "ip netns exec {} ip addr add 10.77.0.{}/24 dev {} && "
-                          "ip netns exec {} ip link set {} up && ip netns exec {} ip link set lo up",
-                          inside, outside, inside, ns, outside, bridge, ns, i, inside, ns, inside,
-                          ns),
+      if (!sh(fmt::format(
+                  "ip link add {} type veth peer name {} && ip link set {} netns {} && "
+                  "ip link set {} master {} up && "
+                  "ip netns exec {} ip addr add 10.77.0.{}/24 dev {} && "
+                  "ip netns exec {} ip link set {} up && ip netns exec {} ip link set lo up",
+                  inside, outside, inside, ns, outside, bridge, ns, i, inside, ns, inside, ns),
               &error))
         return;
     }
@@ -352,7 +361,8 @@ TEST_CASE("cluster: across three network namespaces a worker killed leaves the s
     MESSAGE("skipped: this machine does not allow network namespaces here (" << hosts.error << ")");
     return;
   }
-  cluster c(hosts.at(1), hosts.at(2), {hosts.at(2), hosts.at(3), hosts.at(3)}, /*fixed_ports=*/true);
+  cluster c(hosts.at(1), hosts.at(2), {hosts.at(2), hosts.at(3), hosts.at(3)},
+            /*fixed_ports=*/true);
   c.start(3);
   check_fault(c, "worker killed across namespaces", [&] { c.workers[2]->stop(); });
 }

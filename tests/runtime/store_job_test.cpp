@@ -15,8 +15,8 @@ struct fixture {
   std::shared_ptr<const table_schema> sink;
 
   fixture() {
-    std::vector<catalog_op> ops = {
-        create_table_op{"Sink", {{"k", column_type::string}, {"n", column_type::bigint}}, {"k"}, 2}};
+    std::vector<catalog_op> ops = {create_table_op{
+        "Sink", {{"k", column_type::string}, {"n", column_type::bigint}}, {"k"}, 2}};
     REQUIRE(db->apply_catalog(ops).ok());
     sink = *db->find_table("Sink");
   }
