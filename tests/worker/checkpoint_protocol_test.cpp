@@ -866,5 +866,73 @@ TEST_CASE("a job stopped while rows arrive ends with a final checkpoint of every
   CHECK(data.sink() == data.expected_windows());
 }
 
+TEST_CASE("a cluster job is reassigned when a worker is lost or joins, fenced by epoch, and its "
+          "sink stays exact") {
+  order_store data{window_script, 4, 5};
+  const int64_t start = 1700000000000;
+  data.write(orders(0, 40, start));
+  test_system actors;
+  auto worker = [&] {
+    auto w = actors.sys.spawn(worker::worker_actor, static_cast<store::api*>(data.db.get()));
+    actors.spawned.push_back(w);
+    return w;
+  };
+  std::vector<caf::actor> workers = {worker(), worker()};
+  coordinator::job_config config;
+  config.plan = data.plan;
+  config.script = data.text;
+  config.db = data.db.get();
+  config.workers = workers;
+  config.record = store::job_record{data.plan->name, data.text, false, 0, 0};
+  REQUIRE(data.db->put_job(*config.record).ok());
+  auto job = actors.sys.spawn(coordinator::job_actor, std::move(config));
+  job_end end;
+  actors.spawned.push_back(actors.sys.spawn(job_watcher, job, &end));
+  actors.spawned.push_back(job);
+  auto run_for = [&](caf::timespan span) {
+    for (caf::timespan t{0}; t < span; t += std::chrono::milliseconds(20)) {
+      actors.sched.run();
+      actors.sched.advance_time(std::chrono::milliseconds(20));
+    }
+    actors.sched.run();
+  };
+  auto epoch = [&] { return data.db->jobs().value().at(0).epoch; };
+  run_for(std::chrono::milliseconds(300));
+  CHECK(epoch() == 1);
+
+  // Worker 1 is lost: the job goes on on worker 0 alone, from the last checkpoint.
+  caf::anon_send_exit(workers[1], caf::exit_reason::kill);
+  caf::anon_send(job, workers_atom::value, std::vector<caf::actor>{workers[0]});
+  data.write(orders(40, 40, start + 20000), {{"user1", "order1"}});
+  run_for(std::chrono::milliseconds(300));
+  CHECK(epoch() == 2);
+  // A write of the first assignment (a worker that was hung) is refused now.
+  row_batch stale(data.plan->sink);
+  size_t row = stale.add_row(change_op::put);
+  stale.set(row, 0, std::string("2023-11-14 22:13:20"));
+  stale.set(row, 1, std::string("2023-11-14 22:13:30"));
+  stale.set(row, 2, int64_t{999});
+  stale.set(row, 3, 1.0);
+  CHECK(absl::IsFailedPrecondition(data.db->write(stale, {data.plan->name, 1}).status()));
+
+  // A worker joins: a checkpoint at once, then the job is spread over both.
+  auto joined = worker();
+  caf::anon_send(job, workers_atom::value, std::vector<caf::actor>{workers[0], joined});
+  data.write(orders(80, 40, start + 40000), {{"user2", "order2"}});
+  run_for(std::chrono::milliseconds(300));
+  CHECK(epoch() == 3);
+
+  caf::anon_send(job, stop_atom::value);
+  REQUIRE(actors.run_until_ended(end));
+  CHECK_MESSAGE(!end.reason, actors.sys.render(end.reason));
+  CHECK(data.db->jobs().value().at(0).stopped);
+  auto last = data.db->last_checkpoint(data.job());
+  REQUIRE(last.ok());
+  CHECK(last->offsets == data.end_offsets());
+  CHECK(last->parts == 2);
+  INFO("sink: " << describe(data.sink()));
+  CHECK(data.sink() == data.expected_windows());
+}
+
 }  // namespace
 }  // namespace sluice
