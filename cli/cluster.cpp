@@ -22,8 +22,6 @@ void install_stop_signals() {
 void configure_cluster(caf::actor_system_config& config, uint32_t threads) {
   remote::configure(config);
   msg::add_message_types(config);
-  // Sources send to reducers on other workers directly, not through the coordinator.
-  config.set("middleman.enable-automatic-connections", true);
   config.set("scheduler.max-threads", std::max<uint32_t>(1, threads));
   // See `sluice run`: a source's self-sent pulls must not hold a thread for a whole backlog.
   config.set("scheduler.max-throughput", 16);

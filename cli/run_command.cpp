@@ -136,7 +136,8 @@ absl::Status run(const run_options& options) {
   for (const auto& line : script.lines) std::cout << line << "\n";
   std::vector<caf::actor> workers;
   for (uint32_t w = 0; w < options.workers; ++w)
-    workers.push_back(system.spawn(worker::worker_actor, static_cast<store::api*>(db.get())));
+    workers.push_back(system.spawn(worker::worker_actor, static_cast<store::api*>(db.get()),
+                                   std::string()));
   std::vector<running_job> jobs;
   for (const auto& plan : script.jobs) {
     coordinator::job_config job;

@@ -37,7 +37,7 @@ absl::Status work(const worker_options& options) {
   caf::actor_system_config config;
   configure_cluster(config, options.threads);
   caf::actor_system system{config};
-  // Other workers' sources connect here to reach this worker's reducers.
+  // Other workers connect here, so that their sources reach this worker's reducers directly.
   auto port = system.middleman().open(listen.port, listen.host.c_str(), true);
   if (!port)
     return absl::UnavailableError(
@@ -63,10 +63,12 @@ absl::Status work(const worker_options& options) {
       }
       SLUICE_ASSIGN_OR_RETURN(
           db, remote::store_client::connect(system, *store_at, remote::store_client::forever));
-      worker = system.spawn(worker::worker_actor, db.get());
+      worker = system.spawn(worker::worker_actor, static_cast<store::api*>(db.get()),
+                            fmt::format("{}:{}", listen.host, *port));
     }
     bool registered = false;
-    self->request(*coordinator, register_timeout, msg::register_atom::value, worker, name)
+    self->request(*coordinator, register_timeout, msg::register_atom::value, worker, name,
+                  fmt::format("{}:{}", listen.host, *port))
         .receive([&](msg::ok_atom) { registered = true; }, [&](const caf::error&) {});
     if (!registered) {
       std::this_thread::sleep_for(register_pause);

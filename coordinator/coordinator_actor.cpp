@@ -27,9 +27,14 @@ std::vector<caf::actor> workers_of(const coordinator_state& state) {
   return workers;
 }
 
+// The workers changed: every job learns the new members, and every worker its peers'
+// addresses, to connect to them directly.
 void tell_jobs(self_ptr self) {
   auto workers = workers_of(self->state);
   for (auto& [name, job] : self->state.jobs) self->send(job, workers_atom::value, workers);
+  std::vector<std::string> addresses;
+  for (const auto& m : self->state.members) addresses.push_back(m.address);
+  for (const auto& m : self->state.members) self->send(m.worker, workers_atom::value, addresses);
 }
 
 void start_job(self_ptr self, std::shared_ptr<const ops::job_plan> plan, store::job_record record) {
@@ -210,13 +215,14 @@ caf::behavior coordinator_actor(self_ptr self, coordinator_config config) {
   resume_jobs(self);
   return {
       [self](register_atom) { return self->state.config.store_address; },
-      [self](register_atom, const caf::actor& worker, const std::string& name) {
+      [self](register_atom, const caf::actor& worker, const std::string& name,
+             const std::string& address) {
         auto& state = self->state;
         bool known = std::any_of(state.members.begin(), state.members.end(),
                                  [&](const member& m) { return m.worker == worker; });
         if (!known) {
           self->monitor(worker);
-          state.members.push_back({worker, name});
+          state.members.push_back({worker, name, address});
           std::cerr << fmt::format("coordinator: worker {} joined ({} workers)\n", name,
                                    state.members.size());
           tell_jobs(self);

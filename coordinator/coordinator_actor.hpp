@@ -27,6 +27,7 @@ struct coordinator_config {
 struct member {
   caf::actor worker;
   std::string name;
+  std::string address;  // HOST:PORT where other workers reach it
 };
 
 struct coordinator_state {

@@ -1,10 +1,12 @@
 #include "worker/worker_actor.hpp"
 
+#include <caf/io/middleman.hpp>
 #include <fmt/format.h>
 
 #include "operators/group_table.hpp"
 #include "operators/script.hpp"
 #include "runtime/messaging/atoms.hpp"
+#include "runtime/remote/address.hpp"
 #include "worker/reducer_actor.hpp"
 #include "worker/source_actor.hpp"
 
@@ -36,10 +38,22 @@ caf::error refused(std::string what) {
   return caf::make_error(caf::sec::runtime_error, std::move(what));
 }
 
+// Connects to the peers not connected yet (CAF then routes messages to their actors over the
+// direct connection). A peer that cannot be reached stays reachable through the coordinator.
+void connect_peers(self_ptr self, const std::vector<std::string>& addresses) {
+  for (const auto& peer : addresses) {
+    if (peer == self->state.address || self->state.peers.count(peer)) continue;
+    auto at = remote::parse_address(peer);
+    if (!at.ok()) continue;
+    if (self->system().middleman().connect(at->host, at->port)) self->state.peers.insert(peer);
+  }
+}
+
 }  // namespace
 
-caf::behavior worker_actor(self_ptr self, store::api* db) {
+caf::behavior worker_actor(self_ptr self, store::api* db, std::string address) {
   self->state.db = db;
+  self->state.address = std::move(address);
   return {
       [self](reducer_atom, const std::string& job, uint64_t epoch, const std::string& script,
              uint32_t index, uint32_t reducers, uint32_t sources, uint64_t restore_checkpoint,
@@ -103,6 +117,9 @@ caf::behavior worker_actor(self_ptr self, store::api* db) {
         return sources;
       },
       [self](undeploy_atom, const std::string& job, uint64_t epoch) { undeploy(self, job, epoch); },
+      [self](workers_atom, const std::vector<std::string>& addresses) {
+        connect_peers(self, addresses);
+      },
   };
 }
 

@@ -5,7 +5,9 @@
 //
 // Every assignment has an epoch. A newer assignment of a job replaces an older one (whose
 // actors are stopped first), an older one is refused, and an undeploy stops the actors of the
-// epochs up to the one it names. Its messages are listed in runtime/messaging/atoms.hpp.
+// epochs up to the one it names. In a cluster it also connects to the other workers it is told
+// of, so that its sources reach their reducers directly rather than through the coordinator.
+// Its messages are listed in runtime/messaging/atoms.hpp.
 #pragma once
 
 #include <caf/actor.hpp>
@@ -15,6 +17,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,10 +34,13 @@ struct deployment {
 
 struct worker_state {
   store::api* db = nullptr;  // outlives the actor system
+  std::string address;       // HOST:PORT where its peers reach it; empty in `sluice run`
+  std::set<std::string> peers;  // connected to directly
   std::map<std::string, deployment, std::less<>> jobs;
   static inline const char* name = "sluice.worker";
 };
 
-caf::behavior worker_actor(caf::stateful_actor<worker_state>* self, store::api* db);
+caf::behavior worker_actor(caf::stateful_actor<worker_state>* self, store::api* db,
+                           std::string address);
 
 }  // namespace sluice::worker

@@ -26,7 +26,8 @@
 //
 // A cluster (coordinator/coordinator_actor, cli):
 //   worker -> coordinator  request (register_atom) -> std::string (the store's HOST:PORT)
-//   worker -> coordinator  request (register_atom, worker actor, name) -> ok_atom
+//   worker -> coordinator  request (register_atom, worker actor, name, HOST:PORT) -> ok_atom
+//   coordinator -> worker  (workers_atom, std::vector<std::string>)  every worker's HOST:PORT
 //   client -> coordinator  request (sql_atom, script, source name) -> std::string (what it did)
 //   client -> coordinator  request (jobs_atom) -> std::string (JSON: jobs, workers, progress)
 //   client -> coordinator  request (wait_atom, job) -> ok_atom  once the job is caught up

@@ -423,7 +423,8 @@ struct test_system {
     config.script = data.text;
     config.db = data.db.get();
     for (uint32_t w = 0; w < workers; ++w) {
-      config.workers.push_back(sys.spawn(worker::worker_actor, static_cast<store::api*>(data.db.get())));
+      config.workers.push_back(sys.spawn(worker::worker_actor,
+                                         static_cast<store::api*>(data.db.get()), std::string()));
       spawned.push_back(config.workers.back());
     }
     config.until_drained = until_drained;
@@ -873,7 +874,8 @@ TEST_CASE("a cluster job is reassigned when a worker is lost or joins, fenced by
   data.write(orders(0, 40, start));
   test_system actors;
   auto worker = [&] {
-    auto w = actors.sys.spawn(worker::worker_actor, static_cast<store::api*>(data.db.get()));
+    auto w = actors.sys.spawn(worker::worker_actor, static_cast<store::api*>(data.db.get()),
+                                    std::string());
     actors.spawned.push_back(w);
     return w;
   };
