@@ -27,7 +27,8 @@ struct reducer_config {
   std::shared_ptr<const ops::job_plan> plan;
   store::api* db = nullptr;  // outlives the actor system
   // The job and epoch of the assignment this reducer belongs to: its writes are fenced with
-  // them (an empty job: unfenced, as in `sluice run`).
+  // them (they pass unless the store's record of the job has a newer epoch; `sluice run` keeps
+  // no records).
   store::fence fence;
   uint32_t index = 0;          // this reducer's number: the snapshot part it writes
   uint32_t sources = 0;        // inputs to align: one per channel
