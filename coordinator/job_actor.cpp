@@ -20,8 +20,14 @@ using self_ptr = caf::stateful_actor<job_state>*;
 constexpr auto assign_timeout = std::chrono::seconds(30);
 // A checkpoint not complete after this long is taken as lost, like a failure.
 constexpr auto checkpoint_timeout = std::chrono::seconds(60);
-// After an actor of the job failed, the pause before the job is assigned again.
+// After an actor of the job failed, the pause before the job is assigned again: 200 ms, doubled
+// with every failure since the last complete checkpoint, up to 10 s, so that a lasting error
+// (a source table dropped) does not spin.
 constexpr auto reassign_pause = std::chrono::milliseconds(200);
+constexpr auto max_reassign_pause = std::chrono::seconds(10);
+// Workers that register at about the same time (a coordinator started again) are waited for
+// this long, so that the job is assigned over all of them at once.
+constexpr auto settle_pause = std::chrono::milliseconds(300);
 
 std::chrono::milliseconds interval_of(const ops::job_plan& plan) {
   return std::chrono::milliseconds(absl::ToInt64Milliseconds(plan.options.checkpoint_interval));
@@ -72,7 +78,10 @@ void on_failure(self_ptr self, const std::string& what, bool now) {
   release_assignment(self);
   state.phase = job_phase::waiting;
   if (now) return assign(self);
-  self->delayed_send(self, reassign_pause, deploy_atom::value, state.epoch);
+  auto pause = std::min<std::chrono::milliseconds>(
+      reassign_pause * (uint64_t{1} << std::min<uint32_t>(state.failures, 6)), max_reassign_pause);
+  ++state.failures;
+  self->delayed_send(self, pause, deploy_atom::value, state.epoch);
 }
 
 bool drained(const job_state& state) {
@@ -131,6 +140,7 @@ void complete_checkpoint(self_ptr self) {
   state.last_complete = now;
   state.last_complete_unix_ms = cp.created_ms;
   state.committed = state.offsets;
+  state.failures = 0;
   state.checkpoint = state.pending;
   state.pending = 0;
   state.last_checkpoint_ms =
@@ -339,7 +349,10 @@ caf::behavior job_actor(self_ptr self, job_config config) {
         for (const auto& worker : state.assigned)
           if (std::find(workers.begin(), workers.end(), worker) == workers.end())
             return on_failure(self, "a worker was lost", true);
-        if (state.phase == job_phase::waiting) return assign(self);
+        if (state.phase == job_phase::waiting) {
+          self->delayed_send(self, settle_pause, deploy_atom::value, state.epoch);
+          return;
+        }
         // A worker joined: it gets its share from the next checkpoint on, taken now.
         if (workers.size() != state.assigned.size()) {
           state.reassign = true;

@@ -126,6 +126,7 @@ struct job_state {
   double total_checkpoint_ms = 0;
   uint64_t checkpoints = 0;          // taken by this run
   uint64_t assignments = 0;
+  uint32_t failures = 0;             // of actors, since the last complete checkpoint
   std::chrono::steady_clock::time_point started;
   static inline const char* name = "sluice.job";
 };
