@@ -150,6 +150,8 @@ absl::Status store::load_catalog() {
     tables_.emplace(state.schema->name(), std::move(state));
   }
   SLUICE_RETURN_IF_ERROR(from_rocksdb(it->status(), "reading the catalog"));
+  SLUICE_ASSIGN_OR_RETURN(auto jobs, this->jobs());
+  for (const auto& job : jobs) job_epochs_[job.name] = job.epoch;
   for (auto& [name, state] : tables_) {
     std::string prefix = keys::tunnels_of(state.schema->id());
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {

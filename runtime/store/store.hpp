@@ -159,6 +159,8 @@ class store final : public api {
   mutable absl::Mutex mu_;
   std::map<std::string, table_state, std::less<>> tables_ ABSL_GUARDED_BY(mu_);
   uint32_t next_table_id_ ABSL_GUARDED_BY(write_mu_) = 1;
+  // The epoch of every job record, for the fence check of each write.
+  std::map<std::string, uint64_t, std::less<>> job_epochs_ ABSL_GUARDED_BY(write_mu_);
 };
 
 // A consistent view of one table's rows (a base tunnel's data), read channel by channel in

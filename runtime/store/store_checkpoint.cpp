@@ -63,16 +63,11 @@ absl::StatusOr<job_record> decode_job(std::string_view bytes) {
 
 absl::Status store::check_fence(const fence& by) const {
   if (by.job.empty()) return absl::OkStatus();
-  std::string bytes;
-  auto status = db_->Get(rocksdb::ReadOptions(), meta_, keys::job(by.job), &bytes);
-  if (status.IsNotFound()) return absl::OkStatus();
-  SLUICE_RETURN_IF_ERROR(from_rocksdb(status, "reading a job record"));
-  SLUICE_ASSIGN_OR_RETURN(auto job, decode_job(bytes));
-  if (job.epoch > by.epoch)
-    return absl::FailedPreconditionError(
-        fmt::format("job {}: a write of assignment {} is fenced: assignment {} has replaced it",
-                    by.job, by.epoch, job.epoch));
-  return absl::OkStatus();
+  auto it = job_epochs_.find(by.job);
+  if (it == job_epochs_.end() || it->second <= by.epoch) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      fmt::format("job {}: a write of assignment {} is fenced: assignment {} has replaced it",
+                  by.job, by.epoch, it->second));
 }
 
 absl::Status store::put_job(const job_record& job) {
@@ -80,7 +75,9 @@ absl::Status store::put_job(const job_record& job) {
   absl::MutexLock write_lock(&write_mu_);
   rocksdb::WriteBatch batch;
   batch.Put(meta_, keys::job(job.name), encode_job(job));
-  return commit(batch, "recording a job");
+  SLUICE_RETURN_IF_ERROR(commit(batch, "recording a job"));
+  job_epochs_[job.name] = job.epoch;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<job_record>> store::jobs() const {
