@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include "runtime/core/status.hpp"
@@ -16,6 +18,29 @@ void add_data_option(CLI::App& command, std::string& dir) {
   command.add_option("--data", dir, "data directory of the store")
       ->capture_default_str()
       ->type_name("DIR");
+}
+
+void add_script_options(CLI::App& command, script_input& input) {
+  input.inline_option =
+      command.add_option("-e,--execute", input.statements, "statements, separated by ';'")
+          ->type_name("SQL");
+  input.file_option =
+      command.add_option("file", input.file, "a .sql file of statements")->type_name("FILE.sql");
+  input.inline_option->excludes(input.file_option);
+  input.file_option->excludes(input.inline_option);
+}
+
+absl::StatusOr<script_text> read_script(const script_input& input) {
+  if (input.file_option->count() == 0) {
+    if (input.inline_option->count() == 0)
+      return absl::InvalidArgumentError("give statements with -e 'SQL' or a FILE.sql (see --help)");
+    return script_text{input.statements, "-e"};
+  }
+  std::ifstream in(input.file, std::ios::binary);
+  if (!in) return absl::NotFoundError(fmt::format("cannot read {}", input.file));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return script_text{text.str(), input.file};
 }
 
 int report(std::string_view command, const absl::Status& status) {

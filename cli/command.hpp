@@ -21,6 +21,23 @@ inline constexpr const char* default_store_address = "127.0.0.1:7400";
 // Adds `--data DIR` to `command`, bound to `dir`.
 void add_data_option(CLI::App& command, std::string& dir);
 
+// A script of statements, given inline (-e 'SQL') or as a FILE.sql.
+struct script_input {
+  std::string statements;
+  std::string file;
+  CLI::Option* inline_option = nullptr;
+  CLI::Option* file_option = nullptr;
+};
+// Adds `-e,--execute SQL` and the positional FILE.sql (one or the other) to `command`.
+void add_script_options(CLI::App& command, script_input& input);
+// The script's text, and how errors name its source ("-e" or the file's path).
+// InvalidArgument when neither was given, NotFound when the file cannot be read.
+struct script_text {
+  std::string text;
+  std::string source;
+};
+absl::StatusOr<script_text> read_script(const script_input& input);
+
 // Prints `status` for `command` on stderr and returns the exit code for it (0 when OK).
 int report(std::string_view command, const absl::Status& status);
 

@@ -10,12 +10,10 @@
 #include <fmt/format.h>
 
 #include <atomic>
-#include <fstream>
 #include <iostream>
 #include <numeric>
 #include <optional>
 #include <random>
-#include <sstream>
 #include <thread>
 
 #include "cli/cluster.hpp"
@@ -32,8 +30,7 @@ namespace {
 
 struct run_options {
   std::string data;
-  std::string statements;
-  std::string file;
+  script_input script;
   uint32_t workers = 2;
   bool until_drained = false;
   double gen_rate = 0;  // orders per second written into OrderSource while jobs run
@@ -112,15 +109,8 @@ absl::Status run_jobs(caf::actor_system& system, caf::scoped_actor& self,
 }
 
 absl::Status run(const run_options& options) {
-  std::string text = options.statements, source = "-e";
-  if (!options.file.empty()) {
-    std::ifstream in(options.file, std::ios::binary);
-    if (!in) return absl::NotFoundError(fmt::format("cannot read {}", options.file));
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    text = buffer.str();
-    source = options.file;
-  }
+  SLUICE_ASSIGN_OR_RETURN(auto script_file, read_script(options.script));
+  const auto& [text, source] = script_file;
   SLUICE_ASSIGN_OR_RETURN(auto db, open_store(options.data, /*read_only=*/false));
   // Every statement runs and every job is planned before any job starts.
   SLUICE_ASSIGN_OR_RETURN(auto script, ops::run_script(text, source, *db));
@@ -193,11 +183,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
       "checkpointLocation resumes from its last checkpoint.\n"
       "Example: sluice run --until-drained examples/sql/seed_10s_window.sql");
   add_data_option(*command, options->data);
-  auto* inline_text = command->add_option("-e,--execute", options->statements, "statements, separated by ';'")
-                          ->type_name("SQL");
-  auto* file = command->add_option("file", options->file, "a .sql file of statements")->type_name("FILE.sql");
-  inline_text->excludes(file);
-  file->excludes(inline_text);
+  add_script_options(*command, options->script);
   command->add_option("--workers", options->workers, "worker threads, and reducers per job")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
@@ -210,12 +196,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
   command->add_option("--gen-users", options->gen_users, "distinct users of --gen-rate orders")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  command->callback([options, &exit_code, inline_text, file] {
-    if (inline_text->count() == 0 && file->count() == 0)
-      exit_code = report("run", absl::InvalidArgumentError("give statements with -e 'SQL' or a FILE.sql (see --help)"));
-    else
-      exit_code = report("run", run(*options));
-  });
+  command->callback([options, &exit_code] { exit_code = report("run", run(*options)); });
 }
 
 }  // namespace sluice::cli

@@ -2,9 +2,7 @@
 // before anything runs, and its catalog changes apply in one atomic write.
 #include <fmt/format.h>
 
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <string_view>
 #include <type_traits>
 #include <variant>
@@ -21,17 +19,8 @@ namespace {
 struct sql_options {
   std::string data;
   std::string coordinator;
-  std::string statements;
-  std::string file;
+  script_input script;
 };
-
-absl::StatusOr<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(fmt::format("cannot read {}", path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 std::string_view job_statement_name(const sql::create_external_table&) {
   return "CREATE TABLE ... USING";
@@ -65,12 +54,8 @@ absl::StatusOr<std::vector<store::catalog_op>> catalog_ops(
 }
 
 absl::Status run_sql(const sql_options& options) {
-  std::string text = options.statements;
-  std::string source = "-e";
-  if (!options.file.empty()) {
-    SLUICE_ASSIGN_OR_RETURN(text, read_file(options.file));
-    source = options.file;
-  }
+  SLUICE_ASSIGN_OR_RETURN(auto script, read_script(options.script));
+  const auto& [text, source] = script;
   if (!options.coordinator.empty()) {
     // A cluster: the coordinator runs the script, and its jobs keep running there.
     SLUICE_ASSIGN_OR_RETURN(auto done,
@@ -120,20 +105,8 @@ void add_sql_command(CLI::App& app, int& exit_code) {
                       "keep running after this command returns")
       ->type_name("HOST:PORT")
       ->excludes("--data");
-  auto* inline_text =
-      command->add_option("-e,--execute", options->statements, "statements, separated by ';'")
-          ->type_name("SQL");
-  auto* file = command->add_option("file", options->file, "a .sql file of statements")
-                   ->type_name("FILE.sql");
-  inline_text->excludes(file);
-  file->excludes(inline_text);
-  command->callback([options, &exit_code, inline_text, file] {
-    if (inline_text->count() == 0 && file->count() == 0)
-      exit_code = report("sql", absl::InvalidArgumentError(
-                                    "give statements with -e 'SQL' or a FILE.sql (see --help)"));
-    else
-      exit_code = report("sql", run_sql(*options));
-  });
+  add_script_options(*command, options->script);
+  command->callback([options, &exit_code] { exit_code = report("sql", run_sql(*options)); });
 }
 
 }  // namespace sluice::cli
