@@ -19,12 +19,18 @@ void install_stop_signals() {
   std::signal(SIGTERM, [](int) { stop_requested = true; });
 }
 
+void configure_actors(caf::actor_system_config& config, uint32_t threads) {
+  config.set("scheduler.max-threads", std::max<uint32_t>(1, threads));
+  // A source sends itself its next pull: without a bound, CAF would keep running it as long as
+  // its mailbox is not empty, and a checkpoint barrier would wait behind a whole backlog.
+  config.set("scheduler.max-throughput", 16);
+  config.set("logger.verbosity", caf::atom("quiet"));
+}
+
 void configure_cluster(caf::actor_system_config& config, uint32_t threads) {
+  configure_actors(config, threads);
   remote::configure(config);
   msg::add_message_types(config);
-  config.set("scheduler.max-threads", std::max<uint32_t>(1, threads));
-  // See `sluice run`: a source's self-sent pulls must not hold a thread for a whole backlog.
-  config.set("scheduler.max-throughput", 16);
 }
 
 absl::StatusOr<caf::actor> connect_coordinator(caf::actor_system& system,

@@ -23,8 +23,12 @@ namespace sluice::cli {
 inline constexpr const char* default_coordinator_address = "127.0.0.1:7401";
 inline constexpr const char* default_worker_address = "127.0.0.1:7402";
 
-// The middleman (with heartbeats, so a hung peer is seen), Sluice's message types, direct
-// connections between workers, and `threads` scheduler threads.
+// How Sluice's actors run in any process: `threads` scheduler threads, each actor run for a
+// bounded number of messages at a time, a quiet logger.
+void configure_actors(caf::actor_system_config& config, uint32_t threads);
+
+// configure_actors, and for a process that talks to others: the middleman (with heartbeats, so
+// a hung peer is seen) and Sluice's message types.
 void configure_cluster(caf::actor_system_config& config, uint32_t threads = 2);
 
 // The coordinator at HOST:PORT. Waits, retrying with backoff, up to `patience`, or until `stop`

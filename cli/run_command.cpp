@@ -116,11 +116,7 @@ absl::Status run(const run_options& options) {
   SLUICE_ASSIGN_OR_RETURN(auto script, ops::run_script(text, source, *db));
 
   caf::actor_system_config config;
-  config.set("scheduler.max-threads", std::max<uint32_t>(1, options.workers));
-  // A source sends itself its next pull: without a bound, CAF would keep running it as long as
-  // its mailbox is not empty, and a checkpoint barrier would wait behind a whole backlog.
-  config.set("scheduler.max-throughput", 16);
-  config.set("logger.verbosity", caf::atom("quiet"));
+  configure_actors(config, options.workers);
   caf::actor_system system{config};
   caf::scoped_actor listener{system};
   for (const auto& line : script.lines) std::cout << line << "\n";

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <iostream>
 #include <memory>
+#include <set>
 
 #include "coordinator/job_actor.hpp"
 #include "operators/script.hpp"
@@ -80,7 +81,13 @@ absl::StatusOr<std::string> submit(self_ptr self, const std::string& text,
   auto& db = *self->state.config.db;
   SLUICE_ASSIGN_OR_RETURN(auto script, ops::run_script(text, source, db));
   absl::Status rejected;
+  std::set<std::string> names;
   for (const auto& plan : script.jobs) {
+    if (!names.insert(plan->name).second) {
+      rejected = absl::InvalidArgumentError(
+          fmt::format("{}: two jobs are named {}", source, plan->name));
+      break;
+    }
     if (self->state.jobs.count(plan->name)) {
       rejected = absl::AlreadyExistsError(fmt::format(
           "{}: job {} is already running; stop it first (sluice jobs stop)", source, plan->name));
@@ -92,13 +99,6 @@ absl::StatusOr<std::string> submit(self_ptr self, const std::string& text,
           fmt::format("{}: job {}: {}", source, plan->name, std::string(from.status().message())));
       break;
     }
-  }
-  if (rejected.ok() && script.jobs.size() > 1) {
-    for (size_t i = 1; i < script.jobs.size(); ++i)
-      for (size_t j = 0; j < i; ++j)
-        if (script.jobs[i]->name == script.jobs[j]->name)
-          rejected = absl::InvalidArgumentError(
-              fmt::format("{}: two jobs are named {}", source, script.jobs[i]->name));
   }
   if (!rejected.ok()) {
     if (!script.undo.empty() && !db.apply_catalog(script.undo).ok())
