@@ -4,25 +4,16 @@
 
 #include "runtime/core/wire_value.hpp"
 #include "tests/remote/remote_fixture.hpp"
+#include "tests/support/order_source.hpp"
 
 namespace sluice::remote {
 namespace {
-
-store::create_table_op order_source() {
-  return {"OrderSource",
-          {{"UserId", column_type::string},
-           {"OrderId", column_type::string},
-           {"price", column_type::double_},
-           {"timestamp", column_type::bigint}},
-          {"UserId", "OrderId"},
-          4};
-}
 
 struct round_trip_fixture : remote_fixture {
   std::shared_ptr<const table_schema> orders;
 
   round_trip_fixture() {
-    std::vector<store::catalog_op> ops = {order_source(),
+    std::vector<store::catalog_op> ops = {testing::order_source(4),
                                           store::create_tunnel_op{"OrderSource", "t1"}};
     auto lines = client->apply_catalog(ops);
     REQUIRE_MESSAGE(lines.ok(), lines.status().ToString());
@@ -153,7 +144,8 @@ TEST_CASE_FIXTURE(round_trip_fixture, "errors travel with their code and message
                    local->find_tunnel(*orders, "t9").status());
 
   // A failing catalog change names the op that failed.
-  std::vector<store::catalog_op> ops = {store::drop_tunnel_op{"OrderSource", "t1"}, order_source()};
+  std::vector<store::catalog_op> ops = {store::drop_tunnel_op{"OrderSource", "t1"},
+                                        testing::order_source(4)};
   size_t remote_failed = 99, local_failed = 99;
   check_same_error(client->apply_catalog(ops, &remote_failed).status(),
                    local->apply_catalog(ops, &local_failed).status());
@@ -168,7 +160,8 @@ TEST_CASE_FIXTURE(round_trip_fixture, "errors travel with their code and message
   CHECK(rows_of(*client, *orders).empty());
 
   // A schema whose table was dropped and created again is refused by id.
-  std::vector<store::catalog_op> recreate = {store::drop_table_op{"OrderSource"}, order_source()};
+  std::vector<store::catalog_op> recreate = {store::drop_table_op{"OrderSource"},
+                                             testing::order_source(4)};
   REQUIRE(client->apply_catalog(recreate).ok());
   check_same_error(client->end_offsets(*orders).status(), local->end_offsets(*orders).status());
   check_same_error(client->write(orders_batch(0, 1)).status(),

@@ -9,22 +9,14 @@
 
 #include "runtime/core/hash.hpp"
 #include "runtime/core/wire_value.hpp"
+#include "tests/support/order_source.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace sluice::store {
 namespace {
 
+using testing::order_source;
 using testing::temp_dir;
-
-create_table_op order_source(uint32_t channels = 8) {
-  return {"OrderSource",
-          {{"UserId", column_type::string},
-           {"OrderId", column_type::string},
-           {"price", column_type::double_},
-           {"timestamp", column_type::bigint}},
-          {"UserId", "OrderId"},
-          channels};
-}
 
 struct fixture {
   temp_dir dir;
