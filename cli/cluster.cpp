@@ -24,6 +24,11 @@ void configure_actors(caf::actor_system_config& config, uint32_t threads) {
   // A source sends itself its next pull: without a bound, CAF would keep running it as long as
   // its mailbox is not empty, and a checkpoint barrier would wait behind a whole backlog.
   config.set("scheduler.max-throughput", 16);
+  // An idle scheduler thread polls its queue for about 0.2 ms, then sleeps until work is put in
+  // its queue, waking every 50 ms to look for work to steal. CAF's defaults (25 ms of polls 50 us
+  // apart, then a wake-up every 10 ms) keep both threads of an idle process busy.
+  config.set("work-stealing.moderate-poll-attempts", size_t{4});
+  config.set("work-stealing.relaxed-sleep-duration", caf::timespan{std::chrono::milliseconds(50)});
   config.set("logger.verbosity", caf::atom("quiet"));
 }
 
@@ -50,6 +55,17 @@ absl::StatusOr<caf::actor> connect_coordinator(caf::actor_system& system,
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(2000));
   }
+}
+
+bool await_exit(caf::scoped_actor& self, const caf::actor& actor, std::chrono::milliseconds timeout) {
+  self->monitor(actor);
+  bool ended = false;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (auto now = std::chrono::steady_clock::now(); !ended && now < deadline;
+       now = std::chrono::steady_clock::now())
+    self->receive([&](const caf::down_msg& down) { ended = down.source == actor.address(); },
+                  caf::after(deadline - now) >> [] {});
+  return ended;
 }
 
 std::string describe(caf::actor_system& system, const caf::error& error) {

@@ -64,6 +64,9 @@ absl::StatusOr<Result> ask_coordinator(const std::string& address, caf::timespan
   return result;
 }
 
+// Waits until `actor` has ended, or `timeout` has passed: false then.
+bool await_exit(caf::scoped_actor& self, const caf::actor& actor, std::chrono::milliseconds timeout);
+
 // Set by SIGINT and SIGTERM once install_stop_signals has run.
 extern std::atomic<bool> stop_requested;
 void install_stop_signals();

@@ -1,6 +1,7 @@
 // `sluice coordinator`: the cluster's coordinator process. It reaches the store (waiting for it
 // when it is not up yet), resumes the jobs recorded there, and serves workers and clients on
-// its address until SIGINT or SIGTERM.
+// its address until SIGINT or SIGTERM; then every job takes a final checkpoint (resumed from
+// there when a coordinator starts again) and the process exits 0.
 #include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
 #include <fmt/format.h>
@@ -12,11 +13,15 @@
 #include "cli/command.hpp"
 #include "coordinator/coordinator_actor.hpp"
 #include "runtime/core/status.hpp"
+#include "runtime/messaging/atoms.hpp"
 #include "runtime/remote/address.hpp"
 #include "runtime/remote/store_client.hpp"
 
 namespace sluice::cli {
 namespace {
+
+// How long a stopping coordinator waits for its jobs' final checkpoints.
+constexpr auto shutdown_patience = std::chrono::seconds(15);
 
 struct coordinator_options {
   std::string store = default_store_address;
@@ -45,8 +50,18 @@ absl::Status serve(const coordinator_options& options) {
             << std::endl;
   while (!stop_requested) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   system.middleman().unpublish(actor, *port);
-  caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
-  // Actors waiting for a store that is away give up, so that the process can end.
+  // Every job takes a final checkpoint and ends, then the coordinator actor; only then does the
+  // store client close. A store that is away fails the calls that wait for it, so that the
+  // process still ends.
+  {
+    caf::scoped_actor self{system};
+    self->send(actor, msg::shutdown_atom::value);
+    if (!await_exit(self, actor, shutdown_patience)) {
+      std::cerr << "coordinator: jobs still running; closing the store connection\n";
+      db->close();
+      await_exit(self, actor, shutdown_patience);
+    }
+  }
   db->close();
   return absl::OkStatus();
 }

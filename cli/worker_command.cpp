@@ -30,6 +30,8 @@ struct worker_options {
 // How long a registration may take before it is tried again, and the pause after a failed one.
 constexpr auto register_timeout = std::chrono::seconds(10);
 constexpr auto register_pause = std::chrono::milliseconds(500);
+// How long a stopping worker waits for its actors to end.
+constexpr auto shutdown_patience = std::chrono::seconds(10);
 
 absl::Status work(const worker_options& options) {
   SLUICE_ASSIGN_OR_RETURN(auto listen, remote::parse_address(options.listen));
@@ -86,8 +88,13 @@ absl::Status work(const worker_options& options) {
     self->send(worker, msg::undeploy_atom::value, std::string(), UINT64_MAX);
     if (lost) std::cerr << fmt::format("worker {}: coordinator lost; registering again\n", name);
   }
+  // The worker actor stops what it hosts, then itself; the store client closes after them (a
+  // store that is away fails the calls that wait for it, so that the process still ends).
   if (worker) self->send_exit(worker, caf::exit_reason::user_shutdown);
-  // Actors waiting for a store that is away give up, so that the process can end.
+  if (worker && !await_exit(self, worker, shutdown_patience)) {
+    db->close();
+    await_exit(self, worker, shutdown_patience);
+  }
   if (db) db->close();
   system.middleman().close(*port);
   return absl::OkStatus();

@@ -209,6 +209,7 @@ caf::behavior coordinator_actor(self_ptr self, coordinator_config config) {
         std::cerr << fmt::format("coordinator: job {} ended: {}\n", it->first,
                                  self->system().render(down.reason));
       state.jobs.erase(it);
+      if (state.shutting_down && state.jobs.empty()) self->quit();
       return;
     }
   });
@@ -231,10 +232,18 @@ caf::behavior coordinator_actor(self_ptr self, coordinator_config config) {
       },
       [self](sql_atom, const std::string& text,
              const std::string& source) -> caf::result<std::string> {
+        if (self->state.shutting_down)
+          return caf::make_error(caf::sec::runtime_error, "the coordinator is shutting down");
         auto done = submit(self, text, source);
         if (!done.ok())
           return caf::make_error(caf::sec::runtime_error, std::string(done.status().message()));
         return *done;
+      },
+      [self](shutdown_atom) {
+        auto& state = self->state;
+        state.shutting_down = true;
+        for (auto& [name, job] : state.jobs) self->send(job, shutdown_atom::value);
+        if (state.jobs.empty()) self->quit();
       },
       [self](jobs_atom) { return list_jobs(self); },
       [self](wait_atom, const std::string& name) -> caf::result<caf::message> {

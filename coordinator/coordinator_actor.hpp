@@ -34,6 +34,7 @@ struct coordinator_state {
   coordinator_config config;
   std::vector<member> members;  // in the order they registered
   std::map<std::string, caf::actor, std::less<>> jobs;  // running, by name
+  bool shutting_down = false;  // it ends once every job has left
   static inline const char* name = "sluice.coordinator";
 };
 

@@ -72,7 +72,8 @@ void assign(self_ptr self);
 // `now`, else after a pause); in `sluice run` the job ends with the error.
 void on_failure(self_ptr self, const std::string& what, bool now) {
   auto& state = self->state;
-  if (!state.config.record) return finish(self, caf::make_error(caf::sec::runtime_error, what));
+  if (!state.config.record || state.leaving)
+    return finish(self, caf::make_error(caf::sec::runtime_error, what));
   std::cerr << fmt::format("job {}: {}; resuming from checkpoint {}\n", state.config.plan->name,
                            what, state.checkpoint);
   release_assignment(self);
@@ -88,6 +89,23 @@ bool drained(const job_state& state) {
   for (size_t c = 0; c < state.targets.size(); ++c)
     if (state.committed[c] < state.targets[c]) return false;
   return true;
+}
+
+// Whether `offsets` are at or past `ends` on every channel.
+bool reached(const std::vector<uint64_t>& offsets, const std::vector<uint64_t>& ends) {
+  if (offsets.size() < ends.size()) return false;
+  for (size_t c = 0; c < ends.size(); ++c)
+    if (offsets[c] < ends[c]) return false;
+  return true;
+}
+
+// The last complete checkpoint has read every channel to its end, and nothing has come since:
+// a checkpoint now would record the same state again.
+bool caught_up(const job_state& state) {
+  if (state.phase != job_phase::running || state.reassign || state.stopping || state.leaving)
+    return false;
+  auto ends = state.config.db->end_offsets(*state.config.plan->source.table);
+  return ends.ok() && reached(state.committed, *ends);
 }
 
 void start_checkpoint(self_ptr self) {
@@ -150,11 +168,11 @@ void complete_checkpoint(self_ptr self) {
   state.total_checkpoint_ms += state.last_checkpoint_ms;
   // Every wait for an end the checkpoint has reached is over.
   std::erase_if(state.waiters, [&](job_state::waiter& waiter) {
-    for (size_t c = 0; c < waiter.ends.size() && c < state.committed.size(); ++c)
-      if (state.committed[c] < waiter.ends[c]) return false;
+    if (!reached(state.committed, waiter.ends)) return false;
     waiter.reply.deliver(ok_atom::value);
     return true;
   });
+  if (state.leaving && !state.stopping) return finish(self, caf::error{});
   if (state.stopping || (state.config.until_drained && drained(state))) {
     if (auto recorded = mark_stopped(state); !recorded.ok())
       std::cerr << fmt::format("job {}: {}\n", plan.name, std::string(recorded.message()));
@@ -337,7 +355,7 @@ caf::behavior job_actor(self_ptr self, job_config config) {
             std::chrono::steady_clock::now() - state.pending_since > checkpoint_timeout)
           on_failure(self, fmt::format("checkpoint {} did not complete in time", state.pending),
                      true);
-        start_checkpoint(self);
+        if (!caught_up(state)) start_checkpoint(self);
         self->delayed_send(self, interval_of(*state.config.plan), tick_atom::value);
       },
       [self](deploy_atom, uint64_t epoch) {
@@ -392,9 +410,16 @@ caf::behavior job_actor(self_ptr self, job_config config) {
         auto ends = self->state.config.db->end_offsets(*self->state.config.plan->source.table);
         if (!ends.ok())
           return caf::make_error(caf::sec::runtime_error, std::string(ends.status().message()));
+        if (reached(self->state.committed, *ends)) return ok_atom::value;
         auto reply = self->make_response_promise();
         self->state.waiters.push_back({*ends, reply});
         return reply;
+      },
+      [self](shutdown_atom) {
+        auto& state = self->state;
+        state.leaving = true;
+        if (state.phase != job_phase::running) return finish(self, caf::error{});
+        start_checkpoint(self);
       },
       [self](stop_atom) -> caf::result<ok_atom> {
         auto& state = self->state;

@@ -15,6 +15,7 @@
 //   nothing is replayed and the job does not stop.
 //
 // It ends when stopped (after a final checkpoint; a cluster job's record is marked stopped),
+// when its process stops (after a final checkpoint too, the record left to be resumed),
 // when `until_drained` and every channel is read to the end it had at the start, or on a
 // failure in `sluice run`. Monitors learn the outcome from its down message. Its messages are
 // listed in runtime/messaging/atoms.hpp.
@@ -101,6 +102,7 @@ struct job_state {
   uint32_t replies = 0;              // of the assignment's requests
   bool reassign = false;             // at the next complete checkpoint (a worker joined)
   bool stopping = false;
+  bool leaving = false;              // its process stops: a final checkpoint, not marked stopped
   std::vector<caf::response_promise> stop_replies;
   struct waiter {
     std::vector<uint64_t> ends;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <limits>
 
@@ -12,8 +13,9 @@ namespace {
 
 using namespace sluice::msg;
 
-// How long an idle source waits before looking at its channel again.
-constexpr auto idle_poll = std::chrono::milliseconds(20);
+// How long an idle source waits before looking at its channel again: the first time, and at most.
+constexpr auto first_idle_wait = std::chrono::milliseconds(10);
+constexpr auto max_idle_wait = std::chrono::milliseconds(160);
 // A reducer that does not acknowledge a batch within this long is taken as lost.
 constexpr auto partial_timeout = std::chrono::seconds(30);
 
@@ -47,9 +49,11 @@ void pull(caf::stateful_actor<source_state>* self) {
       std::min<uint64_t>(config.plan->source.max_records, config.end_offset - config.offset));
   if (!batch.ok()) return fail(self, std::string(batch.status().message()));
   if (batch->empty()) {
-    self->delayed_send(self, idle_poll, pull_atom::value);
+    state.idle_wait = std::clamp(state.idle_wait * 2, first_idle_wait, max_idle_wait);
+    self->delayed_send(self, state.idle_wait, pull_atom::value);
     return;
   }
+  state.idle_wait = std::chrono::milliseconds(0);
   state.partial->on_batch(*batch);
   config.offset = batch->end_offset();
   auto messages = state.partial->flush(config.owner, static_cast<uint32_t>(config.reducers.size()),

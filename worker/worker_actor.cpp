@@ -34,6 +34,11 @@ void undeploy(self_ptr self, const std::string& job, uint64_t epoch) {
   }
 }
 
+void watch(self_ptr self, const caf::actor& spawned) {
+  self->monitor(spawned);
+  self->state.running.insert(spawned.address());
+}
+
 caf::error refused(std::string what) {
   return caf::make_error(caf::sec::runtime_error, std::move(what));
 }
@@ -54,6 +59,15 @@ void connect_peers(self_ptr self, const std::vector<std::string>& addresses) {
 caf::behavior worker_actor(self_ptr self, store::api* db, std::string address) {
   self->state.db = db;
   self->state.address = std::move(address);
+  self->set_exit_handler([self](const caf::exit_msg&) {
+    undeploy(self, std::string(), UINT64_MAX);
+    self->state.stopping = true;
+    if (self->state.running.empty()) self->quit();
+  });
+  self->set_down_handler([self](const caf::down_msg& down) {
+    self->state.running.erase(down.source);
+    if (self->state.stopping && self->state.running.empty()) self->quit();
+  });
   return {
       [self](reducer_atom, const std::string& job, uint64_t epoch, const std::string& script,
              uint32_t index, uint32_t reducers, uint32_t sources, uint64_t restore_checkpoint,
@@ -83,6 +97,7 @@ caf::behavior worker_actor(self_ptr self, store::api* db, std::string address) {
         deployed.epoch = epoch;
         deployed.plan = *plan;
         auto reducer = self->spawn(reducer_actor, std::move(config));
+        watch(self, reducer);
         deployed.actors.push_back(reducer);
         return reducer;
       },
@@ -112,6 +127,7 @@ caf::behavior worker_actor(self_ptr self, store::api* db, std::string address) {
           config.owner = owner;
           config.coordinator = caf::actor_cast<caf::actor>(self->current_sender());
           sources.push_back(self->spawn(source_actor, std::move(config)));
+          watch(self, sources.back());
         }
         it->second.actors.insert(it->second.actors.end(), sources.begin(), sources.end());
         return sources;

@@ -7,6 +7,8 @@
 // actors are stopped first), an older one is refused, and an undeploy stops the actors of the
 // epochs up to the one it names. In a cluster it also connects to the other workers it is told
 // of, so that its sources reach their reducers directly rather than through the coordinator.
+// An exit message (its process stopping) stops every actor it hosts; the worker actor ends once
+// they all have, so that its process can close what they use.
 // Its messages are listed in runtime/messaging/atoms.hpp.
 #pragma once
 
@@ -37,6 +39,8 @@ struct worker_state {
   std::string address;       // HOST:PORT where its peers reach it; empty in `sluice run`
   std::set<std::string> peers;  // connected to directly
   std::map<std::string, deployment, std::less<>> jobs;
+  std::set<caf::actor_addr> running;  // every source and reducer spawned here and not yet down
+  bool stopping = false;              // its process stops: it ends once `running` is empty
   static inline const char* name = "sluice.worker";
 };
 

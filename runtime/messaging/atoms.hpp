@@ -22,6 +22,8 @@
 //   job -> listener        (done_atom, job_summary)             the job has ended
 //   anyone -> job          request (status_atom) -> job_status  progress
 //   anyone -> job          (stop_atom)                          end after a final checkpoint
+//   coordinator -> job     (shutdown_atom)                      end after a final checkpoint,
+//                                                               to be resumed (its process stops)
 //   coordinator -> job     (workers_atom, std::vector<actor>)   the workers now registered
 //
 // A cluster (coordinator/coordinator_actor, cli):
@@ -32,6 +34,8 @@
 //   client -> coordinator  request (jobs_atom) -> std::string (JSON: jobs, workers, progress)
 //   client -> coordinator  request (wait_atom, job) -> ok_atom  once the job is caught up
 //   client -> coordinator  request (stop_atom, job) -> ok_atom  after its final checkpoint
+//   cli -> coordinator     (shutdown_atom)                      every job leaves (shutdown_atom
+//                                                               to each), then it ends
 //
 // Atom names are at most 10 characters and must not collide ('-' and '.' become spaces).
 #pragma once
@@ -54,6 +58,7 @@ using pull_atom = caf::atom_constant<caf::atom("pull")>;
 using reducer_atom = caf::atom_constant<caf::atom("reducer")>;
 using register_atom = caf::atom_constant<caf::atom("register")>;
 using sources_atom = caf::atom_constant<caf::atom("sources")>;
+using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 using sql_atom = caf::atom_constant<caf::atom("sql")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;

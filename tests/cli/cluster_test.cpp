@@ -5,7 +5,8 @@
 // and started again. After each, `sluice jobs wait --caught-up`, then the sink must equal a
 // recomputation from a scan of OrderSource (tests/support/orders.hpp), and no generated order
 // may be missing. Each test prints how long the job took from the fault to its next complete
-// checkpoint. The last test runs the cluster across three network namespaces.
+// checkpoint. One stops every role with SIGTERM, three times, and checks that each exits 0. The
+// last test runs the cluster across three network namespaces.
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 #include <netinet/in.h>
@@ -315,6 +316,47 @@ TEST_CASE(
   c.submit(read_file(examples_sql() / "seed_10s_window.sql"));
   state = state_of_job1();
   CHECK(state != "stopped");
+}
+
+TEST_CASE(
+    "cluster: SIGTERM to the coordinator, each worker and the store of a loaded cluster, three "
+    "times: each exits 0 and the job resumes exactly") {
+  cluster c;
+  c.start(2);
+  background_process gen(cluster::on(
+      c.store_host,
+      {"gen", "--store", c.store_address, "--rows", std::to_string(orders_written), "--rate",
+       "20000", "--users", "5000", "--seed", "12", "--events-per-second", "4000"}));
+  for (int round = 1; round <= 3; ++round) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    auto stopped = [&](std::unique_ptr<background_process>& role, const std::string& name) {
+      auto result = role->terminate(std::chrono::seconds(30));
+      CHECK_MESSAGE(result.exit_code == 0, fmt::format("round {}: {} exited {}; stderr: {}", round,
+                                                       name, result.exit_code, result.err));
+    };
+    stopped(c.coordinator, "coordinator");
+    for (size_t i = c.workers.size() - 2; i < c.workers.size(); ++i)
+      stopped(c.workers[i], fmt::format("worker w{}", i + 1));
+    stopped(c.store, "store");
+    c.start_store();
+    c.start_coordinator();
+    c.start_worker();
+    c.start_worker();
+    c.wait_for_workers(2);
+  }
+  auto deadline = clock::now() + command_timeout;
+  while (gen.running() && clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  auto generated = gen.stop();
+  REQUIRE_MESSAGE(generated.exit_code == 0, "gen: " << generated.err << "\n" << c.logs());
+  auto waited = run(cluster::on(c.store_host, {"jobs", "--coordinator", c.coordinator_address,
+                                               "wait", "job1", "--caught-up", "--timeout", "90"}),
+                    {}, command_timeout);
+  REQUIRE_MESSAGE(waited.exit_code == 0, "jobs wait: " << waited.err << "\n" << c.logs());
+  std::vector<order> source;
+  for (const auto& row : c.scan("OrderSource")) source.push_back(order_of(row));
+  CHECK(source.size() == orders_written);
+  check_windows(c.scan("OrderStreamSink"), source, 10);
 }
 
 // Three hosts made of network namespaces joined by a bridge: the store and the generator on

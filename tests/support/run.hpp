@@ -148,6 +148,19 @@ class background_process {
     if (running()) ::kill(pid_, signal);
   }
 
+  // Sends it SIGTERM and waits up to `patience` for it to end (then kills it); returns what it
+  // did, exit_code 128 + SIGKILL when it had to be killed.
+  run_result terminate(std::chrono::seconds patience) {
+    if (running()) {
+      ::kill(pid_, SIGTERM);
+      if (auto status = detail::wait_until(pid_, std::chrono::steady_clock::now() + patience)) {
+        running_ = false;
+        exit_code_ = detail::exit_code_of(*status);
+      }
+    }
+    return stop();
+  }
+
   // Kills it if it still runs and returns what it did; exit_code is 128 + SIGKILL if it was
   // killed.
   run_result stop() {
