@@ -48,22 +48,29 @@ datum to_datum(const value& v) {
   }
 }
 
-void to_datums(capnp::List<wire::Value>::Reader row, std::vector<datum>& out) {
-  out.resize(row.size());
-  for (uint32_t i = 0; i < row.size(); ++i) {
-    auto cell = row[i];
-    switch (cell.which()) {
-      case wire::Value::NULL_: out[i] = datum::null(); break;
-      case wire::Value::BOOLEAN: out[i] = datum::of_bool(cell.getBoolean()); break;
-      case wire::Value::BIGINT: out[i] = datum::of_bigint(cell.getBigint()); break;
-      case wire::Value::DOUBLE: out[i] = datum::of_double(cell.getDouble()); break;
-      case wire::Value::STRING: {
-        auto text = cell.getString();
-        out[i] = datum::of_string(std::string_view(text.begin(), text.size()));
-        break;
-      }
+namespace {
+
+datum datum_of(wire::Value::Reader cell) {
+  switch (cell.which()) {
+    case wire::Value::NULL_: return datum::null();
+    case wire::Value::BOOLEAN: return datum::of_bool(cell.getBoolean());
+    case wire::Value::BIGINT: return datum::of_bigint(cell.getBigint());
+    case wire::Value::DOUBLE: return datum::of_double(cell.getDouble());
+    case wire::Value::STRING: {
+      auto text = cell.getString();
+      return datum::of_string(std::string_view(text.begin(), text.size()));
     }
   }
+  return datum::null();
+}
+
+}  // namespace
+
+void to_datums(capnp::List<wire::Value>::Reader row, const std::vector<bool>& used,
+               std::vector<datum>& out) {
+  out.resize(row.size());
+  for (uint32_t i = 0; i < row.size(); ++i)
+    out[i] = i < used.size() && used[i] ? datum_of(row[i]) : datum::null();
 }
 
 }  // namespace sluice::ops

@@ -47,7 +47,9 @@ struct datum {
 value to_value(const datum& d);
 // A view of `v` (strings borrow from it).
 datum to_datum(const value& v);
-// Views of the cells of a row image from a change batch; strings borrow from the batch.
-void to_datums(capnp::List<wire::Value>::Reader row, std::vector<datum>& out);
+// Views of the cells of a row image from a change batch that `used` selects (the others are
+// NULL: a job reads only the columns it needs); strings borrow from the batch.
+void to_datums(capnp::List<wire::Value>::Reader row, const std::vector<bool>& used,
+               std::vector<datum>& out);
 
 }  // namespace sluice::ops

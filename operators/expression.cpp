@@ -844,4 +844,9 @@ absl::StatusOr<expression> expression::compile(const sql::expr& e,
   return out;
 }
 
+void expression::mark_columns(std::vector<bool>& used) const {
+  for (const auto& n : nodes_)
+    if (n.op == opcode::column && n.a < used.size()) used[n.a] = true;
+}
+
 }  // namespace sluice::ops

@@ -45,6 +45,9 @@ class expression {
   // The type of every non-NULL result (dtype::null only for an expression that is a NULL literal).
   dtype type() const { return nodes_.back().type; }
 
+  // Sets used[i] for every input column i that eval() reads (`used` has one entry per column).
+  void mark_columns(std::vector<bool>& used) const;
+
   // Evaluates on one row: `row` holds one datum per input column, each NULL or of the column's
   // type. Never throws (beyond std::bad_alloc from the arena); NULL propagates. A string result
   // borrows from `row`, from this expression, or from `arena`.

@@ -9,6 +9,12 @@ partial_aggregator::partial_aggregator(std::shared_ptr<const job_plan> plan)
     : plan_(std::move(plan)), groups_(plan_->aggregates) {
   key_.resize(plan_->keys.size());
   inputs_.resize(plan_->aggregates.size());
+  used_.assign(plan_->source.table->column_count(), false);
+  if (plan_->filter) plan_->filter->mark_columns(used_);
+  if (plan_->event_time) plan_->event_time->mark_columns(used_);
+  for (const auto& key : plan_->keys) key.mark_columns(used_);
+  for (const auto& input : plan_->aggregate_inputs)
+    if (input) input->mark_columns(used_);
 }
 
 void partial_aggregator::on_batch(const store::change_batch& batch) {
@@ -21,7 +27,7 @@ void partial_aggregator::on_batch(const store::change_batch& batch) {
 
 void partial_aggregator::apply(capnp::List<wire::Value>::Reader image, int sign) {
   const job_plan& plan = *plan_;
-  to_datums(image, row_);
+  to_datums(image, used_, row_);
   if (plan.filter) {
     datum keep = plan.filter->eval(row_, arena_);
     if (keep.is_null() || !keep.boolean) return;

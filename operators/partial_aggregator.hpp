@@ -43,6 +43,7 @@ class partial_aggregator {
   std::shared_ptr<const job_plan> plan_;
   group_table groups_;
   std::vector<datum> row_;
+  std::vector<bool> used_;  // the source columns the plan's expressions read
   std::vector<datum> key_;
   std::vector<datum> inputs_;
   string_arena arena_;
