@@ -47,6 +47,11 @@ group_state& group_table::at(std::span<const datum> key, int64_t window_start) {
 group_state& group_table::find_or_add(std::span<const datum> key, int64_t window_start,
                                       const std::vector<value>* owned_key) {
   encode_group(key, window_start, scratch_);
+  // Consecutive rows often fall in one group (every row of a window, without group keys).
+  if (last_ != nullptr && scratch_ == last_key_) {
+    last_->changed = true;
+    return *last_;
+  }
   auto it = groups_.find(scratch_);
   if (it == groups_.end()) {
     group_state group;
@@ -64,6 +69,8 @@ group_state& group_table::find_or_add(std::span<const datum> key, int64_t window
     it = groups_.emplace(scratch_, std::move(group)).first;
   }
   it->second.changed = true;
+  last_key_ = scratch_;
+  last_ = &it->second;
   return it->second;
 }
 
@@ -89,6 +96,7 @@ void group_table::erase(const group_state& group) {
   std::vector<datum> views;
   for (const auto& v : group.key) views.push_back(to_datum(v));
   encode_group(views, group.window_start, scratch_);
+  last_ = nullptr;
   groups_.erase(scratch_);
 }
 

@@ -65,7 +65,10 @@ class group_table {
         group.changed = false;
         fn(group);
       }
-      if ((emitted && drop(group)) || is_empty(group)) groups_.erase(it++);
+      if ((emitted && drop(group)) || is_empty(group)) {
+        last_ = nullptr;
+        groups_.erase(it++);
+      }
       else ++it;
     }
   }
@@ -80,7 +83,10 @@ class group_table {
   void for_each(F&& fn) const {
     for (const auto& [key, group] : groups_) fn(group);
   }
-  void clear() { groups_.clear(); }
+  void clear() {
+    last_ = nullptr;
+    groups_.clear();
+  }
 
   static void to_wire(const group_state& group, wire::PartialGroup::Builder out);
   // No rows and no aggregate state: a group that holds (or, as a delta, changes) nothing.
@@ -93,6 +99,9 @@ class group_table {
   std::vector<aggregate_spec> specs_;
   absl::flat_hash_map<std::string, group_state> groups_;
   std::string scratch_;
+  // The group found last and its lookup key: valid until a group is added or removed.
+  group_state* last_ = nullptr;
+  std::string last_key_;
 };
 
 }  // namespace sluice::ops
