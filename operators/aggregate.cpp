@@ -63,25 +63,35 @@ void aggregate_state::add(const aggregate_spec& spec, const datum& input, int si
       else bigint_sum_ += static_cast<__int128>(input.bigint) * sign;
       break;
     case aggregate_kind::min:
-    case aggregate_kind::max: {
-      auto [it, inserted] = multiset_.try_emplace(to_value(input), 0);
-      it->second += sign;
-      if (it->second == 0) multiset_.erase(it);
-      break;
-    }
+    case aggregate_kind::max: count_value(to_value(input), sign); break;
     default: break;
   }
+}
+
+void aggregate_state::count_value(value v, int64_t n) {
+  if (!multiset_) multiset_ = std::make_unique<multiset>();
+  auto [it, inserted] = multiset_->try_emplace(std::move(v), 0);
+  it->second += n;
+  if (it->second == 0) multiset_->erase(it);
 }
 
 void aggregate_state::merge(const aggregate_state& delta) {
   count_ += delta.count_;
   bigint_sum_ += delta.bigint_sum_;
   double_sum_.merge(delta.double_sum_);
-  for (const auto& [v, n] : delta.multiset_) {
-    auto [it, inserted] = multiset_.try_emplace(v, 0);
-    it->second += n;
-    if (it->second == 0) multiset_.erase(it);
-  }
+  if (delta.multiset_)
+    for (const auto& [v, n] : *delta.multiset_) count_value(v, n);
+}
+
+void aggregate_state::merge(wire::AggregateState::Reader delta) {
+  count_ += delta.getCount();
+  bigint_sum_ += (static_cast<__int128>(delta.getBigintSumHigh()) << 64) |
+                 static_cast<__int128>(delta.getBigintSumLow());
+  for (double partial : delta.getDoubleSum()) double_sum_.add(partial);
+  double_sum_.add_non_finite(delta.getPositiveInfinities(), delta.getNegativeInfinities(),
+                             delta.getNans());
+  for (auto entry : delta.getMultiset())
+    if (entry.getCount() != 0) count_value(sluice::from_wire(entry.getValue()), entry.getCount());
 }
 
 absl::StatusOr<value> aggregate_state::result(const aggregate_spec& spec) const {
@@ -102,17 +112,18 @@ absl::StatusOr<value> aggregate_state::result(const aggregate_spec& spec) const 
       return value{total / static_cast<double>(count_)};
     }
     case aggregate_kind::min:
-      if (multiset_.empty()) return value{};
-      return multiset_.begin()->first;
+      if (!multiset_ || multiset_->empty()) return value{};
+      return multiset_->begin()->first;
     case aggregate_kind::max:
-      if (multiset_.empty()) return value{};
-      return multiset_.rbegin()->first;
+      if (!multiset_ || multiset_->empty()) return value{};
+      return multiset_->rbegin()->first;
   }
   return value{};
 }
 
 bool aggregate_state::empty() const {
-  return count_ == 0 && bigint_sum_ == 0 && double_sum_.is_zero() && multiset_.empty();
+  return count_ == 0 && bigint_sum_ == 0 && double_sum_.is_zero() &&
+         (!multiset_ || multiset_->empty());
 }
 
 void aggregate_state::to_wire(wire::AggregateState::Builder out) const {
@@ -125,31 +136,15 @@ void aggregate_state::to_wire(wire::AggregateState::Builder out) const {
   out.setPositiveInfinities(double_sum_.positive_infinities());
   out.setNegativeInfinities(double_sum_.negative_infinities());
   out.setNans(double_sum_.nans());
-  if (!multiset_.empty()) {
-    auto entries = out.initMultiset(multiset_.size());
+  if (multiset_ && !multiset_->empty()) {
+    auto entries = out.initMultiset(multiset_->size());
     size_t i = 0;
-    for (const auto& [v, n] : multiset_) {
+    for (const auto& [v, n] : *multiset_) {
       sluice::to_wire(v, entries[i].initValue());
       entries[i].setCount(n);
       ++i;
     }
   }
-}
-
-aggregate_state aggregate_state::from_wire(wire::AggregateState::Reader in) {
-  aggregate_state state;
-  state.count_ = in.getCount();
-  state.bigint_sum_ = (static_cast<__int128>(in.getBigintSumHigh()) << 64) |
-                      static_cast<__int128>(in.getBigintSumLow());
-  std::vector<double> partials;
-  for (double partial : in.getDoubleSum()) partials.push_back(partial);
-  state.double_sum_ = exact_sum::from_state(partials, in.getPositiveInfinities(),
-                                            in.getNegativeInfinities(), in.getNans());
-  for (auto entry : in.getMultiset()) {
-    int64_t n = entry.getCount();
-    if (n != 0) state.multiset_[sluice::from_wire(entry.getValue())] += n;
-  }
-  return state;
 }
 
 }  // namespace sluice::ops

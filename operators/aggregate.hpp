@@ -8,6 +8,7 @@
 #include <absl/status/statusor.h>
 
 #include <cstdint>
+#include <memory>
 #include <string_view>
 
 #include "operators/datum.hpp"
@@ -39,6 +40,8 @@ class aggregate_state {
   // (and are passed as NULL datums for it).
   void add(const aggregate_spec& spec, const datum& input, int sign);
   void merge(const aggregate_state& delta);
+  // The same for a delta read from a partial batch or a snapshot.
+  void merge(wire::AggregateState::Reader delta);
   // The aggregate's value: NULL when no value is counted (SQL: sum of nothing is NULL; count of
   // nothing is 0). A BIGINT sum outside 64 bits is OutOfRange.
   absl::StatusOr<value> result(const aggregate_spec& spec) const;
@@ -46,13 +49,16 @@ class aggregate_state {
   bool empty() const;
 
   void to_wire(wire::AggregateState::Builder out) const;
-  static aggregate_state from_wire(wire::AggregateState::Reader in);
 
  private:
+  using multiset = absl::btree_map<value, int64_t>;  // no zero counts
+  // Adds n to the count of v in the multiset, made when first needed.
+  void count_value(value v, int64_t n);
+
   int64_t count_ = 0;
   __int128 bigint_sum_ = 0;
   exact_sum double_sum_;
-  absl::btree_map<value, int64_t> multiset_;  // min/max only; no zero counts
+  std::unique_ptr<multiset> multiset_;  // min/max only: null for every other aggregate
 };
 
 }  // namespace sluice::ops

@@ -48,9 +48,7 @@ datum to_datum(const value& v) {
   }
 }
 
-namespace {
-
-datum datum_of(wire::Value::Reader cell) {
+datum to_datum(wire::Value::Reader cell) {
   switch (cell.which()) {
     case wire::Value::NULL_: return datum::null();
     case wire::Value::BOOLEAN: return datum::of_bool(cell.getBoolean());
@@ -64,13 +62,11 @@ datum datum_of(wire::Value::Reader cell) {
   return datum::null();
 }
 
-}  // namespace
-
 void to_datums(capnp::List<wire::Value>::Reader row, const std::vector<bool>& used,
                std::vector<datum>& out) {
   out.resize(row.size());
   for (uint32_t i = 0; i < row.size(); ++i)
-    out[i] = i < used.size() && used[i] ? datum_of(row[i]) : datum::null();
+    out[i] = i < used.size() && used[i] ? to_datum(row[i]) : datum::null();
 }
 
 }  // namespace sluice::ops

@@ -47,6 +47,8 @@ struct datum {
 value to_value(const datum& d);
 // A view of `v` (strings borrow from it).
 datum to_datum(const value& v);
+// A view of a cell of a Cap'n Proto message (strings borrow from the message).
+datum to_datum(wire::Value::Reader cell);
 // Views of the cells of a row image from a change batch that `used` selects (the others are
 // NULL: a job reads only the columns it needs); strings borrow from the batch.
 void to_datums(capnp::List<wire::Value>::Reader row, const std::vector<bool>& used,

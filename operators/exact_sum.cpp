@@ -29,9 +29,7 @@ void exact_sum::add(double x, int sign) {
 
 void exact_sum::merge(const exact_sum& other) {
   for (double partial : other.partials_) add(partial);
-  pos_inf_ += other.pos_inf_;
-  neg_inf_ += other.neg_inf_;
-  nan_ += other.nan_;
+  add_non_finite(other.pos_inf_, other.neg_inf_, other.nan_);
 }
 
 double exact_sum::value() const {
@@ -65,14 +63,10 @@ bool exact_sum::is_zero() const {
   return partials_.empty() && pos_inf_ == 0 && neg_inf_ == 0 && nan_ == 0;
 }
 
-exact_sum exact_sum::from_state(std::span<const double> partials, int64_t pos_inf,
-                                int64_t neg_inf, int64_t nans) {
-  exact_sum sum;
-  for (double partial : partials) sum.add(partial);
-  sum.pos_inf_ = pos_inf;
-  sum.neg_inf_ = neg_inf;
-  sum.nan_ = nans;
-  return sum;
+void exact_sum::add_non_finite(int64_t pos_inf, int64_t neg_inf, int64_t nans) {
+  pos_inf_ += pos_inf;
+  neg_inf_ += neg_inf;
+  nan_ += nans;
 }
 
 }  // namespace sluice::ops

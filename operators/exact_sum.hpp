@@ -4,9 +4,10 @@
 // for bit. Kept as non-overlapping partials (Shewchuk's algorithm, as Python's math.fsum).
 #pragma once
 
+#include <absl/container/inlined_vector.h>
+
 #include <cstdint>
 #include <span>
-#include <vector>
 
 namespace sluice::ops {
 
@@ -26,11 +27,13 @@ class exact_sum {
   int64_t positive_infinities() const { return pos_inf_; }
   int64_t negative_infinities() const { return neg_inf_; }
   int64_t nans() const { return nan_; }
-  static exact_sum from_state(std::span<const double> partials, int64_t pos_inf, int64_t neg_inf,
-                              int64_t nans);
+  // Adds signed counts of non-finite values (a state read back: its partials are add()ed).
+  void add_non_finite(int64_t pos_inf, int64_t neg_inf, int64_t nans);
 
  private:
-  std::vector<double> partials_;  // non-overlapping, increasing magnitude
+  // Non-overlapping, increasing magnitude. Sums of prices with cents need one or two: they live
+  // inside the object, with no allocation.
+  absl::InlinedVector<double, 2> partials_;
   int64_t pos_inf_ = 0, neg_inf_ = 0, nan_ = 0;
 };
 

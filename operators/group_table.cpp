@@ -41,11 +41,6 @@ void encode_group(std::span<const datum> key, int64_t window_start, std::string&
 group_table::group_table(std::vector<aggregate_spec> specs) : specs_(std::move(specs)) {}
 
 group_state& group_table::at(std::span<const datum> key, int64_t window_start) {
-  return find_or_add(key, window_start, nullptr);
-}
-
-group_state& group_table::find_or_add(std::span<const datum> key, int64_t window_start,
-                                      const std::vector<value>* owned_key) {
   encode_group(key, window_start, scratch_);
   // Consecutive rows often fall in one group (every row of a window, without group keys).
   if (last_ != nullptr && scratch_ == last_key_) {
@@ -55,12 +50,7 @@ group_state& group_table::find_or_add(std::span<const datum> key, int64_t window
   auto it = groups_.find(scratch_);
   if (it == groups_.end()) {
     group_state group;
-    if (owned_key) {
-      group.key = *owned_key;
-    } else {
-      group.key.reserve(key.size());
-      for (const auto& d : key) group.key.push_back(to_value(d));
-    }
+    for (const auto& d : key) group.key.push_back(to_value(d));
     group.window_start = window_start;
     group.aggregates.resize(specs_.size());
     // Windows spread over key groups too, so that a job without group keys still uses every
@@ -80,15 +70,13 @@ void group_table::add(group_state& group, std::span<const datum> inputs, int sig
 }
 
 uint32_t group_table::merge(wire::PartialGroup::Reader delta) {
-  std::vector<value> key = from_wire(delta.getKey());
-  std::vector<datum> views;
-  views.reserve(key.size());
-  for (const auto& v : key) views.push_back(to_datum(v));
-  auto& group = find_or_add(views, delta.getWindowStart(), &key);
+  key_views_.clear();
+  for (auto cell : delta.getKey()) key_views_.push_back(to_datum(cell));
+  auto& group = at(key_views_, delta.getWindowStart());
   group.rows += delta.getRows();
   auto aggregates = delta.getAggregates();
   for (size_t i = 0; i < specs_.size() && i < aggregates.size(); ++i)
-    group.aggregates[i].merge(aggregate_state::from_wire(aggregates[i]));
+    group.aggregates[i].merge(aggregates[i]);
   return group.key_group;
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
+#include <absl/container/inlined_vector.h>
 
 #include <cstdint>
 #include <span>
@@ -27,11 +28,13 @@ inline uint32_t reducer_of(uint32_t key_group, uint32_t reducers) {
   return key_group * reducers / key_groups;
 }
 
+// Keys of one or two columns and up to three aggregates live inside the group, with no
+// allocation of their own.
 struct group_state {
-  std::vector<value> key;
+  absl::InlinedVector<value, 2> key;
   int64_t window_start = 0;
   int64_t rows = 0;  // net source rows; the group is gone when it reaches 0
-  std::vector<aggregate_state> aggregates;
+  absl::InlinedVector<aggregate_state, 3> aggregates;
   uint32_t key_group = 0;
   bool changed = false;  // since the last take_changed()
 };
@@ -93,12 +96,11 @@ class group_table {
   static bool is_empty(const group_state& group);
 
  private:
-  group_state& find_or_add(std::span<const datum> key, int64_t window_start,
-                           const std::vector<value>* owned_key);
 
   std::vector<aggregate_spec> specs_;
   absl::flat_hash_map<std::string, group_state> groups_;
   std::string scratch_;
+  std::vector<datum> key_views_;  // merge(): the key of the delta being merged
   // The group found last and its lookup key: valid until a group is added or removed.
   group_state* last_ = nullptr;
   std::string last_key_;

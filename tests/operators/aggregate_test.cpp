@@ -187,7 +187,7 @@ TEST_CASE("partials split any way and shipped as messages merge to the single-pa
     std::map<std::pair<std::vector<value>, int64_t>, std::vector<value>> out;
     table.take_changed([&](group_state& g) {
       if (g.rows == 0) return;
-      auto& values = out[{g.key, g.window_start}];
+      auto& values = out[{std::vector<value>(g.key.begin(), g.key.end()), g.window_start}];
       for (size_t a = 0; a < specs.size(); ++a) values.push_back(g.aggregates[a].result(specs[a]).value());
     });
     return out;

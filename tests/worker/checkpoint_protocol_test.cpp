@@ -270,7 +270,7 @@ struct order_store {
     table_rows out;
     groups.take_changed([&](ops::group_state& group) {
       if (group.rows == 0) return;
-      auto& values = out[group.key];
+      auto& values = out[std::vector<value>(group.key.begin(), group.key.end())];
       for (size_t a = 0; a < plan->aggregates.size(); ++a)
         values.push_back(group.aggregates[a].result(plan->aggregates[a]).value());
     });
