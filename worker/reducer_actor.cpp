@@ -1,19 +1,40 @@
 #include "worker/reducer_actor.hpp"
 
+#include <caf/actor_system_config.hpp>
+#include <caf/settings.hpp>
 #include <fmt/format.h>
 
 #include "runtime/core/status.hpp"
 #include "runtime/messaging/atoms.hpp"
+#include "worker/checkpoint_writer.hpp"
 
 namespace sluice::worker {
 namespace {
 
 using namespace sluice::msg;
 
+// The writer blocks on the store, so it gets a thread of its own. Under CAF's deterministic test
+// scheduler every actor runs on the test's thread, the writer too.
+caf::actor spawn_writer(caf::stateful_actor<reducer_state>* self, checkpoint_writer_config config) {
+  auto policy = caf::get_or(self->system().config(), "scheduler.policy", caf::atom("stealing"));
+  if (policy == caf::atom("testing"))
+    return self->spawn<caf::monitored>(checkpoint_writer, std::move(config));
+  return self->spawn<caf::detached + caf::monitored>(checkpoint_writer, std::move(config));
+}
+
+// Ends the reducer, once its writer has ended.
+void stop(caf::stateful_actor<reducer_state>* self, const caf::error& reason) {
+  auto& state = self->state;
+  if (!state.writer) return self->quit(reason);
+  if (state.stopping) return;
+  state.stopping = true;
+  self->send_exit(state.writer, reason ? reason : caf::exit_reason::user_shutdown);
+}
+
 void fail(caf::stateful_actor<reducer_state>* self, const std::string& what) {
   self->send(self->state.config.coordinator, fail_atom::value, self->state.config.fence.epoch,
              fmt::format("reducer {}: {}", self->state.config.index, what));
-  self->quit();
+  stop(self, caf::error{});
 }
 
 absl::Status restore(reducer_state& state) {
@@ -30,10 +51,10 @@ absl::Status restore(reducer_state& state) {
   return absl::OkStatus();
 }
 
-// Every source has sent Barrier(n): make the sink and the snapshot agree with the state as of
-// the barrier, then let the held-back batches in.
-absl::Status on_aligned(reducer_state& state) {
-  const auto& config = state.config;
+// Every source has sent Barrier(n): the sink rows and the snapshot of the state as of the
+// barrier go to the writer, which stores them and acks n; the held-back batches then come in.
+absl::Status on_aligned(caf::stateful_actor<reducer_state>* self) {
+  auto& state = self->state;
   // The watermark is the least over the sources that have one: a source that has seen no
   // record yet does not hold the others back.
   int64_t watermark = std::numeric_limits<int64_t>::max();
@@ -41,18 +62,11 @@ absl::Status on_aligned(reducer_state& state) {
     if (w != std::numeric_limits<int64_t>::min()) watermark = std::min(watermark, w);
   if (watermark != std::numeric_limits<int64_t>::max()) state.groups->advance_watermark(watermark);
   SLUICE_ASSIGN_OR_RETURN(auto changes, state.groups->take_changes());
-  // In batches of a few thousand rows: the sink is written at least once and converges, so a
-  // large change set need not be one huge atomic write.
-  constexpr size_t sink_batch_rows = 4096;
-  for (size_t first = 0; first < changes.size(); first += sink_batch_rows) {
-    SLUICE_RETURN_IF_ERROR(
-        config.db
-            ->write(changes.slice(first, std::min(sink_batch_rows, changes.size() - first)),
-                    config.fence)
-            .status());
-  }
-  return config.db->put_snapshot(config.plan->options.checkpoint_location, state.aligning,
-                                 config.index, state.groups->snapshot(), config.fence);
+  auto output = std::make_shared<checkpoint_output>(state.aligning, std::move(changes));
+  output->snapshot = state.groups->snapshot();
+  output->late_rows = state.groups->late_rows();
+  self->send(state.writer, std::move(output));
+  return absl::OkStatus();
 }
 
 void on_barrier(caf::stateful_actor<reducer_state>* self, uint64_t checkpoint, uint32_t source,
@@ -94,10 +108,7 @@ void on_barrier(caf::stateful_actor<reducer_state>* self, uint64_t checkpoint, u
   state.barrier_seen[source] = true;
   state.watermarks[source] = std::max(state.watermarks[source], watermark);
   if (++state.barriers < state.config.sources) return;
-  if (auto status = on_aligned(state); !status.ok()) return fail(self, std::string(status.message()));
-  self->send(state.config.coordinator, ack_atom::value, state.config.fence.epoch, checkpoint,
-             state.config.index,
-             state.groups->late_rows());
+  if (auto status = on_aligned(self); !status.ok()) return fail(self, std::string(status.message()));
   state.aligned = checkpoint;
   state.barriers = 0;
   state.barrier_seen.assign(state.config.sources, false);
@@ -117,9 +128,23 @@ caf::behavior reducer_actor(caf::stateful_actor<reducer_state>* self, reducer_co
     fail(self, std::string(status.message()));
     return {};
   }
+  checkpoint_writer_config writing;
+  writing.db = state.config.db;
+  writing.job = state.config.plan->options.checkpoint_location;
+  writing.fence = state.config.fence;
+  writing.part = state.config.index;
+  writing.coordinator = state.config.coordinator;
+  state.writer = spawn_writer(self, std::move(writing));
+  // The writer ends with the reducer, and the reducer only after it: whoever waits for the
+  // reducer to end knows that nothing of it still uses the store.
+  self->set_exit_handler([self](const caf::exit_msg& exit) { stop(self, exit.reason); });
+  self->set_down_handler([self](const caf::down_msg& down) {
+    if (down.source == self->state.writer.address()) self->quit(down.reason);
+  });
   return {
       [self](partial_atom, uint32_t source, std::vector<char>& bytes) -> caf::result<ok_atom> {
         auto& state = self->state;
+        if (state.stopping) return caf::make_error(caf::sec::request_receiver_down);
         if (source >= state.config.sources)
           return caf::make_error(caf::sec::invalid_argument, "unknown source");
         if (state.barrier_seen[source] || !state.held[source].empty()) {
@@ -137,7 +162,8 @@ caf::behavior reducer_actor(caf::stateful_actor<reducer_state>* self, reducer_co
         return ok_atom::value;
       },
       [self](barrier_atom, uint64_t checkpoint, uint32_t source, int64_t watermark) {
-        if (source < self->state.config.sources) on_barrier(self, checkpoint, source, watermark);
+        if (source < self->state.config.sources && !self->state.stopping)
+          on_barrier(self, checkpoint, source, watermark);
       },
   };
 }

@@ -1,8 +1,9 @@
 // The reducer actor: owns the state of some key groups of a job. It merges the partial batches
 // of every source, and at a checkpoint barrier aligns its inputs: once a source has sent
 // Barrier(n), that source's further batches are held back until every source has sent it. Then
-// it upserts the changed groups' rows into the sink, stores a snapshot of its state for n, acks
-// to the coordinator, and goes on with the held-back batches.
+// it takes the changed groups' sink rows and a snapshot of its state for n, hands them to its
+// checkpoint writer (which stores them and acks n to the coordinator), and goes on with the
+// held-back batches at once.
 #pragma once
 
 #include <caf/actor.hpp>
@@ -59,6 +60,8 @@ struct reducer_state {
   std::vector<int64_t> watermarks;   // per source, from its last barrier; lowest: unknown
   uint32_t barriers = 0;
   std::vector<std::deque<held_batch>> held;  // per source, while its barrier is seen
+  caf::actor writer;                 // its checkpoint_writer
+  bool stopping = false;             // failed or told to exit: it ends once its writer has
   static inline const char* name = "sluice.reducer";
 };
 
