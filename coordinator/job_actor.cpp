@@ -146,6 +146,10 @@ void complete_checkpoint(self_ptr self) {
   cp.id = state.pending;
   cp.offsets = state.offsets;
   cp.parts = static_cast<uint32_t>(state.reducers.size());
+  // The assignment's first snapshots imaged everything; since then each key group is imaged
+  // whole once every ops::snapshot_slices checkpoints.
+  cp.first_snapshot = std::max(state.first_snapshot,
+                               cp.id >= ops::snapshot_slices ? cp.id - ops::snapshot_slices + 1 : 0);
   cp.created_ms = absl::ToUnixMillis(absl::Now());
   cp.fingerprint = plan.fingerprint;
   auto status =
@@ -241,6 +245,7 @@ void assign(self_ptr self) {
                   caf::make_error(caf::sec::runtime_error, std::string(from.status().message())));
   if (state.assignments++ == 0) state.start_offsets = from->offsets;
   state.checkpoint = from->id;
+  state.first_snapshot = from->id + 1;
   state.committed = from->offsets;
   const uint32_t channels = plan.source.table->channels();
   const uint32_t workers = static_cast<uint32_t>(state.members.size());
@@ -255,7 +260,8 @@ void assign(self_ptr self) {
   const uint64_t epoch = state.epoch;
   for (uint32_t r = 0; r < workers; ++r) {
     self->request(state.assigned[r], assign_timeout, reducer_atom::value, plan.name, epoch,
-                  state.config.script, r, workers, channels, from->id, from->parts)
+                  state.config.script, r, workers, channels, from->id, from->first_snapshot,
+                  from->parts)
         .then(
             [self, epoch, r](const caf::actor& reducer) {
               auto& state = self->state;

@@ -118,6 +118,7 @@ struct job_state {
   uint32_t acks_in = 0;
   uint32_t drained_sources = 0;
   uint64_t checkpoint = 0;           // the last complete one
+  uint64_t first_snapshot = 0;       // the current assignment's first checkpoint
   uint64_t pending = 0;              // the one in progress; 0: none
   std::chrono::steady_clock::time_point pending_since;
   std::chrono::steady_clock::time_point last_complete;

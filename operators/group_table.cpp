@@ -45,6 +45,7 @@ group_state& group_table::at(std::span<const datum> key, int64_t window_start) {
   // Consecutive rows often fall in one group (every row of a window, without group keys).
   if (last_ != nullptr && scratch_ == last_key_) {
     last_->changed = true;
+    last_->dirty = true;
     return *last_;
   }
   auto it = groups_.find(scratch_);
@@ -59,6 +60,7 @@ group_state& group_table::at(std::span<const datum> key, int64_t window_start) {
     it = groups_.emplace(scratch_, std::move(group)).first;
   }
   it->second.changed = true;
+  it->second.dirty = true;
   last_key_ = scratch_;
   last_ = &it->second;
   return it->second;
@@ -80,12 +82,29 @@ uint32_t group_table::merge(wire::PartialGroup::Reader delta) {
   return group.key_group;
 }
 
-void group_table::erase(const group_state& group) {
-  std::vector<datum> views;
-  for (const auto& v : group.key) views.push_back(to_datum(v));
-  encode_group(views, group.window_start, scratch_);
-  last_ = nullptr;
-  groups_.erase(scratch_);
+void group_table::replace(wire::PartialGroup::Reader image) {
+  key_views_.clear();
+  for (auto cell : image.getKey()) key_views_.push_back(to_datum(cell));
+  auto& group = at(key_views_, image.getWindowStart());
+  group.rows = image.getRows();
+  group.aggregates.clear();
+  group.aggregates.resize(specs_.size());
+  auto aggregates = image.getAggregates();
+  for (size_t i = 0; i < specs_.size() && i < aggregates.size(); ++i)
+    group.aggregates[i].merge(aggregates[i]);
+  if (is_empty(group)) {
+    last_ = nullptr;
+    groups_.erase(scratch_);
+  }
+}
+
+group_state group_table::gone(const group_state& group) {
+  group_state empty;
+  empty.key = group.key;
+  empty.window_start = group.window_start;
+  empty.key_group = group.key_group;
+  empty.aggregates.resize(group.aggregates.size());
+  return empty;
 }
 
 void group_table::to_wire(const group_state& group, wire::PartialGroup::Builder out) {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "operators/aggregate.hpp"
@@ -28,6 +29,12 @@ inline uint32_t reducer_of(uint32_t key_group, uint32_t reducers) {
   return key_group * reducers / key_groups;
 }
 
+// A reducer's snapshot for checkpoint n images whole the key groups g with g mod S = n mod S
+// (S = snapshot_slices), and holds only what changed since its last snapshot of the others; its
+// first snapshot images everything. So the last S checkpoints' snapshots (fewer since the
+// assignment's first) restore the state, and a checkpoint writes what changed plus 1/S of the rest.
+inline constexpr uint32_t snapshot_slices = 8;
+
 // Keys of one or two columns and up to three aggregates live inside the group, with no
 // allocation of their own.
 struct group_state {
@@ -37,6 +44,7 @@ struct group_state {
   absl::InlinedVector<aggregate_state, 3> aggregates;
   uint32_t key_group = 0;
   bool changed = false;  // since the last take_changed()
+  bool dirty = false;    // since the last take_dirty()
 };
 
 class group_table {
@@ -53,8 +61,14 @@ class group_table {
   void add(group_state& group, std::span<const datum> inputs, int sign);
   // Merges a delta from another table (a PartialGroup). Returns the group's key group.
   uint32_t merge(wire::PartialGroup::Reader delta);
-  // Removes a group (a restore that read a group another reducer owns).
-  void erase(const group_state& group);
+  // Makes the group of `image` hold exactly what it holds (removes it if that is nothing).
+  void replace(wire::PartialGroup::Reader image);
+  // Removes every group of the key groups `which` selects.
+  template <typename Which>
+  void erase_key_groups(Which&& which) {
+    last_ = nullptr;
+    absl::erase_if(groups_, [&](const auto& entry) { return which(entry.second.key_group); });
+  }
 
   // Calls fn(group_state&) for every group `emit` selects, clearing its changed mark; then
   // removes it if `drop` selects it or it is empty (its source rows are all gone: fn saw it a
@@ -69,12 +83,26 @@ class group_table {
         fn(group);
       }
       if ((emitted && drop(group)) || is_empty(group)) {
+        // What a snapshot of the changes must say: the group is gone.
+        removed_.push_back(gone(group));
         last_ = nullptr;
         groups_.erase(it++);
+      } else {
+        ++it;
       }
-      else ++it;
     }
   }
+  // Calls fn(const group_state&) for every group changed since the last call, clearing the mark.
+  template <typename F>
+  void take_dirty(F&& fn) {
+    for (auto& [key, group] : groups_) {
+      if (!group.dirty) continue;
+      group.dirty = false;
+      fn(static_cast<const group_state&>(group));
+    }
+  }
+  // The groups removed since the last call, each with no rows and empty aggregates.
+  std::vector<group_state> take_removed() { return std::exchange(removed_, {}); }
   // take() of the groups changed since the last call.
   template <typename F>
   void take_changed(F&& fn) {
@@ -89,6 +117,7 @@ class group_table {
   void clear() {
     last_ = nullptr;
     groups_.clear();
+    removed_.clear();
   }
 
   static void to_wire(const group_state& group, wire::PartialGroup::Builder out);
@@ -96,11 +125,14 @@ class group_table {
   static bool is_empty(const group_state& group);
 
  private:
+  // The key of `group` with nothing in it.
+  static group_state gone(const group_state& group);
 
   std::vector<aggregate_spec> specs_;
   absl::flat_hash_map<std::string, group_state> groups_;
   std::string scratch_;
   std::vector<datum> key_views_;  // merge(): the key of the delta being merged
+  std::vector<group_state> removed_;  // since the last take_removed(), as gone() made them
   // The group found last and its lookup key: valid until a group is added or removed.
   group_state* last_ = nullptr;
   std::string last_key_;

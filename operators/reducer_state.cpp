@@ -114,10 +114,22 @@ absl::StatusOr<row_batch> reducer_state::take_changes() {
   return changes;
 }
 
-std::vector<std::vector<char>> reducer_state::snapshot(size_t groups_per_chunk) const {
-  std::vector<const group_state*> all;
-  all.reserve(groups_.size());
-  groups_.for_each([&](const group_state& group) { all.push_back(&group); });
+std::vector<std::vector<char>> reducer_state::snapshot(const std::vector<bool>& imaged,
+                                                       size_t groups_per_chunk) {
+  auto in_image = [&](uint32_t key_group) {
+    return key_group < imaged.size() && imaged[key_group];
+  };
+  std::vector<const group_state*> image;
+  groups_.for_each([&](const group_state& group) {
+    if (in_image(group.key_group)) image.push_back(&group);
+  });
+  std::vector<const group_state*> all = std::move(image);
+  groups_.take_dirty([&](const group_state& group) {
+    if (!in_image(group.key_group)) all.push_back(&group);
+  });
+  auto removed = groups_.take_removed();
+  for (const auto& group : removed)
+    if (!in_image(group.key_group)) all.push_back(&group);
   std::vector<std::vector<char>> chunks;
   size_t first = 0;
   do {
@@ -125,6 +137,13 @@ std::vector<std::vector<char>> reducer_state::snapshot(size_t groups_per_chunk) 
     capnp::MallocMessageBuilder message;
     auto root = message.initRoot<wire::PartialBatch>();
     root.setWatermark(watermark_);
+    if (first == 0) {
+      uint32_t n = 0;
+      for (uint32_t g = 0; g < key_groups; ++g) n += in_image(g);
+      auto listed = root.initImaged(n);
+      for (uint32_t g = 0, i = 0; g < key_groups; ++g)
+        if (in_image(g)) listed.set(i++, g);
+    }
     auto groups = root.initGroups(count);
     for (size_t i = 0; i < count; ++i) group_table::to_wire(*all[first + i], groups[i]);
     auto words = capnp::messageToFlatArray(message);
@@ -135,19 +154,26 @@ std::vector<std::vector<char>> reducer_state::snapshot(size_t groups_per_chunk) 
   return chunks;
 }
 
-absl::Status reducer_state::restore_part(std::span<const char> snapshot,
-                                        absl::FunctionRef<bool(uint32_t)> owns) {
-  std::vector<const group_state*> foreign;
-  SLUICE_RETURN_IF_ERROR(read_partial_batch(snapshot, [&](wire::PartialBatch::Reader batch) {
-    batch.totalSize();  // walks the whole message: a bad one throws before anything is merged
+absl::Status reducer_state::restore(std::span<const char> snapshot) {
+  return read_partial_batch(snapshot, [&](wire::PartialBatch::Reader batch) {
+    batch.totalSize();  // walks the whole message: a bad one throws before anything is applied
     advance_watermark(batch.getWatermark());
-    for (auto group : batch.getGroups()) groups_.merge(group);
-  }));
-  groups_.take_changed([&](group_state& group) {
-    if (!owns(group.key_group)) foreign.push_back(&group);
+    auto imaged = batch.getImaged();
+    if (imaged.size() > 0) {
+      std::vector<bool> drop(key_groups, false);
+      for (uint32_t g : imaged)
+        if (g < key_groups) drop[g] = true;
+      groups_.erase_key_groups([&](uint32_t key_group) { return drop[key_group]; });
+    }
+    for (auto group : batch.getGroups()) groups_.replace(group);
   });
-  for (const auto* group : foreign) groups_.erase(*group);
-  return absl::OkStatus();
+}
+
+void reducer_state::finish_restore(absl::FunctionRef<bool(uint32_t)> owns) {
+  groups_.erase_key_groups([&](uint32_t key_group) { return !owns(key_group); });
+  groups_.take_changed([](group_state&) {});
+  groups_.take_dirty([](const group_state&) {});
+  groups_.take_removed();
 }
 
 }  // namespace sluice::ops

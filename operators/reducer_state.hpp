@@ -1,6 +1,7 @@
 // A reducer's state: the merged groups of the key groups it owns, and the sink rows that
-// changed since the last trigger. Snapshots hold every group, so a reducer restarted from a
-// checkpoint continues exactly where that checkpoint left it.
+// changed since the last trigger. Snapshots image a slice of the key groups whole and carry the
+// changes of the others, so that a few consecutive ones restore the state exactly, and a reducer
+// restarted from a checkpoint continues exactly where that checkpoint left it.
 //
 // Not thread-safe: one per reducer actor.
 #pragma once
@@ -40,14 +41,18 @@ class reducer_state {
   // dropped from the state, so it stays bounded on an endless stream.
   absl::StatusOr<row_batch> take_changes();
 
-  // Every group, as PartialBatch messages of at most `groups_per_chunk` groups each (at least
-  // one message, which carries the watermark).
-  std::vector<std::vector<char>> snapshot(size_t groups_per_chunk = 65536) const;
-  // Adds the groups of one snapshot part whose key group `owns` accepts (reducers may own other
-  // key groups than when the snapshot was taken). Restored groups are what the sink holds:
-  // nothing is pending after a restore.
-  absl::Status restore_part(std::span<const char> snapshot,
-                            absl::FunctionRef<bool(uint32_t key_group)> owns);
+  // A snapshot, as PartialBatch messages of at most `groups_per_chunk` groups each (at least
+  // one, which carries the watermark): every group of the key groups `imaged` selects, then
+  // every other group changed or removed since the last snapshot (see ops::snapshot_slices).
+  std::vector<std::vector<char>> snapshot(const std::vector<bool>& imaged,
+                                          size_t groups_per_chunk = 65536);
+  // Applies one message of a snapshot; a state is restored by applying, in order, every message
+  // of the snapshots a checkpoint needs. Bytes that do not decode are InvalidArgument.
+  absl::Status restore(std::span<const char> snapshot);
+  // After a restore: drops the groups of key groups `owns` rejects (reducers may own other key
+  // groups than when the snapshots were taken). Restored groups are what the sink holds:
+  // nothing is pending, and the next snapshot should image everything.
+  void finish_restore(absl::FunctionRef<bool(uint32_t key_group)> owns);
 
   size_t size() const { return groups_.size(); }
 

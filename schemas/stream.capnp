@@ -35,10 +35,14 @@ struct PartialGroup {
 }
 
 # What a source actor flushes to one reducer: groups of that reducer's key groups. A reducer's
-# snapshot is one too, with its watermark.
+# snapshot is made of them too, with its watermark: each message either images some key groups
+# whole (`imaged`: a restore drops what it holds of them, then takes the groups given) or holds
+# the groups changed since the last snapshot, each replacing what a restore holds of it (a group
+# with no rows and empty aggregates: it is gone).
 struct PartialBatch {
   epoch @0 :UInt64;        # the assignment epoch of the sender: stale senders are fenced
   channel @1 :UInt32;      # the sending source's channel
   groups @2 :List(PartialGroup);
   watermark @3 :Int64 = -9223372036854775808;  # microseconds; windows ending at or below are final
+  imaged @4 :List(UInt32); # snapshots: the key groups this message holds whole
 }

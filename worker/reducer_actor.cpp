@@ -39,15 +39,17 @@ void fail(caf::stateful_actor<reducer_state>* self, const std::string& what) {
 
 absl::Status restore(reducer_state& state) {
   const auto& config = state.config;
-  for (uint32_t part = 0; part < config.restore_parts; ++part) {
-    SLUICE_ASSIGN_OR_RETURN(auto chunks, config.db->get_snapshot(config.plan->options.checkpoint_location,
-                                                                 config.restore_checkpoint, part));
-    for (const auto& chunk : chunks) {
-      SLUICE_RETURN_IF_ERROR(state.groups->restore_part(
-          std::span(chunk.data(), chunk.size()),
-          [&](uint32_t key_group) { return static_cast<bool>(config.owns[key_group]); }));
+  if (config.restore_parts == 0) return absl::OkStatus();
+  for (uint64_t id = config.restore_first; id <= config.restore_checkpoint; ++id) {
+    for (uint32_t part = 0; part < config.restore_parts; ++part) {
+      SLUICE_ASSIGN_OR_RETURN(
+          auto chunks, config.db->get_snapshot(config.plan->options.checkpoint_location, id, part));
+      for (const auto& chunk : chunks)
+        SLUICE_RETURN_IF_ERROR(state.groups->restore(std::span(chunk.data(), chunk.size())));
     }
   }
+  state.groups->finish_restore(
+      [&](uint32_t key_group) { return static_cast<bool>(config.owns[key_group]); });
   return absl::OkStatus();
 }
 
@@ -63,7 +65,13 @@ absl::Status on_aligned(caf::stateful_actor<reducer_state>* self) {
   if (watermark != std::numeric_limits<int64_t>::max()) state.groups->advance_watermark(watermark);
   SLUICE_ASSIGN_OR_RETURN(auto changes, state.groups->take_changes());
   auto output = std::make_shared<checkpoint_output>(state.aligning, std::move(changes));
-  output->snapshot = state.groups->snapshot();
+  std::vector<bool> imaged(ops::key_groups);
+  for (uint32_t g = 0; g < ops::key_groups; ++g)
+    imaged[g] = state.config.owns[g] &&
+                (!state.snapshotted ||
+                 g % ops::snapshot_slices == state.aligning % ops::snapshot_slices);
+  state.snapshotted = true;
+  output->snapshot = state.groups->snapshot(imaged);
   output->late_rows = state.groups->late_rows();
   self->send(state.writer, std::move(output));
   return absl::OkStatus();

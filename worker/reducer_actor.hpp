@@ -34,9 +34,10 @@ struct reducer_config {
   uint32_t index = 0;          // this reducer's number: the snapshot part it writes
   uint32_t sources = 0;        // inputs to align: one per channel
   caf::actor coordinator;
-  // The snapshots to start from (the parts of the last complete checkpoint) and the key groups
-  // this reducer owns; empty parts: a fresh start.
+  // The checkpoint to start from, whose snapshots are the parts of checkpoints restore_first..
+  // restore_checkpoint, and the key groups this reducer owns; no parts: a fresh start.
   uint64_t restore_checkpoint = 0;
+  uint64_t restore_first = 0;
   uint32_t restore_parts = 0;
   std::vector<bool> owns;  // per key group
 };
@@ -61,6 +62,7 @@ struct reducer_state {
   uint32_t barriers = 0;
   std::vector<std::deque<held_batch>> held;  // per source, while its barrier is seen
   caf::actor writer;                 // its checkpoint_writer
+  bool snapshotted = false;          // a snapshot was taken: the next one need not image all
   bool stopping = false;             // failed or told to exit: it ends once its writer has
   static inline const char* name = "sluice.reducer";
 };

@@ -71,7 +71,7 @@ caf::behavior worker_actor(self_ptr self, store::api* db, std::string address) {
   return {
       [self](reducer_atom, const std::string& job, uint64_t epoch, const std::string& script,
              uint32_t index, uint32_t reducers, uint32_t sources, uint64_t restore_checkpoint,
-             uint32_t restore_parts) -> caf::result<caf::actor> {
+             uint64_t restore_first, uint32_t restore_parts) -> caf::result<caf::actor> {
         auto& jobs = self->state.jobs;
         if (auto it = jobs.find(job); it != jobs.end()) {
           if (it->second.epoch > epoch)
@@ -89,6 +89,7 @@ caf::behavior worker_actor(self_ptr self, store::api* db, std::string address) {
         config.sources = sources;
         config.coordinator = caf::actor_cast<caf::actor>(self->current_sender());
         config.restore_checkpoint = restore_checkpoint;
+        config.restore_first = restore_first;
         config.restore_parts = restore_parts;
         config.owns.assign(ops::key_groups, false);
         for (uint32_t g = 0; g < ops::key_groups; ++g)

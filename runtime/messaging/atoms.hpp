@@ -5,7 +5,7 @@
 //
 // A job (coordinator/job_actor) and its actors:
 //   job -> worker          request (reducer_atom, job, epoch, script, index, reducers, sources,
-//                                   restore checkpoint, restore parts) -> actor
+//                                   restore checkpoint, its first snapshot, restore parts) -> actor
 //   job -> worker          request (sources_atom, job, epoch, reducers, channels, offsets,
 //                                   end offsets) -> std::vector<actor>  (one source per channel)
 //   job -> worker          (undeploy_atom, job, epoch)          stop the job's actors up to epoch

@@ -1,7 +1,8 @@
 // Durable checkpoints of streaming jobs, kept in the store. A job (named by its checkpoint
 // location) stores reducer snapshots for checkpoint n part by part; recording checkpoint n then
 // makes it complete in one atomic write together with the source offsets, the tunnel's committed
-// offsets, and the removal of older snapshots. Until that write, checkpoint n does not exist.
+// offsets, and the removal of the snapshots it no longer needs. Until that write, checkpoint n
+// does not exist.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +19,9 @@ struct checkpoint {
   // What the job computes (source, tunnel, sink, the shape of its query): a job resumes only a
   // checkpoint of the same computation.
   std::string fingerprint;
+  // The snapshots of checkpoints first_snapshot..id, applied in order, restore its state (each
+  // checkpoint stores `parts` of them); older ones are deleted when it is recorded.
+  uint64_t first_snapshot = 0;
 };
 
 }  // namespace sluice::store

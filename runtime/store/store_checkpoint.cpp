@@ -12,12 +12,17 @@
 
 namespace sluice::store {
 
-// id, created_ms, parts, the number of offsets, the offsets (all little-endian u64), then the
-// fingerprint's bytes.
+// id, created_ms, parts (its top bit set), the number of offsets, the offsets, first_snapshot
+// (all little-endian u64), then the fingerprint's bytes. A record without the top bit set in
+// parts (written before snapshots came in slices) has no first_snapshot: its snapshots image
+// everything, so it is its own first.
+constexpr uint64_t has_first_snapshot = uint64_t{1} << 63;
+
 std::string encode_checkpoint(const checkpoint& cp) {
-  std::vector<uint64_t> words = {cp.id, static_cast<uint64_t>(cp.created_ms), cp.parts,
-                                 cp.offsets.size()};
+  std::vector<uint64_t> words = {cp.id, static_cast<uint64_t>(cp.created_ms),
+                                 cp.parts | has_first_snapshot, cp.offsets.size()};
   words.insert(words.end(), cp.offsets.begin(), cp.offsets.end());
+  words.push_back(cp.first_snapshot);
   return encode_offsets(words) + cp.fingerprint;
 }
 
@@ -25,14 +30,18 @@ absl::StatusOr<checkpoint> decode_checkpoint(std::string_view bytes) {
   auto truncated = absl::DataLossError("a stored checkpoint record is truncated");
   if (bytes.size() < 32) return truncated;
   SLUICE_ASSIGN_OR_RETURN(auto head, decode_offsets(bytes.substr(0, 32), 4));
-  if (head[3] > (bytes.size() - 32) / 8) return truncated;
-  SLUICE_ASSIGN_OR_RETURN(auto offsets, decode_offsets(bytes.substr(32, head[3] * 8), head[3]));
+  const bool first_given = (head[2] & has_first_snapshot) != 0;
+  const uint64_t words = head[3] + (first_given ? 1 : 0);
+  if (head[3] >= (uint64_t{1} << 32) || words > (bytes.size() - 32) / 8) return truncated;
+  SLUICE_ASSIGN_OR_RETURN(auto tail, decode_offsets(bytes.substr(32, words * 8), words));
   checkpoint cp;
   cp.id = head[0];
   cp.created_ms = static_cast<int64_t>(head[1]);
-  cp.parts = static_cast<uint32_t>(head[2]);
-  cp.offsets = std::move(offsets);
-  cp.fingerprint = std::string(bytes.substr(32 + head[3] * 8));
+  cp.parts = static_cast<uint32_t>(head[2] & ~has_first_snapshot);
+  cp.first_snapshot = first_given ? tail.back() : cp.id;
+  if (first_given) tail.pop_back();
+  cp.offsets = std::move(tail);
+  cp.fingerprint = std::string(bytes.substr(32 + words * 8));
   return cp;
 }
 
@@ -143,7 +152,10 @@ absl::Status store::complete_checkpoint(std::string_view job, const checkpoint& 
   rocksdb::WriteBatch batch;
   batch.Put(meta_, keys::job_checkpoint(job), encode_checkpoint(cp));
   batch.Put(meta_, keys::tunnel(table.id(), tunnel.name), encode_tunnel(tunnel));
-  batch.DeleteRange(meta_, keys::job_snapshots(job), keys::job_snapshot(job, cp.id, 0));
+  if (cp.first_snapshot > cp.id)
+    return absl::InvalidArgumentError(fmt::format(
+        "job {}: checkpoint {} cannot start its snapshots at {}", job, cp.id, cp.first_snapshot));
+  batch.DeleteRange(meta_, keys::job_snapshots(job), keys::job_snapshot(job, cp.first_snapshot, 0));
   SLUICE_RETURN_IF_ERROR(commit(batch, "recording a checkpoint"));
   remember_tunnel(table, std::move(tunnel));
   return absl::OkStatus();

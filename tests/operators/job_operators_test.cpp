@@ -1,9 +1,13 @@
 // A planned job's operators without actors: records from a real store's channels through
 // partial aggregators into a reducer state, checked against sums made here. Covers windows
-// finalized at the watermark (lateness), append mode, and late rows.
+// finalized at the watermark (lateness), append mode, late rows, and a state restored from the
+// snapshots of consecutive checkpoints.
 #include <doctest/doctest.h>
 
+#include <capnp/serialize.h>
+
 #include <map>
+#include <random>
 
 #include "operators/partial_aggregator.hpp"
 #include "operators/planner.hpp"
@@ -43,6 +47,13 @@ struct fixture {
     batch.set(row, 1, id);
     batch.set(row, 2, price);
     batch.set(row, 3, ts_ms);
+    REQUIRE(db->write(batch).ok());
+  }
+  void erase(int64_t id) {
+    row_batch batch(orders);
+    size_t row = batch.add_row(change_op::delete_);
+    batch.set(row, 0, std::string("u") + std::to_string(id % 3));
+    batch.set(row, 1, id);
     REQUIRE(db->write(batch).ok());
   }
   std::shared_ptr<const job_plan> plan(const std::string& options) {
@@ -108,11 +119,11 @@ TEST_CASE("append mode writes each window once when the watermark passes its end
                       {"2023-11-14 22:13:40", {10, 5 * 1.5 + 5 * 2.0}}});
 
   // A snapshot carries the watermark: a restored reducer still refuses the late window.
-  auto chunks = reducer.snapshot(1);  // one group per chunk
+  auto chunks = reducer.snapshot(std::vector<bool>(key_groups, true), 1);  // one group per chunk
   CHECK(chunks.size() == 1);
   reducer_state restored(plan);
-  for (const auto& chunk : chunks)
-    REQUIRE(restored.restore_part(chunk, [](uint32_t) { return true; }).ok());
+  for (const auto& chunk : chunks) REQUIRE(restored.restore(chunk).ok());
+  restored.finish_restore([](uint32_t) { return true; });
   CHECK(restored.watermark() == reducer.watermark());
   CHECK(restored.size() == reducer.size());
 }
@@ -140,6 +151,71 @@ TEST_CASE("a job without a lateness never drops a window and has no late rows") 
   CHECK(f.sink_rows(reducer.take_changes().value()).size() == 3);
   CHECK(reducer.size() == 3);
   CHECK(reducer.late_rows() == 0);
+}
+
+// Window start (microseconds) -> (rows, count(*), sum(price)) of one full snapshot.
+std::map<int64_t, std::tuple<int64_t, int64_t, double>> decode(
+    const std::vector<std::vector<char>>& chunks) {
+  std::map<int64_t, std::tuple<int64_t, int64_t, double>> out;
+  for (const auto& chunk : chunks) {
+    kj::ArrayPtr<const capnp::word> words(reinterpret_cast<const capnp::word*>(chunk.data()),
+                                          chunk.size() / sizeof(capnp::word));
+    capnp::FlatArrayMessageReader reader(words);
+    for (auto group : reader.getRoot<wire::PartialBatch>().getGroups()) {
+      auto aggregates = group.getAggregates();
+      double sum = 0;
+      for (double partial : aggregates[1].getDoubleSum()) sum += partial;
+      out[group.getWindowStart()] = {group.getRows(), aggregates[0].getCount(), sum};
+    }
+  }
+  return out;
+}
+
+TEST_CASE("the snapshots of the last eight checkpoints restore a reducer exactly") {
+  fixture f;
+  auto plan = f.plan("checkpointLocation='x'");
+  reducer_state live(plan);
+  std::mt19937 random(7);
+  std::map<int64_t, std::pair<double, int64_t>> orders;  // id -> price, event time (ms)
+  std::vector<std::vector<std::vector<char>>> snapshots;  // of checkpoints 1, 2, ...
+  std::vector<uint64_t> offsets(4, 0);
+  for (uint64_t checkpoint = 1; checkpoint <= 24; ++checkpoint) {
+    // New orders, orders moved to other windows (which can empty a window), deletes.
+    for (int i = 0; i < 20; ++i) {
+      int64_t id = random() % 40;
+      if (random() % 4 == 0) {
+        if (orders.erase(id)) f.erase(id);
+        continue;
+      }
+      double price = static_cast<double>(random() % 400) * 0.25;  // sums are exact doubles
+      int64_t ts = 1700000000000 + static_cast<int64_t>(random() % 120) * 1000;
+      f.put(id, price, ts);
+      orders[id] = {price, ts};
+    }
+    offsets = f.drain(plan, live, offsets);
+    REQUIRE(live.take_changes().ok());
+    std::vector<bool> imaged(key_groups);
+    for (uint32_t g = 0; g < key_groups; ++g)
+      imaged[g] = checkpoint == 1 || g % snapshot_slices == checkpoint % snapshot_slices;
+    snapshots.push_back(live.snapshot(imaged, 2));
+
+    reducer_state restored(plan);
+    uint64_t first = checkpoint >= snapshot_slices ? checkpoint - snapshot_slices + 1 : 1;
+    for (uint64_t id = first; id <= checkpoint; ++id)
+      for (const auto& chunk : snapshots[id - 1]) REQUIRE(restored.restore(chunk).ok());
+    restored.finish_restore([](uint32_t) { return true; });
+
+    std::map<int64_t, std::tuple<int64_t, int64_t, double>> expected;
+    for (const auto& [id, order] : orders) {
+      auto& [rows, count, sum] = expected[order.second / 10000 * 10000 * 1000];
+      ++rows;
+      ++count;
+      sum += order.first;
+    }
+    INFO("checkpoint " << checkpoint);
+    CHECK(restored.size() == expected.size());
+    CHECK(decode(restored.snapshot(std::vector<bool>(key_groups, true))) == expected);
+  }
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // The store's records of cluster jobs: job records, fences on writes and snapshots, and the
 // rule that a job's checkpoints only move forward (a retried record is a no-op, a late older
-// one is refused).
+// one is refused), and which snapshots a checkpoint keeps.
 #include <doctest/doctest.h>
 
 #include "runtime/store/store.hpp"
@@ -69,6 +69,31 @@ TEST_CASE_FIXTURE(fixture, "a checkpoint recorded again is a no-op and an older 
   CHECK(db->last_checkpoint("cp")->id == 2);
   CHECK(db->last_checkpoint("cp")->offsets == ends);
   CHECK(db->find_tunnel(*sink, "default")->committed_offsets == ends);
+}
+
+TEST_CASE_FIXTURE(fixture,
+                  "a checkpoint keeps the snapshots from its first_snapshot on and drops the older") {
+  auto tunnel = db->tunnels(*sink)->front().id;
+  std::vector<uint64_t> start(sink->channels(), 0);
+  for (uint64_t id = 1; id <= 4; ++id) {
+    std::vector<std::vector<char>> chunks = {std::vector<char>(8, static_cast<char>(id))};
+    REQUIRE(db->put_snapshot("cp", id, 0, chunks).ok());
+  }
+  auto third = cp(3, start);
+  third.first_snapshot = 2;
+  REQUIRE(db->complete_checkpoint("cp", third, *sink, tunnel).ok());
+  CHECK(absl::IsNotFound(db->get_snapshot("cp", 1, 0).status()));
+  for (uint64_t id = 2; id <= 4; ++id) CHECK(db->get_snapshot("cp", id, 0).ok());
+  auto last = db->last_checkpoint("cp");
+  REQUIRE(last.ok());
+  CHECK(last->first_snapshot == 2);
+  CHECK(last->parts == 1);
+  CHECK(last->offsets == start);
+  CHECK(last->fingerprint == "f");
+  // A checkpoint cannot need snapshots of checkpoints after it.
+  auto fourth = cp(4, start);
+  fourth.first_snapshot = 5;
+  CHECK(absl::IsInvalidArgument(db->complete_checkpoint("cp", fourth, *sink, tunnel)));
 }
 
 }  // namespace

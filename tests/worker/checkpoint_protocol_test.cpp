@@ -241,35 +241,46 @@ struct order_store {
     return out;
   }
 
-  // A stored snapshot part decoded without the reducer: group key -> aggregate results, and the
-  // key groups it holds.
+  // The state that the stored snapshots of `part` up to `checkpoint` restore, decoded without
+  // the reducer (each message images some key groups whole or replaces the groups it holds):
+  // group key -> aggregate results, and the key groups it holds.
   table_rows snapshot(uint64_t checkpoint, uint32_t part, std::set<uint32_t>* key_groups = nullptr) const {
-    auto chunks = db->get_snapshot(job(), checkpoint, part);  // PartialBatch messages
-    REQUIRE_MESSAGE(chunks.ok(), chunks.status().ToString());
+    std::vector<std::string> chunks;  // PartialBatch messages
+    for (uint64_t id = 1; id <= checkpoint; ++id) {
+      auto stored = db->get_snapshot(job(), id, part);
+      if (absl::IsNotFound(stored.status())) continue;
+      REQUIRE_MESSAGE(stored.ok(), stored.status().ToString());
+      chunks.insert(chunks.end(), stored->begin(), stored->end());
+    }
+    REQUIRE_MESSAGE(!chunks.empty(), "no snapshot of part " << part << " up to " << checkpoint);
     std::vector<std::span<const char>> messages;
-    for (const auto& chunk : *chunks) messages.emplace_back(chunk.data(), chunk.size());
-    return decode(messages, key_groups);
+    for (const auto& chunk : chunks) messages.emplace_back(chunk.data(), chunk.size());
+    return decode(messages, key_groups, /*as_snapshot=*/true);
   }
   table_rows decode(std::span<const char> bytes, std::set<uint32_t>* key_groups = nullptr) const {
     return decode(std::vector<std::span<const char>>{bytes}, key_groups);
   }
-  // Several PartialBatch messages merged.
+  // Several PartialBatch messages merged (or, as snapshots, applied in order).
   table_rows decode(const std::vector<std::span<const char>>& messages,
-                    std::set<uint32_t>* key_groups = nullptr) const {
+                    std::set<uint32_t>* key_groups = nullptr, bool as_snapshot = false) const {
     ops::group_table groups(plan->aggregates);
     for (auto bytes : messages) {
       REQUIRE(bytes.size() % sizeof(capnp::word) == 0);
       auto words = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
       std::memcpy(words.begin(), bytes.data(), bytes.size());
       capnp::FlatArrayMessageReader reader(words.asPtr());
-      for (auto group : reader.getRoot<wire::PartialBatch>().getGroups()) {
-        uint32_t key_group = groups.merge(group);
-        if (key_groups) key_groups->insert(key_group);
+      auto batch = reader.getRoot<wire::PartialBatch>();
+      std::set<uint32_t> imaged(batch.getImaged().begin(), batch.getImaged().end());
+      groups.erase_key_groups([&](uint32_t key_group) { return imaged.count(key_group) > 0; });
+      for (auto group : batch.getGroups()) {
+        if (as_snapshot) groups.replace(group);
+        else groups.merge(group);
       }
     }
     table_rows out;
     groups.take_changed([&](ops::group_state& group) {
       if (group.rows == 0) return;
+      if (key_groups) key_groups->insert(group.key_group);
       auto& values = out[std::vector<value>(group.key.begin(), group.key.end())];
       for (size_t a = 0; a < plan->aggregates.size(); ++a)
         values.push_back(group.aggregates[a].result(plan->aggregates[a]).value());
@@ -391,6 +402,7 @@ struct test_system {
     config.sources = sources;
     config.coordinator = coordinator;
     config.restore_checkpoint = restore_checkpoint;
+    config.restore_first = restore_checkpoint;  // the recorded checkpoints image everything
     config.restore_parts = restore_parts;
     config.owns = std::move(owns);
     auto actor = sys.spawn(worker::reducer_actor, std::move(config));
