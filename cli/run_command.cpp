@@ -69,10 +69,11 @@ absl::Status run_jobs(caf::actor_system& system, caf::scoped_actor& self,
             if (job.actor.address() == self->current_sender())
               std::cout << fmt::format(
                   "job {}: {} rows in {:.2f} s ({:.0f} rows/s), {} checkpoints (mean {:.0f} ms, "
-                  "longest {:.0f} ms){}\n",
+                  "longest {:.0f} ms, p50 {:.0f} ms, p99 {:.0f} ms){}\n",
                   job.name, summary.rows, summary.seconds,
                   summary.rows / std::max(summary.seconds, 1e-9), summary.checkpoints,
                   summary.mean_checkpoint_ms, summary.max_checkpoint_ms,
+                  summary.p50_checkpoint_ms, summary.p99_checkpoint_ms,
                   summary.late ? fmt::format(", {} late rows not applied", summary.late) : "");
         },
         [&](caf::down_msg& down) {

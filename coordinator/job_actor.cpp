@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <iostream>
 #include <numeric>
 
@@ -99,6 +100,15 @@ bool reached(const std::vector<uint64_t>& offsets, const std::vector<uint64_t>& 
   return true;
 }
 
+// Every wait for an end the last complete checkpoint has reached is over.
+void release_waiters(job_state& state) {
+  std::erase_if(state.waiters, [&](job_state::waiter& waiter) {
+    if (!reached(state.committed, waiter.ends)) return false;
+    waiter.reply.deliver(ok_atom::value);
+    return true;
+  });
+}
+
 // The last complete checkpoint has read every channel to its end, and nothing has come since:
 // a checkpoint now would record the same state again.
 bool caught_up(const job_state& state) {
@@ -132,9 +142,20 @@ job_summary summarize(const job_state& state) {
   summary.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - state.started).count();
   summary.checkpoints = state.checkpoints;
-  summary.max_checkpoint_ms = state.max_checkpoint_ms;
-  summary.mean_checkpoint_ms =
-      state.checkpoints ? state.total_checkpoint_ms / state.checkpoints : 0;
+  auto durations = state.checkpoint_ms;
+  if (!durations.empty()) {
+    std::sort(durations.begin(), durations.end());
+    // Nearest rank: the smallest duration that q of them do not exceed.
+    auto at = [&](double q) {
+      auto rank = static_cast<size_t>(std::ceil(q * static_cast<double>(durations.size())));
+      return durations[std::clamp<size_t>(rank, 1, durations.size()) - 1];
+    };
+    summary.max_checkpoint_ms = durations.back();
+    summary.mean_checkpoint_ms =
+        std::accumulate(durations.begin(), durations.end(), 0.0) / durations.size();
+    summary.p50_checkpoint_ms = at(0.5);
+    summary.p99_checkpoint_ms = at(0.99);
+  }
   summary.late = sum(state.late);
   return summary;
 }
@@ -168,14 +189,8 @@ void complete_checkpoint(self_ptr self) {
   state.last_checkpoint_ms =
       std::chrono::duration<double, std::milli>(now - state.pending_since).count();
   ++state.checkpoints;
-  state.max_checkpoint_ms = std::max(state.max_checkpoint_ms, state.last_checkpoint_ms);
-  state.total_checkpoint_ms += state.last_checkpoint_ms;
-  // Every wait for an end the checkpoint has reached is over.
-  std::erase_if(state.waiters, [&](job_state::waiter& waiter) {
-    if (!reached(state.committed, waiter.ends)) return false;
-    waiter.reply.deliver(ok_atom::value);
-    return true;
-  });
+  state.checkpoint_ms.push_back(state.last_checkpoint_ms);
+  release_waiters(state);
   if (state.leaving && !state.stopping) return finish(self, caf::error{});
   if (state.stopping || (state.config.until_drained && drained(state))) {
     if (auto recorded = mark_stopped(state); !recorded.ok())
@@ -247,6 +262,9 @@ void assign(self_ptr self) {
   state.checkpoint = from->id;
   state.first_snapshot = from->id + 1;
   state.committed = from->offsets;
+  // A wait that came while the job had no assignment may be over already: no checkpoint is
+  // taken while nothing comes.
+  release_waiters(state);
   const uint32_t channels = plan.source.table->channels();
   const uint32_t workers = static_cast<uint32_t>(state.members.size());
   state.assigned = state.members;

@@ -85,6 +85,8 @@ struct job_summary {
   uint64_t checkpoints = 0;      // taken by this run
   double max_checkpoint_ms = 0;  // the longest, barrier to record
   double mean_checkpoint_ms = 0;
+  double p50_checkpoint_ms = 0;
+  double p99_checkpoint_ms = 0;
   uint64_t late = 0;
 };
 
@@ -125,8 +127,7 @@ struct job_state {
   int64_t last_complete_unix_ms = 0;
   double rows_per_second = 0;
   double last_checkpoint_ms = 0;
-  double max_checkpoint_ms = 0;
-  double total_checkpoint_ms = 0;
+  std::vector<double> checkpoint_ms;  // how long each checkpoint of this run took
   uint64_t checkpoints = 0;          // taken by this run
   uint64_t assignments = 0;
   uint32_t failures = 0;             // of actors, since the last complete checkpoint

@@ -174,6 +174,24 @@ struct cluster {
 
 constexpr uint64_t orders_written = 160000;
 
+// Once job1 has caught up, the sink must equal a recomputation from the source, which holds
+// every order written.
+void check_caught_up_and_exact(cluster& c) {
+  auto waited = run(cluster::on(c.store_host, {"jobs", "--coordinator", c.coordinator_address,
+                                               "wait", "job1", "--caught-up", "--timeout", "90"}),
+                    {}, command_timeout);
+  if (waited.exit_code != 0) {
+    auto listing = run(cluster::on(c.store_host, {"jobs", "--coordinator", c.coordinator_address}),
+                       {}, command_timeout);
+    FAIL("jobs wait: " << waited.err << "\njobs: " << listing.out << listing.err << "\n"
+                       << c.logs());
+  }
+  std::vector<order> source;
+  for (const auto& row : c.scan("OrderSource")) source.push_back(order_of(row));
+  CHECK(source.size() == orders_written);
+  check_windows(c.scan("OrderStreamSink"), source, 10);
+}
+
 // Runs the seed job on `c` while `gen` writes orders at 40k/s, does `fault` after about 1.5 s,
 // then (once the job has completed a checkpoint after the fault, or after 60 s) `after`,
 // and checks the sink against the source once the job has caught up. Prints the time from the
@@ -221,14 +239,7 @@ void check_fault(
   REQUIRE_MESSAGE(generated.exit_code == 0,
                   "gen: exit code " << generated.exit_code << "; stderr: " << generated.err << "\n"
                                     << c.logs());
-  auto waited = run(cluster::on(c.store_host, {"jobs", "--coordinator", c.coordinator_address,
-                                               "wait", "job1", "--caught-up", "--timeout", "90"}),
-                    {}, command_timeout);
-  REQUIRE_MESSAGE(waited.exit_code == 0, "jobs wait: " << waited.err << "\n" << c.logs());
-  std::vector<order> source;
-  for (const auto& row : c.scan("OrderSource")) source.push_back(order_of(row));
-  CHECK(source.size() == orders_written);
-  check_windows(c.scan("OrderStreamSink"), source, 10);
+  check_caught_up_and_exact(c);
 }
 
 TEST_CASE("cluster: a worker killed with SIGKILL leaves the sink exact") {
@@ -349,14 +360,7 @@ TEST_CASE(
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   auto generated = gen.stop();
   REQUIRE_MESSAGE(generated.exit_code == 0, "gen: " << generated.err << "\n" << c.logs());
-  auto waited = run(cluster::on(c.store_host, {"jobs", "--coordinator", c.coordinator_address,
-                                               "wait", "job1", "--caught-up", "--timeout", "90"}),
-                    {}, command_timeout);
-  REQUIRE_MESSAGE(waited.exit_code == 0, "jobs wait: " << waited.err << "\n" << c.logs());
-  std::vector<order> source;
-  for (const auto& row : c.scan("OrderSource")) source.push_back(order_of(row));
-  CHECK(source.size() == orders_written);
-  check_windows(c.scan("OrderStreamSink"), source, 10);
+  check_caught_up_and_exact(c);
 }
 
 // Three hosts made of network namespaces joined by a bridge: the store and the generator on
