@@ -48,20 +48,6 @@ datum to_datum(const value& v) {
   }
 }
 
-datum to_datum(wire::Value::Reader cell) {
-  switch (cell.which()) {
-    case wire::Value::NULL_: return datum::null();
-    case wire::Value::BOOLEAN: return datum::of_bool(cell.getBoolean());
-    case wire::Value::BIGINT: return datum::of_bigint(cell.getBigint());
-    case wire::Value::DOUBLE: return datum::of_double(cell.getDouble());
-    case wire::Value::STRING: {
-      auto text = cell.getString();
-      return datum::of_string(std::string_view(text.begin(), text.size()));
-    }
-  }
-  return datum::null();
-}
-
 void to_datums(capnp::List<wire::Value>::Reader row, const std::vector<bool>& used,
                std::vector<datum>& out) {
   out.resize(row.size());

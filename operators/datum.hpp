@@ -47,8 +47,22 @@ struct datum {
 value to_value(const datum& d);
 // A view of `v` (strings borrow from it).
 datum to_datum(const value& v);
-// A view of a cell of a Cap'n Proto message (strings borrow from the message).
-datum to_datum(wire::Value::Reader cell);
+// A view of a cell of a Cap'n Proto message (strings borrow from the message). Inline: it runs
+// for every cell a job reads.
+inline datum to_datum(wire::Value::Reader cell) {
+  switch (cell.which()) {
+    case wire::Value::NULL_: return datum::null();
+    case wire::Value::BOOLEAN: return datum::of_bool(cell.getBoolean());
+    case wire::Value::BIGINT: return datum::of_bigint(cell.getBigint());
+    case wire::Value::DOUBLE: return datum::of_double(cell.getDouble());
+    case wire::Value::STRING: {
+      auto text = cell.getString();
+      return datum::of_string(std::string_view(text.begin(), text.size()));
+    }
+  }
+  return datum::null();
+}
+
 // Views of the cells of a row image from a change batch that `used` selects (the others are
 // NULL: a job reads only the columns it needs); strings borrow from the batch.
 void to_datums(capnp::List<wire::Value>::Reader row, const std::vector<bool>& used,

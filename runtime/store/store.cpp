@@ -51,10 +51,7 @@ rocksdb::ColumnFamilyOptions log_options() {
   // shrinks them to less than half.
   cf.compression_per_level = {rocksdb::kNoCompression, rocksdb::kNoCompression,
                               rocksdb::kNoCompression, rocksdb::kLZ4Compression};
-  // Segments are written once and read soon after: 32 MiB memtables (a fifth of a second of
-  // ingest at 1 M rows/s) keep the memory a busy store holds small; 128 MiB ones took up to 512
-  // MiB.
-  cf.write_buffer_size = 32 << 20;
+  cf.write_buffer_size = 128 << 20;
   cf.max_write_buffer_number = 4;
   return cf;
 }
