@@ -147,7 +147,12 @@ caf::behavior reducer_actor(caf::stateful_actor<reducer_state>* self, reducer_co
   // reducer to end knows that nothing of it still uses the store.
   self->set_exit_handler([self](const caf::exit_msg& exit) { stop(self, exit.reason); });
   self->set_down_handler([self](const caf::down_msg& down) {
-    if (down.source == self->state.writer.address()) self->quit(down.reason);
+    if (down.source != self->state.writer.address()) return;
+    if (!self->state.stopping && down.reason)
+      self->send(self->state.config.coordinator, fail_atom::value, self->state.config.fence.epoch,
+                 fmt::format("reducer {}: its checkpoint writer ended: {}", self->state.config.index,
+                             self->system().render(down.reason)));
+    self->quit(down.reason);
   });
   return {
       [self](partial_atom, uint32_t source, std::vector<char>& bytes) -> caf::result<ok_atom> {
