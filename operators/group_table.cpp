@@ -14,7 +14,9 @@ void encode_group(std::span<const datum> key, int64_t window_start, std::string&
   out.clear();
   auto put_fixed = [&](const void* p) { out.append(static_cast<const char*>(p), 8); };
   for (const auto& d : key) {
-    out.push_back(static_cast<char>(d.type));
+    // A TIMESTAMP key travels as a BIGINT value (values have no TIMESTAMP): it is encoded as one,
+    // so that a source and the reducer it sends to put the group in the same key group.
+    out.push_back(static_cast<char>(d.type == dtype::timestamp ? dtype::bigint : d.type));
     switch (d.type) {
       case dtype::null: break;
       case dtype::boolean: out.push_back(d.boolean ? 1 : 0); break;

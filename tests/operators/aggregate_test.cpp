@@ -197,5 +197,21 @@ TEST_CASE("partials split any way and shipped as messages merge to the single-pa
   CHECK(results(reducer) == expected);
 }
 
+TEST_CASE("a group lands in the same key group at the source and at the reducer, whatever its key types") {
+  std::vector<aggregate_spec> specs = {{aggregate_kind::count_star, dtype::null}};
+  group_table source(specs), reducer(specs);
+  std::vector<std::vector<datum>> keys = {{datum::of_timestamp(1700000000000000)},
+                                          {datum::of_bigint(42), datum::of_string("u1")},
+                                          {datum::of_double(-0.0), datum::of_bool(true)}};
+  for (const auto& key : keys) {
+    auto& group = source.at(key, 10);
+    source.add(group, std::vector<datum>{datum::null()}, +1);
+    capnp::MallocMessageBuilder message;
+    auto wire_group = message.initRoot<wire::PartialGroup>();
+    group_table::to_wire(group, wire_group);
+    CHECK(reducer.merge(wire_group.asReader()) == group.key_group);
+  }
+}
+
 }  // namespace
 }  // namespace sluice::ops
