@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <csignal>
+#include <iostream>
 #include <thread>
 
 #include "runtime/messaging/types.hpp"
@@ -57,6 +58,9 @@ absl::StatusOr<caf::actor> connect_coordinator(caf::actor_system& system,
   }
 }
 
+namespace {
+
+// Waits until `actor` has ended, or `timeout` has passed: false then.
 bool await_exit(caf::scoped_actor& self, const caf::actor& actor, std::chrono::milliseconds timeout) {
   self->monitor(actor);
   bool ended = false;
@@ -66,6 +70,18 @@ bool await_exit(caf::scoped_actor& self, const caf::actor& actor, std::chrono::m
     self->receive([&](const caf::down_msg& down) { ended = down.source == actor.address(); },
                   caf::after(deadline - now) >> [] {});
   return ended;
+}
+
+}  // namespace
+
+void await_exit_then_close(caf::scoped_actor& self, const caf::actor& actor,
+                           remote::store_client& db, std::chrono::milliseconds patience) {
+  if (!await_exit(self, actor, patience)) {
+    std::cerr << "actors still running; closing the store connection\n";
+    db.close();
+    await_exit(self, actor, patience);
+  }
+  db.close();
 }
 
 std::string describe(caf::actor_system& system, const caf::error& error) {

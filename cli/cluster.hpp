@@ -16,6 +16,7 @@
 #include <string>
 
 #include "cli/command.hpp"
+#include "runtime/remote/store_client.hpp"
 
 namespace sluice::cli {
 
@@ -64,8 +65,11 @@ absl::StatusOr<Result> ask_coordinator(const std::string& address, caf::timespan
   return result;
 }
 
-// Waits until `actor` has ended, or `timeout` has passed: false then.
-bool await_exit(caf::scoped_actor& self, const caf::actor& actor, std::chrono::milliseconds timeout);
+// The end of a stopping process: waits up to `patience` for `actor` (asked to end already) to
+// end; if it has not, closes `db`, which fails the calls its actors wait in for a store that is
+// away, and waits as long again. Then closes `db`: nothing uses it any more.
+void await_exit_then_close(caf::scoped_actor& self, const caf::actor& actor,
+                           remote::store_client& db, std::chrono::milliseconds patience);
 
 // Set by SIGINT and SIGTERM once install_stop_signals has run.
 extern std::atomic<bool> stop_requested;

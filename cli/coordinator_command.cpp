@@ -53,16 +53,9 @@ absl::Status serve(const coordinator_options& options) {
   // Every job takes a final checkpoint and ends, then the coordinator actor; only then does the
   // store client close. A store that is away fails the calls that wait for it, so that the
   // process still ends.
-  {
-    caf::scoped_actor self{system};
-    self->send(actor, msg::shutdown_atom::value);
-    if (!await_exit(self, actor, shutdown_patience)) {
-      std::cerr << "coordinator: jobs still running; closing the store connection\n";
-      db->close();
-      await_exit(self, actor, shutdown_patience);
-    }
-  }
-  db->close();
+  caf::scoped_actor self{system};
+  self->send(actor, msg::shutdown_atom::value);
+  await_exit_then_close(self, actor, *db, shutdown_patience);
   return absl::OkStatus();
 }
 

@@ -90,12 +90,10 @@ absl::Status work(const worker_options& options) {
   }
   // The worker actor stops what it hosts, then itself; the store client closes after them (a
   // store that is away fails the calls that wait for it, so that the process still ends).
-  if (worker) self->send_exit(worker, caf::exit_reason::user_shutdown);
-  if (worker && !await_exit(self, worker, shutdown_patience)) {
-    db->close();
-    await_exit(self, worker, shutdown_patience);
+  if (worker) {
+    self->send_exit(worker, caf::exit_reason::user_shutdown);
+    await_exit_then_close(self, worker, *db, shutdown_patience);
   }
-  if (db) db->close();
   system.middleman().close(*port);
   return absl::OkStatus();
 }

@@ -45,27 +45,23 @@ group_table::group_table(std::vector<aggregate_spec> specs) : specs_(std::move(s
 group_state& group_table::at(std::span<const datum> key, int64_t window_start) {
   encode_group(key, window_start, scratch_);
   // Consecutive rows often fall in one group (every row of a window, without group keys).
-  if (last_ != nullptr && scratch_ == last_key_) {
-    last_->changed = true;
-    last_->dirty = true;
-    return *last_;
+  if (last_ == nullptr || last_->first != scratch_) {
+    auto it = groups_.find(scratch_);
+    if (it == groups_.end()) {
+      group_state group;
+      for (const auto& d : key) group.key.push_back(to_value(d));
+      group.window_start = window_start;
+      group.aggregates.resize(specs_.size());
+      // Windows spread over key groups too, so that a job without group keys still uses every
+      // reducer.
+      group.key_group = static_cast<uint32_t>(stable_hash_bytes(scratch_) % key_groups);
+      it = groups_.emplace(scratch_, std::move(group)).first;
+    }
+    last_ = &*it;
   }
-  auto it = groups_.find(scratch_);
-  if (it == groups_.end()) {
-    group_state group;
-    for (const auto& d : key) group.key.push_back(to_value(d));
-    group.window_start = window_start;
-    group.aggregates.resize(specs_.size());
-    // Windows spread over key groups too, so that a job without group keys still uses every
-    // reducer.
-    group.key_group = static_cast<uint32_t>(stable_hash_bytes(scratch_) % key_groups);
-    it = groups_.emplace(scratch_, std::move(group)).first;
-  }
-  it->second.changed = true;
-  it->second.dirty = true;
-  last_key_ = scratch_;
-  last_ = &it->second;
-  return it->second;
+  last_->second.changed = true;
+  last_->second.dirty = true;
+  return last_->second;
 }
 
 void group_table::add(group_state& group, std::span<const datum> inputs, int sign) {
@@ -73,27 +69,31 @@ void group_table::add(group_state& group, std::span<const datum> inputs, int sig
   for (size_t i = 0; i < specs_.size(); ++i) group.aggregates[i].add(specs_[i], inputs[i], sign);
 }
 
-uint32_t group_table::merge(wire::PartialGroup::Reader delta) {
+group_state& group_table::at(wire::PartialGroup::Reader group) {
   key_views_.clear();
-  for (auto cell : delta.getKey()) key_views_.push_back(to_datum(cell));
-  auto& group = at(key_views_, delta.getWindowStart());
+  for (auto cell : group.getKey()) key_views_.push_back(to_datum(cell));
+  return at(key_views_, group.getWindowStart());
+}
+
+void group_table::add(group_state& group, wire::PartialGroup::Reader delta) {
   group.rows += delta.getRows();
   auto aggregates = delta.getAggregates();
   for (size_t i = 0; i < specs_.size() && i < aggregates.size(); ++i)
     group.aggregates[i].merge(aggregates[i]);
+}
+
+uint32_t group_table::merge(wire::PartialGroup::Reader delta) {
+  auto& group = at(delta);
+  add(group, delta);
   return group.key_group;
 }
 
 void group_table::replace(wire::PartialGroup::Reader image) {
-  key_views_.clear();
-  for (auto cell : image.getKey()) key_views_.push_back(to_datum(cell));
-  auto& group = at(key_views_, image.getWindowStart());
-  group.rows = image.getRows();
+  auto& group = at(image);
+  group.rows = 0;
   group.aggregates.clear();
   group.aggregates.resize(specs_.size());
-  auto aggregates = image.getAggregates();
-  for (size_t i = 0; i < specs_.size() && i < aggregates.size(); ++i)
-    group.aggregates[i].merge(aggregates[i]);
+  add(group, image);
   if (is_empty(group)) {
     last_ = nullptr;
     groups_.erase(scratch_);

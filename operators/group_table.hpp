@@ -92,13 +92,12 @@ class group_table {
       }
     }
   }
-  // Calls fn(const group_state&) for every group changed since the last call, clearing the mark.
+  // Calls fn(const group_state&, bool dirty) for every group, `dirty` saying whether it changed
+  // since the last call, and clears that mark.
   template <typename F>
   void take_dirty(F&& fn) {
     for (auto& [key, group] : groups_) {
-      if (!group.dirty) continue;
-      group.dirty = false;
-      fn(static_cast<const group_state&>(group));
+      fn(static_cast<const group_state&>(group), std::exchange(group.dirty, false));
     }
   }
   // The groups removed since the last call, each with no rows and empty aggregates.
@@ -127,6 +126,9 @@ class group_table {
  private:
   // The key of `group` with nothing in it.
   static group_state gone(const group_state& group);
+  // The group of a PartialGroup's key and window (as at()), and adding a delta to a group.
+  group_state& at(wire::PartialGroup::Reader group);
+  void add(group_state& group, wire::PartialGroup::Reader delta);
 
   std::vector<aggregate_spec> specs_;
   // Node-based: a group is allocated at its own size and never moves, so growing the table moves
@@ -134,11 +136,10 @@ class group_table {
   // 2.1 GiB with a flat table, 1.37 GiB with this one).
   absl::node_hash_map<std::string, group_state> groups_;
   std::string scratch_;
-  std::vector<datum> key_views_;  // merge(): the key of the delta being merged
+  std::vector<datum> key_views_;  // at(PartialGroup): the key of the group being looked up
   std::vector<group_state> removed_;  // since the last take_removed(), as gone() made them
-  // The group found last and its lookup key: valid until a group is added or removed.
-  group_state* last_ = nullptr;
-  std::string last_key_;
+  // The group found last, with its lookup key: valid until a group is removed (nodes never move).
+  std::pair<const std::string, group_state>* last_ = nullptr;
 };
 
 }  // namespace sluice::ops

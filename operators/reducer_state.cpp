@@ -119,17 +119,16 @@ std::vector<std::vector<char>> reducer_state::snapshot(const std::vector<bool>& 
   auto in_image = [&](uint32_t key_group) {
     return key_group < imaged.size() && imaged[key_group];
   };
-  std::vector<const group_state*> image;
-  groups_.for_each([&](const group_state& group) {
-    if (in_image(group.key_group)) image.push_back(&group);
-  });
-  std::vector<const group_state*> all = std::move(image);
-  groups_.take_dirty([&](const group_state& group) {
-    if (!in_image(group.key_group)) all.push_back(&group);
+  std::vector<const group_state*> all;
+  groups_.take_dirty([&](const group_state& group, bool dirty) {
+    if (dirty || in_image(group.key_group)) all.push_back(&group);
   });
   auto removed = groups_.take_removed();
   for (const auto& group : removed)
     if (!in_image(group.key_group)) all.push_back(&group);
+  std::vector<uint32_t> imaged_groups;
+  for (uint32_t g = 0; g < key_groups; ++g)
+    if (in_image(g)) imaged_groups.push_back(g);
   std::vector<std::vector<char>> chunks;
   size_t first = 0;
   do {
@@ -138,11 +137,8 @@ std::vector<std::vector<char>> reducer_state::snapshot(const std::vector<bool>& 
     auto root = message.initRoot<wire::PartialBatch>();
     root.setWatermark(watermark_);
     if (first == 0) {
-      uint32_t n = 0;
-      for (uint32_t g = 0; g < key_groups; ++g) n += in_image(g);
-      auto listed = root.initImaged(n);
-      for (uint32_t g = 0, i = 0; g < key_groups; ++g)
-        if (in_image(g)) listed.set(i++, g);
+      auto listed = root.initImaged(static_cast<uint32_t>(imaged_groups.size()));
+      for (uint32_t i = 0; i < imaged_groups.size(); ++i) listed.set(i, imaged_groups[i]);
     }
     auto groups = root.initGroups(count);
     for (size_t i = 0; i < count; ++i) group_table::to_wire(*all[first + i], groups[i]);
@@ -172,7 +168,7 @@ absl::Status reducer_state::restore(std::span<const char> snapshot) {
 void reducer_state::finish_restore(absl::FunctionRef<bool(uint32_t)> owns) {
   groups_.erase_key_groups([&](uint32_t key_group) { return !owns(key_group); });
   groups_.take_changed([](group_state&) {});
-  groups_.take_dirty([](const group_state&) {});
+  groups_.take_dirty([](const group_state&, bool) {});
   groups_.take_removed();
 }
 
