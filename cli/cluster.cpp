@@ -7,9 +7,9 @@
 #include <iostream>
 #include <thread>
 
-#include "runtime/messaging/types.hpp"
-#include "runtime/remote/address.hpp"
-#include "runtime/remote/configure.hpp"
+#include "messaging/types.hpp"
+#include "remote/address.hpp"
+#include "remote/configure.hpp"
 
 namespace sluice::cli {
 

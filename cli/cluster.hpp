@@ -16,7 +16,7 @@
 #include <string>
 
 #include "cli/command.hpp"
-#include "runtime/remote/store_client.hpp"
+#include "remote/store_client.hpp"
 
 namespace sluice::cli {
 

@@ -8,8 +8,8 @@
 #include <thread>
 
 #include "runtime/core/status.hpp"
-#include "runtime/remote/configure.hpp"
-#include "runtime/remote/store_client.hpp"
+#include "remote/configure.hpp"
+#include "remote/store_client.hpp"
 
 namespace sluice::cli {
 

@@ -13,9 +13,9 @@
 #include "cli/command.hpp"
 #include "coordinator/coordinator_actor.hpp"
 #include "runtime/core/status.hpp"
-#include "runtime/messaging/atoms.hpp"
-#include "runtime/remote/address.hpp"
-#include "runtime/remote/store_client.hpp"
+#include "messaging/atoms.hpp"
+#include "remote/address.hpp"
+#include "remote/store_client.hpp"
 
 namespace sluice::cli {
 namespace {

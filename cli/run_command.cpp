@@ -22,7 +22,7 @@
 #include "examples/order_loader.hpp"
 #include "operators/script.hpp"
 #include "runtime/core/status.hpp"
-#include "runtime/messaging/atoms.hpp"
+#include "messaging/atoms.hpp"
 #include "worker/worker_actor.hpp"
 
 namespace sluice::cli {

@@ -9,7 +9,7 @@
 
 #include "cli/cluster.hpp"
 #include "cli/command.hpp"
-#include "runtime/messaging/atoms.hpp"
+#include "messaging/atoms.hpp"
 #include "runtime/core/status.hpp"
 #include "runtime/sql/parser.hpp"
 

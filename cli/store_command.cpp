@@ -8,8 +8,8 @@
 
 #include "cli/command.hpp"
 #include "runtime/core/status.hpp"
-#include "runtime/remote/configure.hpp"
-#include "runtime/remote/store_server.hpp"
+#include "remote/configure.hpp"
+#include "remote/store_server.hpp"
 
 namespace sluice::cli {
 namespace {

@@ -12,9 +12,9 @@
 #include "cli/cluster.hpp"
 #include "cli/command.hpp"
 #include "runtime/core/status.hpp"
-#include "runtime/messaging/atoms.hpp"
-#include "runtime/remote/address.hpp"
-#include "runtime/remote/store_client.hpp"
+#include "messaging/atoms.hpp"
+#include "remote/address.hpp"
+#include "remote/store_client.hpp"
 #include "worker/worker_actor.hpp"
 
 namespace sluice::cli {

@@ -11,7 +11,7 @@
 #include "coordinator/job_actor.hpp"
 #include "operators/script.hpp"
 #include "runtime/core/status.hpp"
-#include "runtime/messaging/atoms.hpp"
+#include "messaging/atoms.hpp"
 
 namespace sluice::coordinator {
 namespace {

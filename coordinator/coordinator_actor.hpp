@@ -3,7 +3,7 @@
 // scripts (catalog statements against the store, jobs recorded in the store and started), and
 // runs one job actor per job, telling each when the workers change. Started again, it resumes
 // every job recorded in the store and not stopped. Its messages are listed in
-// runtime/messaging/atoms.hpp.
+// messaging/atoms.hpp.
 #pragma once
 
 #include <caf/actor.hpp>

@@ -8,7 +8,7 @@
 #include <numeric>
 
 #include "operators/group_table.hpp"
-#include "runtime/messaging/atoms.hpp"
+#include "messaging/atoms.hpp"
 
 namespace sluice::coordinator {
 namespace {

@@ -18,7 +18,7 @@
 // when its process stops (after a final checkpoint too, the record left to be resumed),
 // when `until_drained` and every channel is read to the end it had at the start, or on a
 // failure in `sluice run`. Monitors learn the outcome from its down message. Its messages are
-// listed in runtime/messaging/atoms.hpp.
+// listed in messaging/atoms.hpp.
 #pragma once
 
 #include <caf/actor.hpp>

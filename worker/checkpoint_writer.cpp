@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "runtime/core/status.hpp"
-#include "runtime/messaging/atoms.hpp"
+#include "messaging/atoms.hpp"
 
 namespace sluice::worker {
 namespace {

@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 
 #include "runtime/core/status.hpp"
-#include "runtime/messaging/atoms.hpp"
+#include "messaging/atoms.hpp"
 #include "worker/checkpoint_writer.hpp"
 
 namespace sluice::worker {

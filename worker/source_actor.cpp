@@ -6,7 +6,7 @@
 #include <chrono>
 #include <limits>
 
-#include "runtime/messaging/atoms.hpp"
+#include "messaging/atoms.hpp"
 
 namespace sluice::worker {
 namespace {

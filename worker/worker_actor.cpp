@@ -5,8 +5,8 @@
 
 #include "operators/group_table.hpp"
 #include "operators/script.hpp"
-#include "runtime/messaging/atoms.hpp"
-#include "runtime/remote/address.hpp"
+#include "messaging/atoms.hpp"
+#include "remote/address.hpp"
 #include "worker/reducer_actor.hpp"
 #include "worker/source_actor.hpp"
 

@@ -9,7 +9,7 @@
 // of, so that its sources reach their reducers directly rather than through the coordinator.
 // An exit message (its process stopping) stops every actor it hosts; the worker actor ends once
 // they all have, so that its process can close what they use.
-// Its messages are listed in runtime/messaging/atoms.hpp.
+// Its messages are listed in messaging/atoms.hpp.
 #pragma once
 
 #include <caf/actor.hpp>

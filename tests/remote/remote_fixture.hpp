@@ -9,9 +9,9 @@
 
 #include <memory>
 
-#include "runtime/remote/configure.hpp"
-#include "runtime/remote/store_client.hpp"
-#include "runtime/remote/store_server.hpp"
+#include "remote/configure.hpp"
+#include "remote/store_client.hpp"
+#include "remote/store_server.hpp"
 #include "runtime/store/store.hpp"
 #include "tests/support/temp_dir.hpp"
 

@@ -37,7 +37,7 @@
 #include "operators/partial_aggregator.hpp"
 #include "operators/planner.hpp"
 #include "operators/session.hpp"
-#include "runtime/messaging/atoms.hpp"
+#include "messaging/atoms.hpp"
 #include "runtime/sql/parser.hpp"
 #include "runtime/store/store.hpp"
 #include "schemas/stream.capnp.h"

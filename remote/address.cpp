@@ -1,4 +1,4 @@
-#include "runtime/remote/address.hpp"
+#include "remote/address.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "runtime/remote/codec.hpp"
+#include "remote/codec.hpp"
 
 #include <capnp/message.h>
 #include <capnp/serialize.h>

@@ -10,7 +10,7 @@
 
 #include <memory>
 
-#include "runtime/remote/address.hpp"
+#include "remote/address.hpp"
 #include "runtime/store/store.hpp"
 
 namespace sluice::remote {

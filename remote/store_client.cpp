@@ -1,4 +1,4 @@
-#include "runtime/remote/store_client.hpp"
+#include "remote/store_client.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/middleman.hpp>
@@ -11,8 +11,8 @@
 #include <utility>
 
 #include "runtime/core/status.hpp"
-#include "runtime/remote/codec.hpp"
-#include "runtime/remote/protocol.hpp"
+#include "remote/codec.hpp"
+#include "remote/protocol.hpp"
 #include "runtime/store/record_codec.hpp"
 
 namespace sluice::remote {

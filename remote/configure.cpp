@@ -1,4 +1,4 @@
-#include "runtime/remote/configure.hpp"
+#include "remote/configure.hpp"
 
 #include <caf/atom.hpp>
 #include <caf/io/middleman.hpp>

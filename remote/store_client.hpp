@@ -28,7 +28,7 @@
 #include <optional>
 #include <set>
 
-#include "runtime/remote/address.hpp"
+#include "remote/address.hpp"
 #include "runtime/store/api.hpp"
 
 namespace sluice::remote {

@@ -1,4 +1,4 @@
-#include "runtime/remote/store_server.hpp"
+#include "remote/store_server.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/middleman.hpp>
@@ -7,8 +7,8 @@
 #include <map>
 
 #include "runtime/core/status.hpp"
-#include "runtime/remote/codec.hpp"
-#include "runtime/remote/protocol.hpp"
+#include "remote/codec.hpp"
+#include "remote/protocol.hpp"
 #include "runtime/store/record_codec.hpp"
 
 namespace sluice::remote {
