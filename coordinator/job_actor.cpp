@@ -9,12 +9,16 @@
 
 #include "operators/group_table.hpp"
 #include "messaging/atoms.hpp"
+#include "runtime/core/status.hpp"
+#include "worker/store_io.hpp"
 
 namespace sluice::coordinator {
 namespace {
 
 using namespace sluice::msg;
 using self_ptr = caf::stateful_actor<job_state>*;
+using worker::ask_store;
+using worker::while_asking;
 
 // How long a worker may take to set up its part of an assignment (it plans the job and may
 // wait for the store).
@@ -54,7 +58,7 @@ void release_assignment(self_ptr self) {
   state.assigned.clear();
   state.reducers.clear();
   state.sources.clear();
-  state.pending = 0;
+  state.round.drop();
 }
 
 // Ends the job: its actors stop; monitors see `error` (none: the job ended as asked).
@@ -68,6 +72,7 @@ void finish(self_ptr self, const caf::error& error) {
 }
 
 void assign(self_ptr self);
+void assign_from(self_ptr self, const store::checkpoint& from);
 
 // Something went wrong in the current assignment. A cluster job is assigned anew (at once when
 // `now`, else after a pause); in `sluice run` the job ends with the error.
@@ -109,31 +114,40 @@ void release_waiters(job_state& state) {
   });
 }
 
-// The last complete checkpoint has read every channel to its end, and nothing has come since:
-// a checkpoint now would record the same state again.
-bool caught_up(const job_state& state) {
-  if (state.phase != job_phase::running || state.reassign || state.stopping || state.leaving)
-    return false;
-  auto ends = state.config.db->end_offsets(*state.config.plan->source.table);
-  return ends.ok() && reached(state.committed, *ends);
-}
-
 void start_checkpoint(self_ptr self) {
   auto& state = self->state;
-  if (state.pending != 0 || state.phase != job_phase::running) return;
-  state.pending = state.checkpoint + 1;
-  state.pending_since = std::chrono::steady_clock::now();
-  state.offsets_in = 0;
-  state.acks_in = 0;
-  state.offsets = state.committed;
-  for (auto& source : state.sources) self->send(source, barrier_atom::value, state.pending);
+  if (state.phase != job_phase::running ||
+      !state.round.begin(state.checkpoint, state.committed,
+                         static_cast<uint32_t>(state.reducers.size()),
+                         std::chrono::steady_clock::now()))
+    return;
+  for (auto& source : state.sources) self->send(source, barrier_atom::value, state.round.pending());
+}
+
+// A checkpoint, unless the last complete one has read every channel to its end and nothing has
+// come since: one now would record the same state again.
+void checkpoint_unless_caught_up(self_ptr self) {
+  auto& state = self->state;
+  if (state.phase != job_phase::running || state.round.pending() != 0) return;
+  if (state.reassign || state.stopping || state.leaving) return start_checkpoint(self);
+  ask_store(
+      self, state.io,
+      [table = state.config.plan->source.table](store::api& db) { return db.end_offsets(*table); },
+      [self](absl::StatusOr<std::vector<uint64_t>> ends) {
+        if (!ends.ok() || !reached(self->state.committed, *ends)) start_checkpoint(self);
+      });
 }
 
 // A cluster job's record says it was stopped: a coordinator started again does not resume it.
-absl::Status mark_stopped(job_state& state) {
-  if (!state.config.record) return absl::OkStatus();
+// Then `then(status)`.
+template <typename Then>
+void mark_stopped(self_ptr self, Then then) {
+  auto& state = self->state;
+  if (!state.config.record) return then(absl::OkStatus());
   state.config.record->stopped = true;
-  return state.config.db->put_job(*state.config.record);
+  ask_store(
+      self, state.io, [record = *state.config.record](store::api& db) { return db.put_job(record); },
+      [then](absl::StatusOr<std::monostate> done) mutable { then(done.status()); });
 }
 
 job_summary summarize(const job_state& state) {
@@ -160,46 +174,54 @@ job_summary summarize(const job_state& state) {
   return summary;
 }
 
-void complete_checkpoint(self_ptr self) {
+// The checkpoint of the round is stored: it is complete.
+void on_complete(self_ptr self) {
   auto& state = self->state;
   const auto& plan = *state.config.plan;
-  store::checkpoint cp;
-  cp.id = state.pending;
-  cp.offsets = state.offsets;
-  cp.parts = static_cast<uint32_t>(state.reducers.size());
-  // The assignment's first snapshots imaged everything; since then each key group is imaged
-  // whole once every ops::snapshot_slices checkpoints.
-  cp.first_snapshot = std::max(state.first_snapshot,
-                               cp.id >= ops::snapshot_slices ? cp.id - ops::snapshot_slices + 1 : 0);
-  cp.created_ms = absl::ToUnixMillis(absl::Now());
-  cp.fingerprint = plan.fingerprint;
-  auto status =
-      state.config.db->complete_checkpoint(plan.options.checkpoint_location, cp, *plan.source.table,
-                                           plan.source.tunnel_id, {plan.name, state.epoch});
-  if (!status.ok()) return on_failure(self, std::string(status.message()), false);
   auto now = std::chrono::steady_clock::now();
   double seconds = std::chrono::duration<double>(now - state.last_complete).count();
-  state.rows_per_second = (sum(state.offsets) - sum(state.committed)) / std::max(seconds, 1e-9);
+  state.rows_per_second =
+      (sum(state.round.offsets()) - sum(state.committed)) / std::max(seconds, 1e-9);
   state.last_complete = now;
-  state.last_complete_unix_ms = cp.created_ms;
-  state.committed = state.offsets;
+  state.last_complete_unix_ms = absl::ToUnixMillis(absl::Now());
+  state.committed = state.round.offsets();
+  state.late = state.round.late_rows();
   state.failures = 0;
-  state.checkpoint = state.pending;
-  state.pending = 0;
-  state.last_checkpoint_ms =
-      std::chrono::duration<double, std::milli>(now - state.pending_since).count();
+  state.checkpoint = state.round.pending();
+  state.last_checkpoint_ms = state.round.recorded(now).count();
   ++state.checkpoints;
   state.checkpoint_ms.push_back(state.last_checkpoint_ms);
   release_waiters(state);
   if (state.leaving && !state.stopping) return finish(self, caf::error{});
   if (state.stopping || (state.config.until_drained && drained(state))) {
-    if (auto recorded = mark_stopped(state); !recorded.ok())
-      std::cerr << fmt::format("job {}: {}\n", plan.name, std::string(recorded.message()));
-    if (state.config.listener)
-      self->send(state.config.listener, done_atom::value, summarize(state));
-    return finish(self, caf::error{});
+    return mark_stopped(self, [self, name = plan.name](const absl::Status& recorded) {
+      if (!recorded.ok())
+        std::cerr << fmt::format("job {}: {}\n", name, std::string(recorded.message()));
+      if (self->state.config.listener)
+        self->send(self->state.config.listener, done_atom::value, summarize(self->state));
+      finish(self, caf::error{});
+    });
   }
   if (state.reassign) assign(self);
+}
+
+// Every source and reducer has answered the round: its checkpoint goes to the store.
+void record_checkpoint(self_ptr self) {
+  auto& state = self->state;
+  const auto& plan = *state.config.plan;
+  auto cp = state.round.record(state.first_snapshot, plan.fingerprint);
+  const uint64_t epoch = state.epoch;
+  ask_store(
+      self, state.io,
+      [cp, location = plan.options.checkpoint_location, table = plan.source.table,
+       tunnel = plan.source.tunnel_id, fence = store::fence{plan.name, epoch}](store::api& db) {
+        return db.complete_checkpoint(location, cp, *table, tunnel, fence);
+      },
+      [self, epoch, id = cp.id](absl::StatusOr<std::monostate> done) {
+        if (epoch != self->state.epoch || id != self->state.round.pending()) return;
+        if (!done.ok()) return on_failure(self, std::string(done.status().message()), false);
+        on_complete(self);
+      });
 }
 
 // The assignment's sources, once every worker has its reducer.
@@ -248,20 +270,33 @@ void assign(self_ptr self) {
   }
   state.phase = job_phase::assigning;
   ++state.epoch;
-  if (state.config.record) {
-    // From here on, writes of older assignments are refused by the store.
-    state.config.record->epoch = state.epoch;
-    if (auto status = state.config.db->put_job(*state.config.record); !status.ok())
-      return on_failure(self, std::string(status.message()), false);
-  }
-  auto from = resume_point(plan, *state.config.db);
-  if (!from.ok())
-    return finish(self,
-                  caf::make_error(caf::sec::runtime_error, std::string(from.status().message())));
-  if (state.assignments++ == 0) state.start_offsets = from->offsets;
-  state.checkpoint = from->id;
-  state.first_snapshot = from->id + 1;
-  state.committed = from->offsets;
+  if (state.config.record) state.config.record->epoch = state.epoch;
+  // From the job record's new epoch on, writes of older assignments are refused by the store.
+  // The job's other messages wait until the store has answered.
+  ask_store<while_asking::awaited>(
+      self, state.io,
+      [record = state.config.record, plan = state.config.plan](
+          store::api& db) -> absl::StatusOr<store::checkpoint> {
+        if (record) SLUICE_RETURN_IF_ERROR(db.put_job(*record));
+        return resume_point(*plan, db);
+      },
+      [self](absl::StatusOr<store::checkpoint> from) {
+        if (absl::IsFailedPrecondition(from.status()))
+          return finish(self, caf::make_error(caf::sec::runtime_error,
+                                              std::string(from.status().message())));
+        if (!from.ok()) return on_failure(self, std::string(from.status().message()), false);
+        assign_from(self, *from);
+      });
+}
+
+// The assignment, from checkpoint `from`: a reducer on every worker, then the sources.
+void assign_from(self_ptr self, const store::checkpoint& from) {
+  auto& state = self->state;
+  const auto& plan = *state.config.plan;
+  if (state.assignments++ == 0) state.start_offsets = from.offsets;
+  state.checkpoint = from.id;
+  state.first_snapshot = from.id + 1;
+  state.committed = from.offsets;
   // A wait that came while the job had no assignment may be over already: no checkpoint is
   // taken while nothing comes.
   release_waiters(state);
@@ -278,8 +313,8 @@ void assign(self_ptr self) {
   const uint64_t epoch = state.epoch;
   for (uint32_t r = 0; r < workers; ++r) {
     self->request(state.assigned[r], assign_timeout, reducer_atom::value, plan.name, epoch,
-                  state.config.script, r, workers, channels, from->id, from->first_snapshot,
-                  from->parts)
+                  state.config.script, r, workers, channels, from.id, from.first_snapshot,
+                  from.parts)
         .then(
             [self, epoch, r](const caf::actor& reducer) {
               auto& state = self->state;
@@ -294,6 +329,7 @@ void assign(self_ptr self) {
   }
 }
 
+// The job's progress; its lag needs the channels' end offsets.
 job_status status_of(const job_state& state) {
   job_status status;
   switch (state.phase) {
@@ -323,9 +359,6 @@ job_status status_of(const job_state& state) {
   }
   status.rows = rows_read(state);
   status.rows_per_second = state.rows_per_second;
-  if (auto ends = state.config.db->end_offsets(*state.config.plan->source.table); ends.ok())
-    for (size_t c = 0; c < ends->size() && c < state.committed.size(); ++c)
-      status.lag.push_back((*ends)[c] - std::min((*ends)[c], state.committed[c]));
   status.late = sum(state.late);
   status.last_checkpoint = state.checkpoint;
   status.last_checkpoint_ms = state.last_checkpoint_ms;
@@ -362,24 +395,31 @@ caf::behavior job_actor(self_ptr self, job_config config) {
   state.members = state.config.workers;
   if (state.config.record) state.epoch = state.config.record->epoch;
   state.started = state.last_complete = std::chrono::steady_clock::now();
+  state.io = worker::spawn_store_io(self, state.config.db);
+  auto table = state.config.plan->source.table;
+  auto end_offsets = [table](store::api& db) { return db.end_offsets(*table); };
   if (state.config.until_drained) {
-    auto ends = state.config.db->end_offsets(*state.config.plan->source.table);
-    if (!ends.ok()) {
-      self->quit(caf::make_error(caf::sec::runtime_error, std::string(ends.status().message())));
-      return {};
-    }
-    state.targets = *ends;
+    // The job reads up to the ends the channels have now.
+    ask_store<while_asking::awaited>(
+        self, state.io, end_offsets, [self](absl::StatusOr<std::vector<uint64_t>> ends) {
+          if (!ends.ok())
+            return self->quit(
+                caf::make_error(caf::sec::runtime_error, std::string(ends.status().message())));
+          self->state.targets = *std::move(ends);
+          assign(self);
+        });
+  } else {
+    assign(self);
   }
-  assign(self);
   self->delayed_send(self, interval_of(*state.config.plan), tick_atom::value);
   return {
       [self](tick_atom) {
         auto& state = self->state;
-        if (state.pending != 0 &&
-            std::chrono::steady_clock::now() - state.pending_since > checkpoint_timeout)
-          on_failure(self, fmt::format("checkpoint {} did not complete in time", state.pending),
+        if (state.round.overdue(std::chrono::steady_clock::now(), checkpoint_timeout))
+          on_failure(self,
+                     fmt::format("checkpoint {} did not complete in time", state.round.pending()),
                      true);
-        if (!caught_up(state)) start_checkpoint(self);
+        checkpoint_unless_caught_up(self);
         self->delayed_send(self, interval_of(*state.config.plan), tick_atom::value);
       },
       [self](deploy_atom, uint64_t epoch) {
@@ -402,22 +442,12 @@ caf::behavior job_actor(self_ptr self, job_config config) {
         }
       },
       [self](offset_atom, uint64_t epoch, uint64_t checkpoint, uint32_t channel, uint64_t offset) {
-        auto& state = self->state;
-        if (epoch != state.epoch || checkpoint != state.pending || channel >= state.offsets.size())
-          return;
-        state.offsets[channel] = offset;
-        ++state.offsets_in;
-        if (state.offsets_in == state.sources.size() && state.acks_in == state.reducers.size())
-          complete_checkpoint(self);
+        if (epoch == self->state.epoch && self->state.round.on_offset(checkpoint, channel, offset))
+          record_checkpoint(self);
       },
       [self](ack_atom, uint64_t epoch, uint64_t checkpoint, uint32_t reducer, uint64_t late) {
-        auto& state = self->state;
-        if (epoch != state.epoch || checkpoint != state.pending || reducer >= state.late.size())
-          return;
-        state.late[reducer] = late;
-        ++state.acks_in;
-        if (state.offsets_in == state.sources.size() && state.acks_in == state.reducers.size())
-          complete_checkpoint(self);
+        if (epoch == self->state.epoch && self->state.round.on_ack(checkpoint, reducer, late))
+          record_checkpoint(self);
       },
       [self](fail_atom, uint64_t epoch, const std::string& what) {
         if (epoch == self->state.epoch && self->state.phase != job_phase::waiting)
@@ -429,14 +459,29 @@ caf::behavior job_actor(self_ptr self, job_config config) {
         if (epoch == state.epoch && ++state.drained_sources == state.sources.size())
           start_checkpoint(self);
       },
-      [self](status_atom) { return status_of(self->state); },
-      [self](wait_atom) -> caf::result<ok_atom> {
-        auto ends = self->state.config.db->end_offsets(*self->state.config.plan->source.table);
-        if (!ends.ok())
-          return caf::make_error(caf::sec::runtime_error, std::string(ends.status().message()));
-        if (reached(self->state.committed, *ends)) return ok_atom::value;
-        auto reply = self->make_response_promise();
-        self->state.waiters.push_back({*ends, reply});
+      [self, end_offsets](status_atom) -> caf::result<job_status> {
+        auto reply = self->make_response_promise<job_status>();
+        ask_store(self, self->state.io, end_offsets,
+                  [self, reply](absl::StatusOr<std::vector<uint64_t>> ends) mutable {
+                    auto status = status_of(self->state);
+                    const auto& committed = self->state.committed;
+                    if (ends.ok())
+                      for (size_t c = 0; c < ends->size() && c < committed.size(); ++c)
+                        status.lag.push_back((*ends)[c] - std::min((*ends)[c], committed[c]));
+                    reply.deliver(std::move(status));
+                  });
+        return reply;
+      },
+      [self, end_offsets](wait_atom) -> caf::result<ok_atom> {
+        auto reply = self->make_response_promise<ok_atom>();
+        ask_store(self, self->state.io, end_offsets,
+                  [self, reply](absl::StatusOr<std::vector<uint64_t>> ends) mutable {
+                    if (!ends.ok())
+                      return reply.deliver(caf::make_error(
+                          caf::sec::runtime_error, std::string(ends.status().message())));
+                    if (reached(self->state.committed, *ends)) return reply.deliver(ok_atom::value);
+                    self->state.waiters.push_back({*std::move(ends), reply});
+                  });
         return reply;
       },
       [self](shutdown_atom) {
@@ -448,16 +493,21 @@ caf::behavior job_actor(self_ptr self, job_config config) {
       [self](stop_atom) -> caf::result<ok_atom> {
         auto& state = self->state;
         state.stopping = true;
-        if (state.phase == job_phase::waiting) {
-          if (auto recorded = mark_stopped(state); !recorded.ok())
-            return caf::make_error(caf::sec::runtime_error, std::string(recorded.message()));
-          finish(self, caf::error{});
-          return ok_atom::value;
-        }
-        // Answered once the final checkpoint is complete.
-        auto reply = self->make_response_promise();
+        // Answered once the final checkpoint is complete (at once when the job has no workers).
+        auto reply = self->make_response_promise<ok_atom>();
         state.stop_replies.push_back(reply);
-        start_checkpoint(self);
+        if (state.phase != job_phase::waiting) {
+          start_checkpoint(self);
+          return reply;
+        }
+        mark_stopped(self, [self](const absl::Status& recorded) {
+          if (!recorded.ok()) {
+            auto replies = std::move(self->state.stop_replies);
+            for (auto& reply : replies)
+              reply.deliver(caf::make_error(caf::sec::runtime_error, std::string(recorded.message())));
+          }
+          finish(self, caf::error{});
+        });
         return reply;
       },
   };

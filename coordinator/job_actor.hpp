@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "operators/job_plan.hpp"
+#include "protocol/checkpoint_round.hpp"
 #include "runtime/store/api.hpp"
 
 namespace sluice::coordinator {
@@ -114,15 +115,12 @@ struct job_state {
   std::vector<uint64_t> targets;     // end offsets at the start (until_drained)
   std::vector<uint64_t> start_offsets;   // where this run began
   std::vector<uint64_t> committed;   // of the last complete checkpoint
-  std::vector<uint64_t> offsets;     // of the checkpoint in progress
-  std::vector<uint64_t> late;        // per reducer, as last reported
-  uint32_t offsets_in = 0;
-  uint32_t acks_in = 0;
+  std::vector<uint64_t> late;        // per reducer, as of the last complete checkpoint
   uint32_t drained_sources = 0;
   uint64_t checkpoint = 0;           // the last complete one
   uint64_t first_snapshot = 0;       // the current assignment's first checkpoint
-  uint64_t pending = 0;              // the one in progress; 0: none
-  std::chrono::steady_clock::time_point pending_since;
+  protocol::checkpoint_round round;  // the one in progress
+  caf::actor io;                     // its store I/O actor
   std::chrono::steady_clock::time_point last_complete;
   int64_t last_complete_unix_ms = 0;
   double rows_per_second = 0;

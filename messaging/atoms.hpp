@@ -50,6 +50,7 @@ using deploy_atom = caf::atom_constant<caf::atom("deploy")>;
 using done_atom = caf::atom_constant<caf::atom("done")>;
 using drained_atom = caf::atom_constant<caf::atom("drained")>;
 using fail_atom = caf::atom_constant<caf::atom("fail")>;
+using io_atom = caf::atom_constant<caf::atom("io")>;
 using jobs_atom = caf::atom_constant<caf::atom("jobs")>;
 using offset_atom = caf::atom_constant<caf::atom("offset")>;
 using ok_atom = caf::atom_constant<caf::atom("ok")>;

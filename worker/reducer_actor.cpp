@@ -1,29 +1,23 @@
 #include "worker/reducer_actor.hpp"
 
-#include <caf/actor_system_config.hpp>
-#include <caf/settings.hpp>
 #include <fmt/format.h>
 
-#include "runtime/core/status.hpp"
+#include <limits>
+
 #include "messaging/atoms.hpp"
+#include "runtime/core/status.hpp"
 #include "worker/checkpoint_writer.hpp"
+#include "worker/store_io.hpp"
 
 namespace sluice::worker {
 namespace {
 
 using namespace sluice::msg;
-
-// The writer blocks on the store, so it gets a thread of its own. Under CAF's deterministic test
-// scheduler every actor runs on the test's thread, the writer too.
-caf::actor spawn_writer(caf::stateful_actor<reducer_state>* self, checkpoint_writer_config config) {
-  auto policy = caf::get_or(self->system().config(), "scheduler.policy", caf::atom("stealing"));
-  if (policy == caf::atom("testing"))
-    return self->spawn<caf::monitored>(checkpoint_writer, std::move(config));
-  return self->spawn<caf::detached + caf::monitored>(checkpoint_writer, std::move(config));
-}
+using self_ptr = caf::stateful_actor<reducer_state>*;
+using alignment_command = protocol::barrier_alignment<partial_input>::command;
 
 // Ends the reducer, once its writer has ended.
-void stop(caf::stateful_actor<reducer_state>* self, const caf::error& reason) {
+void stop(self_ptr self, const caf::error& reason) {
   auto& state = self->state;
   if (!state.writer) return self->quit(reason);
   if (state.stopping) return;
@@ -31,45 +25,53 @@ void stop(caf::stateful_actor<reducer_state>* self, const caf::error& reason) {
   self->send_exit(state.writer, reason ? reason : caf::exit_reason::user_shutdown);
 }
 
-void fail(caf::stateful_actor<reducer_state>* self, const std::string& what) {
+void fail(self_ptr self, const std::string& what) {
   self->send(self->state.config.coordinator, fail_atom::value, self->state.config.fence.epoch,
              fmt::format("reducer {}: {}", self->state.config.index, what));
   stop(self, caf::error{});
 }
 
-absl::Status restore(reducer_state& state) {
-  const auto& config = state.config;
-  if (config.restore_parts == 0) return absl::OkStatus();
-  for (uint64_t id = config.restore_first; id <= config.restore_checkpoint; ++id) {
-    for (uint32_t part = 0; part < config.restore_parts; ++part) {
-      SLUICE_ASSIGN_OR_RETURN(
-          auto chunks, config.db->get_snapshot(config.plan->options.checkpoint_location, id, part));
-      for (const auto& chunk : chunks)
-        SLUICE_RETURN_IF_ERROR(state.groups->restore(std::span(chunk.data(), chunk.size())));
-    }
+// Loads the snapshot of checkpoint `id`, part `part`, then the next one, up to the last part of
+// restore_checkpoint: the reducer's mailbox waits until its state is whole.
+void restore(self_ptr self, uint64_t id, uint32_t part) {
+  const auto& config = self->state.config;
+  if (part == config.restore_parts) {
+    ++id;
+    part = 0;
   }
-  state.groups->finish_restore(
-      [&](uint32_t key_group) { return static_cast<bool>(config.owns[key_group]); });
-  return absl::OkStatus();
+  if (id > config.restore_checkpoint) {
+    self->state.groups->finish_restore(
+        [&](uint32_t key_group) { return static_cast<bool>(config.owns[key_group]); });
+    return;
+  }
+  ask_store<while_asking::awaited>(
+      self, self->state.io,
+      [location = config.plan->options.checkpoint_location, id, part](store::api& db) {
+        return db.get_snapshot(location, id, part);
+      },
+      [self, id, part](absl::StatusOr<std::vector<std::string>> chunks) {
+        if (!chunks.ok()) return fail(self, std::string(chunks.status().message()));
+        for (const auto& chunk : *chunks)
+          if (auto status = self->state.groups->restore(std::span(chunk.data(), chunk.size()));
+              !status.ok())
+            return fail(self, std::string(status.message()));
+        restore(self, id, part + 1);
+      });
 }
 
-// Every source has sent Barrier(n): the sink rows and the snapshot of the state as of the
-// barrier go to the writer, which stores them and acks n; the held-back batches then come in.
-absl::Status on_aligned(caf::stateful_actor<reducer_state>* self) {
+// Every source has sent the barrier: the sink rows and the snapshot of the state as of the
+// barrier go to the writer, which stores them and acks the checkpoint.
+absl::Status take_checkpoint(self_ptr self, const protocol::aligned& barrier) {
   auto& state = self->state;
-  // The watermark is the least over the sources that have one: a source that has seen no
-  // record yet does not hold the others back.
-  int64_t watermark = std::numeric_limits<int64_t>::max();
-  for (int64_t w : state.watermarks)
-    if (w != std::numeric_limits<int64_t>::min()) watermark = std::min(watermark, w);
-  if (watermark != std::numeric_limits<int64_t>::max()) state.groups->advance_watermark(watermark);
+  if (barrier.watermark != std::numeric_limits<int64_t>::min())
+    state.groups->advance_watermark(barrier.watermark);
   SLUICE_ASSIGN_OR_RETURN(auto changes, state.groups->take_changes());
-  auto output = std::make_shared<checkpoint_output>(state.aligning, std::move(changes));
+  auto output = std::make_shared<checkpoint_output>(barrier.checkpoint, std::move(changes));
   std::vector<bool> imaged(ops::key_groups);
   for (uint32_t g = 0; g < ops::key_groups; ++g)
     imaged[g] = state.config.owns[g] &&
                 (!state.snapshotted ||
-                 g % ops::snapshot_slices == state.aligning % ops::snapshot_slices);
+                 g % ops::snapshot_slices == barrier.checkpoint % ops::snapshot_slices);
   state.snapshotted = true;
   output->snapshot = state.groups->snapshot(imaged);
   output->late_rows = state.groups->late_rows();
@@ -77,72 +79,38 @@ absl::Status on_aligned(caf::stateful_actor<reducer_state>* self) {
   return absl::OkStatus();
 }
 
-void on_barrier(caf::stateful_actor<reducer_state>* self, uint64_t checkpoint, uint32_t source,
-                int64_t watermark);
-
-// Lets the held-back inputs in, in the order they came, until a source's next barrier.
-void release_held(caf::stateful_actor<reducer_state>* self) {
-  auto& state = self->state;
-  for (uint32_t source = 0; source < state.held.size(); ++source) {
-    auto& queue = state.held[source];
-    while (!queue.empty() && !state.barrier_seen[source]) {
-      held_batch batch = std::move(queue.front());
-      queue.pop_front();
-      if (batch.is_barrier) {
-        on_barrier(self, batch.checkpoint, source, batch.watermark);
-        continue;
-      }
-      if (auto status = state.groups->merge(batch.bytes); !status.ok())
+void carry_out(self_ptr self, std::vector<alignment_command>& commands) {
+  for (auto& command : commands) {
+    if (auto* barrier = std::get_if<protocol::aligned>(&command)) {
+      if (auto status = take_checkpoint(self, *barrier); !status.ok())
         return fail(self, std::string(status.message()));
-      batch.reply.deliver(ok_atom::value);
+      continue;
     }
+    auto& input = std::get<partial_input>(command);
+    if (auto status = self->state.groups->merge(input.bytes); !status.ok()) {
+      input.reply.deliver(caf::make_error(caf::sec::invalid_argument, std::string(status.message())));
+      return fail(self, std::string(status.message()));
+    }
+    input.reply.deliver(ok_atom::value);
   }
-}
-
-void on_barrier(caf::stateful_actor<reducer_state>* self, uint64_t checkpoint, uint32_t source,
-                int64_t watermark) {
-  auto& state = self->state;
-  if (checkpoint <= state.aligned) return;  // a repeated or stale barrier
-  if (state.barrier_seen[source]) {
-    // The source's next barrier, while this one still aligns: it waits its turn.
-    held_batch held;
-    held.is_barrier = true;
-    held.checkpoint = checkpoint;
-    held.watermark = watermark;
-    state.held[source].push_back(std::move(held));
-    return;
-  }
-  state.aligning = checkpoint;
-  state.barrier_seen[source] = true;
-  state.watermarks[source] = std::max(state.watermarks[source], watermark);
-  if (++state.barriers < state.config.sources) return;
-  if (auto status = on_aligned(self); !status.ok()) return fail(self, std::string(status.message()));
-  state.aligned = checkpoint;
-  state.barriers = 0;
-  state.barrier_seen.assign(state.config.sources, false);
-  release_held(self);
 }
 
 }  // namespace
 
-caf::behavior reducer_actor(caf::stateful_actor<reducer_state>* self, reducer_config config) {
+caf::behavior reducer_actor(self_ptr self, reducer_config config) {
   auto& state = self->state;
   state.config = std::move(config);
   state.groups = std::make_unique<ops::reducer_state>(state.config.plan);
-  state.barrier_seen.assign(state.config.sources, false);
-  state.watermarks.assign(state.config.sources, std::numeric_limits<int64_t>::min());
-  state.held.resize(state.config.sources);
-  if (auto status = restore(state); !status.ok()) {
-    fail(self, std::string(status.message()));
-    return {};
-  }
+  state.alignment =
+      std::make_unique<protocol::barrier_alignment<partial_input>>(state.config.sources);
+  state.io = spawn_store_io(self, state.config.db);
   checkpoint_writer_config writing;
   writing.db = state.config.db;
   writing.job = state.config.plan->options.checkpoint_location;
   writing.fence = state.config.fence;
   writing.part = state.config.index;
   writing.coordinator = state.config.coordinator;
-  state.writer = spawn_writer(self, std::move(writing));
+  state.writer = spawn_blocking<caf::monitored>(self, checkpoint_writer, std::move(writing));
   // The writer ends with the reducer, and the reducer only after it: whoever waits for the
   // reducer to end knows that nothing of it still uses the store.
   self->set_exit_handler([self](const caf::exit_msg& exit) { stop(self, exit.reason); });
@@ -154,29 +122,25 @@ caf::behavior reducer_actor(caf::stateful_actor<reducer_state>* self, reducer_co
                              self->system().render(down.reason)));
     self->quit(down.reason);
   });
+  if (state.config.restore_parts > 0) restore(self, state.config.restore_first, 0);
   return {
       [self](partial_atom, uint32_t source, std::vector<char>& bytes) -> caf::result<ok_atom> {
         auto& state = self->state;
         if (state.stopping) return caf::make_error(caf::sec::request_receiver_down);
         if (source >= state.config.sources)
           return caf::make_error(caf::sec::invalid_argument, "unknown source");
-        if (state.barrier_seen[source] || !state.held[source].empty()) {
-          auto reply = self->make_response_promise();
-          held_batch held;
-          held.bytes = std::move(bytes);
-          held.reply = reply;
-          state.held[source].push_back(std::move(held));
-          return reply;
-        }
-        if (auto status = state.groups->merge(bytes); !status.ok()) {
-          fail(self, std::string(status.message()));
-          return caf::make_error(caf::sec::invalid_argument, std::string(status.message()));
-        }
-        return ok_atom::value;
+        auto reply = self->make_response_promise();
+        std::vector<alignment_command> commands;
+        state.alignment->on_batch(source, partial_input{std::move(bytes), reply}, commands);
+        carry_out(self, commands);
+        return reply;
       },
       [self](barrier_atom, uint64_t checkpoint, uint32_t source, int64_t watermark) {
-        if (source < self->state.config.sources && !self->state.stopping)
-          on_barrier(self, checkpoint, source, watermark);
+        auto& state = self->state;
+        if (source >= state.config.sources || state.stopping) return;
+        std::vector<alignment_command> commands;
+        state.alignment->on_barrier(source, checkpoint, watermark, commands);
+        carry_out(self, commands);
       },
   };
 }

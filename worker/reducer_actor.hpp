@@ -1,9 +1,9 @@
-// The reducer actor: owns the state of some key groups of a job. It merges the partial batches
-// of every source, and at a checkpoint barrier aligns its inputs: once a source has sent
-// Barrier(n), that source's further batches are held back until every source has sent it. Then
-// it takes the changed groups' sink rows and a snapshot of its state for n, hands them to its
-// checkpoint writer (which stores them and acks n to the coordinator), and goes on with the
-// held-back batches at once.
+// The reducer actor: owns the state of some key groups of a job. It first restores its state
+// from the checkpoint it is given (through its store I/O actor, its mailbox waiting meanwhile),
+// then merges the partial batches of every source and aligns their checkpoint barriers
+// (protocol::barrier_alignment). At each aligned barrier it takes the changed groups' sink rows
+// and a snapshot of its state, hands them to its checkpoint writer (which stores them and acks
+// the checkpoint to the coordinator), and goes on with the held-back batches at once.
 #pragma once
 
 #include <caf/actor.hpp>
@@ -12,14 +12,13 @@
 #include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
 
-#include <deque>
-#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "operators/job_plan.hpp"
 #include "operators/reducer_state.hpp"
+#include "protocol/barrier_alignment.hpp"
 #include "runtime/store/api.hpp"
 
 namespace sluice::worker {
@@ -42,25 +41,17 @@ struct reducer_config {
   std::vector<bool> owns;  // per key group
 };
 
-// An input held back during alignment: a partial batch (with its pending reply), or the
-// source's next barrier.
-struct held_batch {
+// A partial batch with its pending reply (the source's credit).
+struct partial_input {
   std::vector<char> bytes;
   caf::response_promise reply;
-  bool is_barrier = false;
-  uint64_t checkpoint = 0;
-  int64_t watermark = 0;
 };
 
 struct reducer_state {
   reducer_config config;
   std::unique_ptr<ops::reducer_state> groups;
-  uint64_t aligning = 0;             // the checkpoint whose barriers are arriving
-  uint64_t aligned = 0;              // the last checkpoint aligned: older barriers are stale
-  std::vector<bool> barrier_seen;    // per source
-  std::vector<int64_t> watermarks;   // per source, from its last barrier; lowest: unknown
-  uint32_t barriers = 0;
-  std::vector<std::deque<held_batch>> held;  // per source, while its barrier is seen
+  std::unique_ptr<protocol::barrier_alignment<partial_input>> alignment;
+  caf::actor io;
   caf::actor writer;                 // its checkpoint_writer
   bool snapshotted = false;          // a snapshot was taken: the next one need not image all
   bool stopping = false;             // failed or told to exit: it ends once its writer has

@@ -2,92 +2,104 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <chrono>
 #include <limits>
 
 #include "messaging/atoms.hpp"
+#include "worker/store_io.hpp"
 
 namespace sluice::worker {
 namespace {
 
 using namespace sluice::msg;
+using self_ptr = caf::stateful_actor<source_state>*;
+using flow_command = protocol::source_flow::command;
 
-// How long an idle source waits before looking at its channel again: the first time, and at most.
-constexpr auto first_idle_wait = std::chrono::milliseconds(10);
-constexpr auto max_idle_wait = std::chrono::milliseconds(160);
 // A reducer that does not acknowledge a batch within this long is taken as lost.
 constexpr auto partial_timeout = std::chrono::seconds(30);
 
-bool has_credit(const source_state& state) {
-  for (uint32_t n : state.in_flight)
-    if (n >= state.config.max_in_flight) return false;
-  return true;
-}
-
-void fail(caf::stateful_actor<source_state>* self, const std::string& what) {
+void fail(self_ptr self, const std::string& what) {
   self->send(self->state.config.coordinator, fail_atom::value, self->state.config.epoch,
              fmt::format("source of channel {}: {}", self->state.config.channel, what));
   self->quit();
 }
 
-void pull(caf::stateful_actor<source_state>* self) {
+void carry_out(self_ptr self, const std::vector<flow_command>& commands);
+
+void read(self_ptr self, uint64_t from, uint64_t max) {
+  const auto& config = self->state.config;
+  auto table = config.plan->source.table;
+  uint32_t channel = config.channel;
+  ask_store(
+      self, self->state.io,
+      [table, channel, from, max](store::api& db) {
+        return db.read_channel(*table, channel, from, max);
+      },
+      [self](absl::StatusOr<store::change_batch> batch) {
+        if (!batch.ok()) return fail(self, std::string(batch.status().message()));
+        uint64_t records = batch->size(), end = batch->end_offset();
+        self->state.batch = *std::move(batch);
+        std::vector<flow_command> commands;
+        self->state.flow->on_read(records, end, commands);
+        carry_out(self, commands);
+      });
+}
+
+void process(self_ptr self) {
   auto& state = self->state;
   auto& config = state.config;
-  if (!has_credit(state)) {
-    state.waiting_for_credit = true;
-    return;
-  }
-  if (config.offset >= config.end_offset) {
-    if (!state.drained)
-      self->send(config.coordinator, drained_atom::value, config.epoch, config.channel);
-    state.drained = true;
-    return;
-  }
-  auto batch = config.db->read_channel(
-      *config.plan->source.table, config.channel, config.offset,
-      std::min<uint64_t>(config.plan->source.max_records, config.end_offset - config.offset));
-  if (!batch.ok()) return fail(self, std::string(batch.status().message()));
-  if (batch->empty()) {
-    state.idle_wait = std::clamp(state.idle_wait * 2, first_idle_wait, max_idle_wait);
-    self->delayed_send(self, state.idle_wait, pull_atom::value);
-    return;
-  }
-  state.idle_wait = std::chrono::milliseconds(0);
-  state.partial->on_batch(*batch);
-  config.offset = batch->end_offset();
+  state.partial->on_batch(*state.batch);
+  state.batch.reset();
   auto messages = state.partial->flush(config.owner, static_cast<uint32_t>(config.reducers.size()),
                                        0, config.channel);
   for (uint32_t r = 0; r < messages.size(); ++r) {
     if (messages[r].empty()) continue;
-    ++state.in_flight[r];
+    state.flow->sent(r);
     self->request(config.reducers[r], partial_timeout, partial_atom::value, config.channel,
                   std::move(messages[r]))
         .then(
             [self, r](ok_atom) {
-              --self->state.in_flight[r];
-              if (self->state.waiting_for_credit && has_credit(self->state)) {
-                self->state.waiting_for_credit = false;
-                self->send(self, pull_atom::value);
-              }
+              std::vector<flow_command> commands;
+              self->state.flow->on_ack(r, commands);
+              carry_out(self, commands);
             },
             [self](const caf::error& error) { fail(self, self->system().render(error)); });
   }
-  self->send(self, pull_atom::value);
+}
+
+void carry_out(self_ptr self, const std::vector<flow_command>& commands) {
+  auto& config = self->state.config;
+  for (const auto& command : commands) {
+    switch (command.what) {
+      case flow_command::read:
+        if (command.after.count() == 0) read(self, command.from, command.max);
+        else self->delayed_send(self, command.after, pull_atom::value, command.from, command.max);
+        break;
+      case flow_command::process: process(self); break;
+      case flow_command::drained:
+        self->send(config.coordinator, drained_atom::value, config.epoch, config.channel);
+        break;
+    }
+  }
 }
 
 }  // namespace
 
-caf::behavior source_actor(caf::stateful_actor<source_state>* self, source_config config) {
-  self->state.config = std::move(config);
-  self->state.partial = std::make_unique<ops::partial_aggregator>(self->state.config.plan);
-  self->state.in_flight.assign(self->state.config.reducers.size(), 0);
-  self->send(self, pull_atom::value);
+caf::behavior source_actor(self_ptr self, source_config config) {
+  auto& state = self->state;
+  state.config = std::move(config);
+  state.partial = std::make_unique<ops::partial_aggregator>(state.config.plan);
+  state.flow = std::make_unique<protocol::source_flow>(
+      state.config.offset, state.config.end_offset, state.config.plan->source.max_records,
+      static_cast<uint32_t>(state.config.reducers.size()), state.config.max_in_flight);
+  state.io = spawn_store_io(self, state.config.db);
+  std::vector<flow_command> commands;
+  state.flow->start(commands);
+  carry_out(self, commands);
   return {
-      [self](pull_atom) { pull(self); },
+      [self](pull_atom, uint64_t from, uint64_t max) { read(self, from, max); },
       [self](barrier_atom, uint64_t checkpoint) {
-        // Every batch read so far has been flushed: the barrier follows its partials on every
-        // link, and the offset marks where the next checkpoint's records begin.
+        // Every batch processed so far has been flushed: the barrier follows its partials on
+        // every link, and the offset marks where the next checkpoint's records begin.
         auto& config = self->state.config;
         // The watermark: the largest event time seen, less the allowed lateness; unknown
         // (lowest) before any record or without a lateness.
@@ -99,7 +111,7 @@ caf::behavior source_actor(caf::stateful_actor<source_state>* self, source_confi
         for (const auto& reducer : config.reducers)
           self->send(reducer, barrier_atom::value, checkpoint, config.channel, watermark);
         self->send(config.coordinator, offset_atom::value, config.epoch, checkpoint,
-                   config.channel, config.offset);
+                   config.channel, self->state.flow->processed());
       },
   };
 }

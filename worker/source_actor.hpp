@@ -1,10 +1,8 @@
-// The source actor: one per channel of a job's source table. It pulls record batches from the
-// channel, runs them through the job's partial aggregator, and sends the deltas to the reducers
-// that own their key groups, with at most `max_in_flight` unacknowledged batches per reducer (a
-// slow reducer stops the pulling instead of growing a mailbox). A barrier from the coordinator
-// is handled between two batches: forwarded to every reducer, and the channel offset reported.
-// A channel found empty is looked at again after 10 ms, then after twice as long each time it
-// is still empty, up to 160 ms: an idle job costs next to nothing, a new row waits at most that.
+// The source actor: one per channel of a job's source table. It reads record batches from the
+// channel through its store I/O actor, runs them through the job's partial aggregator, and sends
+// the deltas to the reducers that own their key groups; when to read and when to wait for credit
+// is protocol::source_flow's. A barrier from the coordinator is handled between two batches:
+// forwarded to every reducer, and the channel offset reported.
 #pragma once
 
 #include <caf/actor.hpp>
@@ -12,12 +10,13 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
-#include <chrono>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "operators/job_plan.hpp"
 #include "operators/partial_aggregator.hpp"
+#include "protocol/source_flow.hpp"
 #include "runtime/store/api.hpp"
 
 namespace sluice::worker {
@@ -40,10 +39,10 @@ struct source_config {
 struct source_state {
   source_config config;
   std::unique_ptr<ops::partial_aggregator> partial;
-  std::vector<uint32_t> in_flight;  // per reducer
-  bool waiting_for_credit = false;
-  bool drained = false;
-  std::chrono::milliseconds idle_wait{0};  // before the next look at a channel found empty
+  std::unique_ptr<protocol::source_flow> flow;
+  caf::actor io;
+  // The batch that came back from the store, until the flow says to process it.
+  std::optional<store::change_batch> batch;
   static inline const char* name = "sluice.source";
 };
 

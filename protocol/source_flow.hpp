@@ -1,0 +1,64 @@
+// The pull loop of a source, without CAF: what to read next and when. A source reads its channel
+// a batch at a time and sends each batch's partials to the reducers, each of which may have at
+// most `max_in_flight` of them unacknowledged (a slow reducer stops the reading instead of
+// growing a mailbox). The next read is asked for before a batch is processed, so that the store
+// reads while the source aggregates; a batch that comes back while some reducer is out of credit
+// waits, and no further read is asked for until it is processed. A read that finds the channel
+// empty is tried again after 10 ms, then after twice as long each time, up to 160 ms.
+//
+// The offset a barrier reports is the end of the last batch processed: every partial before it
+// was sent before the barrier, and the waiting batch (if any) belongs to the next checkpoint.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+namespace sluice::protocol {
+
+class source_flow {
+ public:
+  struct command {
+    enum kind {
+      read,     // read from `from` at most `max` records, after `after` (0: at once)
+      process,  // send the partials of the batch that came back (call sent() for each)
+      drained,  // every record up to the end offset is processed: report it (once)
+    } what;
+    uint64_t from = 0;
+    uint64_t max = 0;
+    std::chrono::milliseconds after{0};
+  };
+
+  // Reads from `offset` up to `end_offset` (UINT64_MAX: never ends), `max_records` at a time.
+  source_flow(uint64_t offset, uint64_t end_offset, uint64_t max_records, uint32_t reducers,
+              uint32_t max_in_flight);
+
+  // The first read (or drained at once).
+  void start(std::vector<command>& out);
+  // The read asked for came back with `records` records ending before offset `end`.
+  void on_read(uint64_t records, uint64_t end, std::vector<command>& out);
+  // A partial was sent to reducer `r` / reducer `r` acknowledged one.
+  void sent(uint32_t r) { ++in_flight_[r]; }
+  void on_ack(uint32_t r, std::vector<command>& out);
+
+  // The offset a barrier reports now.
+  uint64_t processed() const { return processed_; }
+
+ private:
+  bool has_credit() const;
+  // Processes the waiting batch if credit allows, asking for the next one first.
+  void advance(std::vector<command>& out);
+  command read_from(uint64_t from, std::chrono::milliseconds after) const;
+
+  const uint64_t end_offset_;
+  const uint64_t max_records_;
+  const uint32_t max_in_flight_;
+  std::vector<uint32_t> in_flight_;  // per reducer
+  uint64_t processed_;               // end of the last batch processed
+  uint64_t waiting_end_ = 0;         // end of the batch that came back, not yet processed
+  bool waiting_ = false;
+  bool reported_drained_ = false;
+  std::chrono::milliseconds idle_wait_{0};
+};
+
+}  // namespace sluice::protocol
