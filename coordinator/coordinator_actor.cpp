@@ -12,12 +12,15 @@
 #include "operators/script.hpp"
 #include "runtime/core/status.hpp"
 #include "messaging/atoms.hpp"
+#include "worker/store_io.hpp"
 
 namespace sluice::coordinator {
 namespace {
 
 using namespace sluice::msg;
 using self_ptr = caf::stateful_actor<coordinator_state>*;
+using worker::ask_store;
+using worker::while_asking;
 
 // How long `sluice jobs` waits for the jobs' progress.
 constexpr auto status_timeout = std::chrono::seconds(10);
@@ -51,34 +54,53 @@ void start_job(self_ptr self, std::shared_ptr<const ops::job_plan> plan, store::
   self->state.jobs[name] = job;
 }
 
-// Resumes the jobs recorded in the store and not stopped.
+// Jobs to start, each with its record in the store.
+using job_starts = std::vector<std::pair<std::shared_ptr<const ops::job_plan>, store::job_record>>;
+
+// Resumes the jobs recorded in the store and not stopped. The coordinator's other messages
+// wait until the store has answered.
 void resume_jobs(self_ptr self) {
-  auto& db = *self->state.config.db;
-  auto records = db.jobs();
-  if (!records.ok()) {
-    std::cerr << fmt::format("coordinator: reading the jobs: {}\n",
-                             std::string(records.status().message()));
-    return;
-  }
-  for (auto& record : *records) {
-    if (record.stopped) continue;
-    auto plan = ops::plan_from_script(record.script, record.name, db);
-    if (!plan.ok()) {
-      std::cerr << fmt::format("coordinator: job {} cannot resume: {}\n", record.name,
-                               std::string(plan.status().message()));
-      continue;
-    }
-    std::cerr << fmt::format("coordinator: resuming job {}\n", record.name);
-    start_job(self, *plan, std::move(record));
-  }
+  ask_store<while_asking::awaited>(
+      self, self->state.io,
+      [](store::api& db) -> absl::StatusOr<job_starts> {
+        SLUICE_ASSIGN_OR_RETURN(auto records, db.jobs());
+        job_starts starts;
+        for (auto& record : records) {
+          if (record.stopped) continue;
+          auto plan = ops::plan_from_script(record.script, record.name, db);
+          if (!plan.ok()) {
+            std::cerr << fmt::format("coordinator: job {} cannot resume: {}\n", record.name,
+                                     std::string(plan.status().message()));
+            continue;
+          }
+          starts.emplace_back(*plan, std::move(record));
+        }
+        return starts;
+      },
+      [self](absl::StatusOr<job_starts> starts) {
+        if (!starts.ok()) {
+          std::cerr << fmt::format("coordinator: reading the jobs: {}\n",
+                                   std::string(starts.status().message()));
+          return;
+        }
+        for (auto& [plan, record] : *starts) {
+          std::cerr << fmt::format("coordinator: resuming job {}\n", record.name);
+          start_job(self, plan, std::move(record));
+        }
+      });
 }
 
-// Runs a submitted script: its catalog statements, then its jobs, each recorded in the store
-// and started. A job whose name is running, or whose checkpoints belong to another computation,
-// rejects the script (what it created is dropped again).
-absl::StatusOr<std::string> submit(self_ptr self, const std::string& text,
-                                   const std::string& source) {
-  auto& db = *self->state.config.db;
+// What a submitted script did: the lines to answer, and the jobs to start.
+struct submission {
+  std::string out;
+  job_starts jobs;
+};
+
+// The store's part of a submission (on the I/O actor): the script's catalog statements, then a
+// record of each of its jobs. A job named like one of `running`, or whose checkpoints belong to
+// another computation, rejects the script (what it created is dropped again).
+absl::StatusOr<submission> submit(store::api& db, const std::string& text,
+                                  const std::string& source, const std::set<std::string>& running) {
   SLUICE_ASSIGN_OR_RETURN(auto script, ops::run_script(text, source, db));
   absl::Status rejected;
   std::set<std::string> names;
@@ -88,7 +110,7 @@ absl::StatusOr<std::string> submit(self_ptr self, const std::string& text,
           fmt::format("{}: two jobs are named {}", source, plan->name));
       break;
     }
-    if (self->state.jobs.count(plan->name)) {
+    if (running.count(plan->name)) {
       rejected = absl::AlreadyExistsError(fmt::format(
           "{}: job {} is already running; stop it first (sluice jobs stop)", source, plan->name));
       break;
@@ -106,8 +128,8 @@ absl::StatusOr<std::string> submit(self_ptr self, const std::string& text,
     return rejected;
   }
   SLUICE_ASSIGN_OR_RETURN(auto records, db.jobs());
-  std::string out;
-  for (const auto& line : script.lines) out += line + "\n";
+  submission done;
+  for (const auto& line : script.lines) done.out += line + "\n";
   for (const auto& plan : script.jobs) {
     store::job_record record;
     record.name = plan->name;
@@ -117,12 +139,12 @@ absl::StatusOr<std::string> submit(self_ptr self, const std::string& text,
     for (const auto& old : records)
       if (old.name == plan->name) record.epoch = old.epoch;
     SLUICE_RETURN_IF_ERROR(db.put_job(record));
-    out += fmt::format("job {} submitted: {} -> {}, checkpoints at {}\n", plan->name,
-                       plan->source.table->name(), plan->sink->name(),
-                       plan->options.checkpoint_location);
-    start_job(self, plan, std::move(record));
+    done.out += fmt::format("job {} submitted: {} -> {}, checkpoints at {}\n", plan->name,
+                            plan->source.table->name(), plan->sink->name(),
+                            plan->options.checkpoint_location);
+    done.jobs.emplace_back(plan, std::move(record));
   }
-  return out;
+  return done;
 }
 
 std::string name_of(const coordinator_state& state, const caf::actor& worker) {
@@ -153,20 +175,37 @@ nlohmann::json describe(const coordinator_state& state, const std::string& name,
 }
 
 // Answers `sluice jobs`: the workers, every running job's progress, and the stopped jobs.
+void add_running_jobs(self_ptr self, std::shared_ptr<nlohmann::json> listing,
+                      caf::typed_response_promise<std::string> reply);
+
 caf::result<std::string> list_jobs(self_ptr self) {
   auto& state = self->state;
   auto listing = std::make_shared<nlohmann::json>();
   (*listing)["workers"] = nlohmann::json::array();
   for (const auto& m : state.members) (*listing)["workers"].push_back(m.name);
   (*listing)["jobs"] = nlohmann::json::array();
-  if (auto records = state.config.db->jobs(); records.ok())
-    for (const auto& record : *records)
-      if (record.stopped && !state.jobs.count(record.name))
-        (*listing)["jobs"].push_back(
-            {{"name", record.name}, {"state", "stopped"}, {"epoch", record.epoch}});
-  if (state.jobs.empty()) return listing->dump();
   // A response promise takes over the request: from here on, it alone answers.
   auto reply = self->make_response_promise<std::string>();
+  ask_store(self, state.io, [](store::api& db) { return db.jobs(); },
+            [self, listing, reply](absl::StatusOr<std::vector<store::job_record>> records) mutable {
+              if (records.ok())
+                for (const auto& record : *records)
+                  if (record.stopped && !self->state.jobs.count(record.name))
+                    (*listing)["jobs"].push_back(
+                        {{"name", record.name}, {"state", "stopped"}, {"epoch", record.epoch}});
+              add_running_jobs(self, listing, reply);
+            });
+  return reply;
+}
+
+// Adds every running job's progress to `listing`, then answers with it.
+void add_running_jobs(self_ptr self, std::shared_ptr<nlohmann::json> listing,
+                      caf::typed_response_promise<std::string> reply) {
+  auto& state = self->state;
+  if (state.jobs.empty()) {
+    reply.deliver(listing->dump());
+    return;
+  }
   auto remaining = std::make_shared<size_t>(state.jobs.size());
   for (const auto& [name, job] : state.jobs) {
     auto done = [reply, listing, remaining]() mutable {
@@ -183,7 +222,6 @@ caf::result<std::string> list_jobs(self_ptr self) {
               done();
             });
   }
-  return reply;
 }
 
 caf::error no_such_job(const std::string& name) {
@@ -194,6 +232,7 @@ caf::error no_such_job(const std::string& name) {
 
 caf::behavior coordinator_actor(self_ptr self, coordinator_config config) {
   self->state.config = std::move(config);
+  self->state.io = worker::spawn_store_io(self, self->state.config.db);
   self->set_down_handler([self](const caf::down_msg& down) {
     auto& state = self->state;
     for (auto it = state.members.begin(); it != state.members.end(); ++it) {
@@ -234,10 +273,25 @@ caf::behavior coordinator_actor(self_ptr self, coordinator_config config) {
              const std::string& source) -> caf::result<std::string> {
         if (self->state.shutting_down)
           return caf::make_error(caf::sec::runtime_error, "the coordinator is shutting down");
-        auto done = submit(self, text, source);
-        if (!done.ok())
-          return caf::make_error(caf::sec::runtime_error, std::string(done.status().message()));
-        return *done;
+        std::set<std::string> running;
+        for (const auto& [name, job] : self->state.jobs) running.insert(name);
+        auto reply = self->make_response_promise<std::string>();
+        // The coordinator's other messages wait until the store has taken the script.
+        ask_store<while_asking::awaited>(
+            self, self->state.io,
+            [text, source, running = std::move(running)](store::api& db) {
+              return submit(db, text, source, running);
+            },
+            [self, reply](absl::StatusOr<submission> done) mutable {
+              if (!done.ok()) {
+                reply.deliver(
+                    caf::make_error(caf::sec::runtime_error, std::string(done.status().message())));
+                return;
+              }
+              for (auto& [plan, record] : done->jobs) start_job(self, plan, std::move(record));
+              reply.deliver(std::move(done->out));
+            });
+        return reply;
       },
       [self](shutdown_atom) {
         auto& state = self->state;

@@ -32,6 +32,7 @@ struct member {
 
 struct coordinator_state {
   coordinator_config config;
+  caf::actor io;                // its store I/O actor
   std::vector<member> members;  // in the order they registered
   std::map<std::string, caf::actor, std::less<>> jobs;  // running, by name
   bool shutting_down = false;  // it ends once every job has left

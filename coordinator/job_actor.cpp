@@ -261,7 +261,6 @@ void assign_sources(self_ptr self) {
 // Assigns the job anew over the workers there are, from its last complete checkpoint.
 void assign(self_ptr self) {
   auto& state = self->state;
-  const auto& plan = *state.config.plan;
   release_assignment(self);
   state.reassign = false;
   if (state.members.empty()) {
@@ -477,10 +476,12 @@ caf::behavior job_actor(self_ptr self, job_config config) {
         ask_store(self, self->state.io, end_offsets,
                   [self, reply](absl::StatusOr<std::vector<uint64_t>> ends) mutable {
                     if (!ends.ok())
-                      return reply.deliver(caf::make_error(
-                          caf::sec::runtime_error, std::string(ends.status().message())));
-                    if (reached(self->state.committed, *ends)) return reply.deliver(ok_atom::value);
-                    self->state.waiters.push_back({*std::move(ends), reply});
+                      reply.deliver(caf::make_error(caf::sec::runtime_error,
+                                                    std::string(ends.status().message())));
+                    else if (reached(self->state.committed, *ends))
+                      reply.deliver(ok_atom::value);
+                    else
+                      self->state.waiters.push_back({*std::move(ends), reply});
                   });
         return reply;
       },

@@ -9,6 +9,7 @@
 #include "remote/address.hpp"
 #include "worker/reducer_actor.hpp"
 #include "worker/source_actor.hpp"
+#include "worker/store_io.hpp"
 
 namespace sluice::worker {
 namespace {
@@ -45,13 +46,54 @@ caf::error refused(std::string what) {
 
 // Connects to the peers not connected yet (CAF then routes messages to their actors over the
 // direct connection). A peer that cannot be reached stays reachable through the coordinator.
+// Connecting blocks, so it runs on the I/O actor too.
 void connect_peers(self_ptr self, const std::vector<std::string>& addresses) {
   for (const auto& peer : addresses) {
     if (peer == self->state.address || self->state.peers.count(peer)) continue;
     auto at = remote::parse_address(peer);
     if (!at.ok()) continue;
-    if (self->system().middleman().connect(at->host, at->port)) self->state.peers.insert(peer);
+    ask_store(
+        self, self->state.io,
+        [system = &self->system(), at = *at](store::api&) -> absl::Status {
+          if (!system->middleman().connect(at.host, at.port))
+            return absl::UnavailableError("cannot connect to " + at.to_string());
+          return absl::OkStatus();
+        },
+        [self, peer](absl::StatusOr<std::monostate> connected) {
+          if (connected.ok()) self->state.peers.insert(peer);
+        });
   }
+}
+
+// Plans `job` from its script (the store's catalog has its tables) and starts its reducer.
+// The worker's other messages wait until the plan is made.
+void deploy_reducer(self_ptr self, reducer_config config, std::string script, uint32_t reducers,
+                    caf::typed_response_promise<caf::actor> reply) {
+  auto job = config.fence.job;
+  ask_store<while_asking::awaited>(
+      self, self->state.io,
+      [script = std::move(script), job = std::move(job)](store::api& db) {
+        return ops::plan_from_script(script, job, db);
+      },
+      [self, config = std::move(config), reducers, reply](
+          absl::StatusOr<std::shared_ptr<const ops::job_plan>> plan) mutable {
+        if (!plan.ok()) {
+          reply.deliver(refused(std::string(plan.status().message())));
+          return;
+        }
+        config.plan = *plan;
+        config.db = self->state.db;
+        config.owns.assign(ops::key_groups, false);
+        for (uint32_t g = 0; g < ops::key_groups; ++g)
+          config.owns[g] = ops::reducer_of(g, reducers) == config.index;
+        auto& deployed = self->state.jobs[config.fence.job];
+        deployed.epoch = config.fence.epoch;
+        deployed.plan = *plan;
+        auto reducer = self->spawn(reducer_actor, std::move(config));
+        watch(self, reducer);
+        deployed.actors.push_back(reducer);
+        reply.deliver(reducer);
+      });
 }
 
 }  // namespace
@@ -59,6 +101,7 @@ void connect_peers(self_ptr self, const std::vector<std::string>& addresses) {
 caf::behavior worker_actor(self_ptr self, store::api* db, std::string address) {
   self->state.db = db;
   self->state.address = std::move(address);
+  self->state.io = spawn_store_io(self, db);
   self->set_exit_handler([self](const caf::exit_msg&) {
     undeploy(self, std::string(), UINT64_MAX);
     self->state.stopping = true;
@@ -79,11 +122,7 @@ caf::behavior worker_actor(self_ptr self, store::api* db, std::string address) {
                                        it->second.epoch));
           undeploy(self, job, epoch);
         }
-        auto plan = ops::plan_from_script(script, job, *self->state.db);
-        if (!plan.ok()) return refused(std::string(plan.status().message()));
         reducer_config config;
-        config.plan = *plan;
-        config.db = self->state.db;
         config.fence = {job, epoch};
         config.index = index;
         config.sources = sources;
@@ -91,16 +130,9 @@ caf::behavior worker_actor(self_ptr self, store::api* db, std::string address) {
         config.restore_checkpoint = restore_checkpoint;
         config.restore_first = restore_first;
         config.restore_parts = restore_parts;
-        config.owns.assign(ops::key_groups, false);
-        for (uint32_t g = 0; g < ops::key_groups; ++g)
-          config.owns[g] = ops::reducer_of(g, reducers) == index;
-        auto& deployed = jobs[job];
-        deployed.epoch = epoch;
-        deployed.plan = *plan;
-        auto reducer = self->spawn(reducer_actor, std::move(config));
-        watch(self, reducer);
-        deployed.actors.push_back(reducer);
-        return reducer;
+        auto reply = self->make_response_promise<caf::actor>();
+        deploy_reducer(self, std::move(config), script, reducers, reply);
+        return reply;
       },
       [self](sources_atom, const std::string& job, uint64_t epoch,
              const std::vector<caf::actor>& reducers, const std::vector<uint64_t>& channels,

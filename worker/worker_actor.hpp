@@ -36,6 +36,7 @@ struct deployment {
 
 struct worker_state {
   store::api* db = nullptr;  // outlives the actor system
+  caf::actor io;             // its store I/O actor: plans, and connections to peers
   std::string address;       // HOST:PORT where its peers reach it; empty in `sluice run`
   std::set<std::string> peers;  // connected to directly
   std::map<std::string, deployment, std::less<>> jobs;
