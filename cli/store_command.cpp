@@ -6,6 +6,7 @@
 
 #include <iostream>
 
+#include "cli/cluster.hpp"
 #include "cli/command.hpp"
 #include "runtime/core/status.hpp"
 #include "remote/configure.hpp"
@@ -29,6 +30,7 @@ absl::Status run_store(const store_options& options) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   SLUICE_ASSIGN_OR_RETURN(auto db, open_store(options.data, /*read_only=*/false));
   caf::actor_system_config config;
+  configure_actors(config, 2);
   remote::configure(config);
   caf::actor_system system{config};
   SLUICE_ASSIGN_OR_RETURN(auto server, remote::store_server::start(system, *db, at));

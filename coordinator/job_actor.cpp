@@ -105,6 +105,13 @@ bool reached(const std::vector<uint64_t>& offsets, const std::vector<uint64_t>& 
   return true;
 }
 
+// Whether some wait is for ends that every source has read and found nothing after: a
+// checkpoint now ends it.
+bool waiter_read(const job_state& state) {
+  return std::any_of(state.waiters.begin(), state.waiters.end(),
+                     [&](const job_state::waiter& w) { return reached(state.idle_at, w.ends); });
+}
+
 // Every wait for an end the last complete checkpoint has reached is over.
 void release_waiters(job_state& state) {
   std::erase_if(state.waiters, [&](job_state::waiter& waiter) {
@@ -193,6 +200,7 @@ void on_complete(self_ptr self) {
   state.checkpoint_ms.push_back(state.last_checkpoint_ms);
   release_waiters(state);
   if (state.leaving && !state.stopping) return finish(self, caf::error{});
+  if (waiter_read(state)) start_checkpoint(self);
   if (state.stopping || (state.config.until_drained && drained(state))) {
     return mark_stopped(self, [self, name = plan.name](const absl::Status& recorded) {
       if (!recorded.ok())
@@ -296,6 +304,7 @@ void assign_from(self_ptr self, const store::checkpoint& from) {
   state.checkpoint = from.id;
   state.first_snapshot = from.id + 1;
   state.committed = from.offsets;
+  state.idle_at.assign(from.offsets.size(), 0);
   // A wait that came while the job had no assignment may be over already: no checkpoint is
   // taken while nothing comes.
   release_waiters(state);
@@ -452,6 +461,12 @@ caf::behavior job_actor(self_ptr self, job_config config) {
         if (epoch == self->state.epoch && self->state.phase != job_phase::waiting)
           on_failure(self, what, false);
       },
+      [self](idle_atom, uint64_t epoch, uint32_t channel, uint64_t offset) {
+        auto& state = self->state;
+        if (epoch != state.epoch || channel >= state.idle_at.size()) return;
+        state.idle_at[channel] = offset;
+        if (waiter_read(state)) start_checkpoint(self);
+      },
       [self](drained_atom, uint64_t epoch, uint32_t) {
         // Every source has read what it had to: checkpoint now rather than at the next tick.
         auto& state = self->state;
@@ -480,8 +495,10 @@ caf::behavior job_actor(self_ptr self, job_config config) {
                                                     std::string(ends.status().message())));
                     else if (reached(self->state.committed, *ends))
                       reply.deliver(ok_atom::value);
-                    else
+                    else {
                       self->state.waiters.push_back({*std::move(ends), reply});
+                      if (waiter_read(self->state)) start_checkpoint(self);
+                    }
                   });
         return reply;
       },

@@ -115,6 +115,7 @@ struct job_state {
   std::vector<uint64_t> targets;     // end offsets at the start (until_drained)
   std::vector<uint64_t> start_offsets;   // where this run began
   std::vector<uint64_t> committed;   // of the last complete checkpoint
+  std::vector<uint64_t> idle_at;     // per channel: where its source last found it empty
   std::vector<uint64_t> late;        // per reducer, as of the last complete checkpoint
   uint32_t drained_sources = 0;
   uint64_t checkpoint = 0;           // the last complete one

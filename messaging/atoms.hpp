@@ -9,12 +9,15 @@
 //   job -> worker          request (sources_atom, job, epoch, reducers, channels, offsets,
 //                                   end offsets) -> std::vector<actor>  (one source per channel)
 //   job -> worker          (undeploy_atom, job, epoch)          stop the job's actors up to epoch
+//   actor -> its store I/O (io_atom, shared_ptr<store_call>) -> ok_atom  run a store call there
 //   job -> source          (barrier_atom, checkpoint n)
-//   source -> source       (pull_atom)                          read the next batch
+//   source -> source       (pull_atom, from, max)               read, after an idle wait
 //   source -> reducer      request (partial_atom, channel, bytes) -> ok_atom   (credit)
 //   source -> reducer      (barrier_atom, checkpoint n, channel, watermark)
 //   source -> job          (offset_atom, epoch, checkpoint n, channel, offset)
 //   source -> job          (drained_atom, epoch, channel)       read up to its end offset
+//   source -> job          (idle_atom, epoch, channel, offset)  found its channel empty after
+//                                                               processing everything below offset
 //   reducer -> job         (ack_atom, epoch, checkpoint n, reducer, late rows so far)
 //   source/reducer -> job  (fail_atom, epoch, what went wrong)
 //   job -> itself          (tick_atom)                          start the next checkpoint
@@ -50,6 +53,7 @@ using deploy_atom = caf::atom_constant<caf::atom("deploy")>;
 using done_atom = caf::atom_constant<caf::atom("done")>;
 using drained_atom = caf::atom_constant<caf::atom("drained")>;
 using fail_atom = caf::atom_constant<caf::atom("fail")>;
+using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using io_atom = caf::atom_constant<caf::atom("io")>;
 using jobs_atom = caf::atom_constant<caf::atom("jobs")>;
 using offset_atom = caf::atom_constant<caf::atom("offset")>;

@@ -33,10 +33,13 @@ void source_flow::start(std::vector<command>& out) {
 
 void source_flow::on_read(uint64_t records, uint64_t end, std::vector<command>& out) {
   if (records == 0) {
+    if (!idle_) out.push_back({command::idle});
+    idle_ = true;
     idle_wait_ = std::clamp(idle_wait_ * 2, first_idle_wait, max_idle_wait);
     out.push_back(read_from(processed_, idle_wait_));
     return;
   }
+  idle_ = false;
   idle_wait_ = std::chrono::milliseconds(0);
   waiting_ = true;
   waiting_end_ = end;

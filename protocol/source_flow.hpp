@@ -6,6 +6,9 @@
 // waits, and no further read is asked for until it is processed. A read that finds the channel
 // empty is tried again after 10 ms, then after twice as long each time, up to 160 ms.
 //
+// The first read that finds the channel empty after records (or at the start) is reported as
+// idle: whoever waits for the job to catch up need not wait for the next checkpoint tick.
+//
 // The offset a barrier reports is the end of the last batch processed: every partial before it
 // was sent before the barrier, and the waiting batch (if any) belongs to the next checkpoint.
 #pragma once
@@ -23,6 +26,7 @@ class source_flow {
       read,     // read from `from` at most `max` records, after `after` (0: at once)
       process,  // send the partials of the batch that came back (call sent() for each)
       drained,  // every record up to the end offset is processed: report it (once)
+      idle,     // the channel has no more records for now, all before processed() are processed
     } what;
     uint64_t from = 0;
     uint64_t max = 0;
@@ -58,6 +62,7 @@ class source_flow {
   uint64_t waiting_end_ = 0;         // end of the batch that came back, not yet processed
   bool waiting_ = false;
   bool reported_drained_ = false;
+  bool idle_ = false;  // the last read found nothing
   std::chrono::milliseconds idle_wait_{0};
 };
 

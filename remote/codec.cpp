@@ -156,19 +156,6 @@ absl::StatusOr<std::vector<store::catalog_op>> decode_catalog_ops(const bytes& m
       });
 }
 
-bytes encode_change_batch(const store::change_batch& batch) {
-  capnp::MallocMessageBuilder message(16384);
-  batch.to_wire(message.initRoot<wire::RecordBatch>());
-  return to_bytes(message);
-}
-
-absl::StatusOr<store::change_batch> decode_change_batch(const bytes& message) {
-  return read_message<wire::RecordBatch>(message, "record batch",
-                                         [](wire::RecordBatch::Reader root) {
-                                           return store::change_batch::from_wire(root);
-                                         });
-}
-
 bytes encode_row_page(std::span<const value> cells) {
   capnp::MallocMessageBuilder message(std::max<size_t>(1024, cells.size() * 4));
   sluice::to_wire(cells, message.initRoot<wire::RowPage>().initCells(cells.size()));

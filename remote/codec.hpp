@@ -25,9 +25,6 @@ absl::StatusOr<row_batch> decode_row_batch(const bytes& message);
 bytes encode_catalog_ops(std::span<const store::catalog_op> ops);
 absl::StatusOr<std::vector<store::catalog_op>> decode_catalog_ops(const bytes& message);
 
-bytes encode_change_batch(const store::change_batch& batch);
-absl::StatusOr<store::change_batch> decode_change_batch(const bytes& message);
-
 // Rows as cells, row-major.
 bytes encode_row_page(std::span<const value> cells);
 // Calls fn with each row of `width` cells.

@@ -213,8 +213,11 @@ absl::StatusOr<store::change_batch> store_client::read_channel(const table_schem
                                                                size_t max_records) const {
   auto content = call(caf::make_message(read_atom::value, store::encode_table(table), channel, from,
                                         static_cast<uint64_t>(max_records)));
-  SLUICE_ASSIGN_OR_RETURN(auto [message], results<bytes>(content));
-  return decode_change_batch(message);
+  SLUICE_RETURN_IF_ERROR(status_of(content));
+  if (!content.match_elements<ok_atom, bytes>())
+    return absl::InternalError("the store's answer does not fit the question");
+  // The frame is read where it was received.
+  return store::change_batch::from_frame(std::move(content.get_mutable_as<bytes>(1)));
 }
 
 absl::StatusOr<std::vector<store::tunnel_info>> store_client::tunnels(

@@ -113,7 +113,7 @@ caf::behavior session(session_actor* self, store::store* db, caf::actor client) 
         return answer_with([&]() -> absl::StatusOr<caf::message> {
           SLUICE_ASSIGN_OR_RETURN(auto schema, store::decode_table(table));
           SLUICE_ASSIGN_OR_RETURN(auto batch, db->read_channel(schema, channel, from, max_records));
-          return ok(encode_change_batch(batch));
+          return ok(std::move(batch).release_frame());
         });
       },
       [=](tunnels_atom, table_bytes table) {

@@ -38,14 +38,3 @@ struct ChangeSegment {
   records @2 :List(ChangeRecord);
 }
 
-# The answer to a channel read (channel, from offset, at most N records): the records with offsets
-# [firstOffset, endOffset), carried as the stored segments that hold them, each a flat ChangeSegment
-# message, so that a read is copied as bytes and never re-encoded per record. Records of the first
-# and last segment outside [firstOffset, endOffset) are not part of the batch.
-struct RecordBatch {
-  tableId @0 :UInt32;
-  channel @1 :UInt32;
-  firstOffset @2 :UInt64;
-  endOffset @3 :UInt64;
-  segments @4 :List(Data);
-}

@@ -1,5 +1,5 @@
 # What travels between a remote store client and `sluice store` besides the store's own records
-# (TableDef, TunnelDef, RecordBatch): row batches to write, pages of scanned rows, catalog ops.
+# (TableDef, TunnelDef): row batches to write, pages of scanned rows, catalog ops.
 @0xcd68ac7828ed8f67;
 
 using Cxx = import "/capnp/c++.capnp";

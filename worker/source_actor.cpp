@@ -78,6 +78,10 @@ void carry_out(self_ptr self, const std::vector<flow_command>& commands) {
       case flow_command::drained:
         self->send(config.coordinator, drained_atom::value, config.epoch, config.channel);
         break;
+      case flow_command::idle:
+        self->send(config.coordinator, idle_atom::value, config.epoch, config.channel,
+                   self->state.flow->processed());
+        break;
     }
   }
 }

@@ -5,89 +5,126 @@
 
 #include <cstring>
 
+#include "runtime/core/status.hpp"
+
 namespace sluice::store {
+namespace {
+
+constexpr size_t word = sizeof(capnp::word);
+constexpr size_t header_words = 4;
+
+uint64_t word_at(const std::vector<char>& frame, size_t index) {
+  uint64_t value;
+  std::memcpy(&value, frame.data() + index * word, word);
+  return value;
+}
+
+void append_word(std::vector<char>& frame, uint64_t value) {
+  const char* bytes = reinterpret_cast<const char*>(&value);
+  frame.insert(frame.end(), bytes, bytes + word);
+}
+
+}  // namespace
 
 absl::StatusOr<change_batch> change_batch::create(
     uint32_t table_id, uint32_t channel, uint64_t first_offset, uint64_t end_offset,
     absl::FunctionRef<std::optional<std::string_view>()> next_segment) {
-  if (end_offset < first_offset)
-    return absl::InvalidArgumentError(
-        fmt::format("record batch ends at {} before it starts at {}", end_offset, first_offset));
+  std::vector<char> frame;
+  append_word(frame, uint64_t{table_id} << 32 | channel);
+  append_word(frame, first_offset);
+  append_word(frame, end_offset);
+  append_word(frame, 0);
+  std::vector<uint64_t> sizes;
+  while (auto piece = next_segment()) {
+    if (piece->size() % word != 0)
+      return absl::InvalidArgumentError("a change segment is not a whole number of words");
+    frame.insert(frame.end(), piece->begin(), piece->end());
+    sizes.push_back(piece->size() / word);
+  }
+  for (uint64_t size : sizes) append_word(frame, size);
+  const uint64_t count = sizes.size();
+  std::memcpy(frame.data() + 3 * word, &count, word);
   change_batch batch;
-  batch.table_id_ = table_id;
-  batch.channel_ = channel;
-  batch.first_offset_ = first_offset;
-  batch.end_offset_ = end_offset;
-  uint64_t next = first_offset;
+  batch.frame_ = std::move(frame);
+  SLUICE_RETURN_IF_ERROR(batch.index());
+  return batch;
+}
+
+absl::StatusOr<change_batch> change_batch::from_frame(std::vector<char> frame) {
+  if (frame.size() % word != 0 || frame.size() < header_words * word)
+    return absl::InvalidArgumentError(
+        fmt::format("a received record batch of {} bytes is not a whole frame", frame.size()));
+  if (reinterpret_cast<uintptr_t>(frame.data()) % alignof(capnp::word) != 0)
+    frame = std::vector<char>(frame.begin(), frame.end());
+  change_batch batch;
+  batch.frame_ = std::move(frame);
+  SLUICE_RETURN_IF_ERROR(batch.index());
+  return batch;
+}
+
+absl::Status change_batch::index() {
+  const size_t words = frame_.size() / word;
+  const uint64_t ids = word_at(frame_, 0);
+  table_id_ = static_cast<uint32_t>(ids >> 32);
+  channel_ = static_cast<uint32_t>(ids);
+  first_offset_ = word_at(frame_, 1);
+  end_offset_ = word_at(frame_, 2);
+  const uint64_t count = word_at(frame_, 3);
+  if (end_offset_ < first_offset_)
+    return absl::InvalidArgumentError(fmt::format(
+        "record batch ends at {} before it starts at {}", end_offset_, first_offset_));
+  if (count > words - header_words)
+    return absl::InvalidArgumentError(
+        fmt::format("a record batch of {} words cannot hold {} segments", words, count));
+  const size_t sizes_at = words - count;
+  uint64_t next = first_offset_;
+  size_t at = header_words;
+  auto* base = reinterpret_cast<const capnp::word*>(frame_.data());
   try {
-    while (auto piece = next_segment()) {
-      std::string_view bytes = *piece;
-      if (bytes.size() % sizeof(capnp::word) != 0)
-        return absl::InvalidArgumentError("a change segment is not a whole number of words");
+    for (uint64_t i = 0; i < count; ++i) {
+      const uint64_t size = word_at(frame_, sizes_at + i);
+      if (size > sizes_at - at)
+        return absl::InvalidArgumentError("a change segment runs past the end of its batch");
       segment seg;
-      // FlatArrayMessageReader needs word alignment, which stored and received bytes lack.
-      seg.words = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
-      std::memcpy(seg.words.begin(), bytes.data(), bytes.size());
-      seg.reader = std::make_unique<capnp::FlatArrayMessageReader>(seg.words.asPtr());
+      seg.reader = std::make_unique<capnp::FlatArrayMessageReader>(
+          kj::ArrayPtr<const capnp::word>(base + at, size));
+      at += size;
       auto root = seg.reader->getRoot<wire::ChangeSegment>();
       seg.first_offset = root.getFirstOffset();
       seg.records = root.getRecords();
-      if (root.getChannel() != channel)
+      if (root.getChannel() != channel_)
         return absl::InvalidArgumentError(fmt::format(
             "a change segment of channel {} is in a batch of channel {}", root.getChannel(),
-            channel));
+            channel_));
       uint64_t seg_end = seg.first_offset + seg.records.size();
       if (seg.first_offset > next || seg_end <= next)
         return absl::InvalidArgumentError(fmt::format(
             "change segment [{}, {}) does not continue the batch at offset {}", seg.first_offset,
             seg_end, next));
       next = seg_end;
-      batch.segments_.push_back(std::move(seg));
+      segments_.push_back(std::move(seg));
     }
   } catch (const kj::Exception& e) {
     return absl::InvalidArgumentError(
         fmt::format("a change segment cannot be decoded: {}", e.getDescription().cStr()));
   }
-  if (next < end_offset)
+  if (at != sizes_at)
+    return absl::InvalidArgumentError("a record batch has bytes between its segments and sizes");
+  if (next < end_offset_)
     return absl::InvalidArgumentError(fmt::format(
-        "the change segments end at offset {}, short of the batch end {}", next, end_offset));
-  return batch;
-}
-
-absl::StatusOr<change_batch> change_batch::from_wire(wire::RecordBatch::Reader batch) {
-  try {
-    auto segments = batch.getSegments();
-    size_t next = 0;
-    return create(batch.getTableId(), batch.getChannel(), batch.getFirstOffset(),
-                  batch.getEndOffset(), [&]() -> std::optional<std::string_view> {
-                    if (next == segments.size()) return std::nullopt;
-                    auto data = segments[next++];
-                    return std::string_view(reinterpret_cast<const char*>(data.begin()),
-                                            data.size());
-                  });
-  } catch (const kj::Exception& e) {
-    return absl::InvalidArgumentError(
-        fmt::format("a record batch cannot be decoded: {}", e.getDescription().cStr()));
-  }
+        "the change segments end at offset {}, short of the batch end {}", next, end_offset_));
+  return absl::OkStatus();
 }
 
 change_batch change_batch::empty(uint32_t table_id, uint32_t channel, uint64_t offset) {
-  change_batch batch;
-  batch.table_id_ = table_id;
-  batch.channel_ = channel;
-  batch.first_offset_ = offset;
-  batch.end_offset_ = offset;
-  return batch;
+  auto batch = create(table_id, channel, offset, offset, [] { return std::optional<std::string_view>(); });
+  return *std::move(batch);
 }
 
-void change_batch::to_wire(wire::RecordBatch::Builder out) const {
-  out.setTableId(table_id_);
-  out.setChannel(channel_);
-  out.setFirstOffset(first_offset_);
-  out.setEndOffset(end_offset_);
-  auto segments = out.initSegments(segments_.size());
-  for (size_t i = 0; i < segments_.size(); ++i)
-    segments.set(i, segments_[i].words.asBytes());
+std::vector<char> change_batch::release_frame() && {
+  segments_.clear();
+  first_offset_ = end_offset_;
+  return std::move(frame_);
 }
 
 }  // namespace sluice::store

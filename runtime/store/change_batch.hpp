@@ -1,7 +1,13 @@
 // The answer to a channel read: the change records [first_offset, end_offset) of one channel.
-// It holds the stored segments that contain them (see ChangeSegment in schemas/change.capnp) and
-// reads records in place, so a batch of thousands of records costs a few memcpys of segment
-// bytes, never a copy or allocation per record. Immutable once built; safe to read from any thread.
+// It holds the stored segments that contain them (see ChangeSegment in schemas/change.capnp) in
+// one buffer, its frame, and reads records in place, so a batch of thousands of records costs one
+// copy of segment bytes, never a copy or allocation per record. The frame is also what a remote
+// read sends: the store's session moves it into its answer, and the client reads the bytes it
+// received in place. Immutable once built; safe to read from any thread.
+//
+// The frame, in little-endian 64-bit words: table id << 32 | channel, first offset, end offset,
+// the number of segments n, the segments' words back to back, then n words with each segment's
+// length in words.
 #pragma once
 
 #include <absl/functional/function_ref.h>
@@ -27,7 +33,9 @@ class change_batch {
   static absl::StatusOr<change_batch> create(
       uint32_t table_id, uint32_t channel, uint64_t first_offset, uint64_t end_offset,
       absl::FunctionRef<std::optional<std::string_view>()> next_segment);
-  static absl::StatusOr<change_batch> from_wire(wire::RecordBatch::Reader batch);
+  // A batch made of a frame received from elsewhere, read where it lies (copied first only if
+  // the buffer is not word-aligned), with the same checks.
+  static absl::StatusOr<change_batch> from_frame(std::vector<char> frame);
   // An empty batch at `offset`: nothing new in the channel.
   static change_batch empty(uint32_t table_id, uint32_t channel, uint64_t offset);
 
@@ -53,18 +61,21 @@ class change_batch {
     }
   }
 
-  void to_wire(wire::RecordBatch::Builder out) const;
+  // The frame, for sending; the batch is left empty.
+  std::vector<char> release_frame() &&;
 
  private:
   struct segment {
-    kj::Array<capnp::word> words;
     std::unique_ptr<capnp::FlatArrayMessageReader> reader;
     uint64_t first_offset = 0;
     capnp::List<wire::ChangeRecord>::Reader records;
   };
 
   change_batch() = default;
+  // Reads the header and the segments of frame_, with the checks of create().
+  absl::Status index();
 
+  std::vector<char> frame_;
   uint32_t table_id_ = 0;
   uint32_t channel_ = 0;
   uint64_t first_offset_ = 0;

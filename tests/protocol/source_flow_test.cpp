@@ -25,6 +25,7 @@ std::vector<std::string> text(std::vector<command>& commands) {
         break;
       case command::process: out.push_back("process"); break;
       case command::drained: out.push_back("drained"); break;
+      case command::idle: out.push_back("idle"); break;
     }
   }
   commands.clear();
@@ -70,14 +71,17 @@ TEST_CASE("an empty channel is read again after 10, 20, 40, 80, 160, 160 ms; a r
   std::vector<command> out;
   flow.start(out);
   text(out);
-  for (int ms : {10, 20, 40, 80, 160, 160}) {
+  flow.on_read(0, 5, out);
+  CHECK(text(out) == list{"idle", "read 5 10 +10"});  // idle is reported once per quiet spell
+  for (int ms : {20, 40, 80, 160, 160}) {
     flow.on_read(0, 5, out);
     CHECK(text(out) == list{"read 5 10 +" + std::to_string(ms)});
   }
   flow.on_read(1, 6, out);
   CHECK(text(out) == list{"read 6 10", "process"});
   flow.on_read(0, 6, out);
-  CHECK(text(out) == list{"read 6 10 +10"});
+  CHECK(text(out) == list{"idle", "read 6 10 +10"});
+  CHECK(flow.processed() == 6);
 }
 
 TEST_CASE("reads stop at the end offset, which is reported once") {
