@@ -6,7 +6,7 @@ namespace sluice::protocol {
 namespace {
 
 constexpr auto first_idle_wait = std::chrono::milliseconds(10);
-constexpr auto max_idle_wait = std::chrono::milliseconds(160);
+constexpr auto max_idle_wait = std::chrono::milliseconds(500);
 
 }  // namespace
 

@@ -4,7 +4,9 @@
 // growing a mailbox). The next read is asked for before a batch is processed, so that the store
 // reads while the source aggregates; a batch that comes back while some reducer is out of credit
 // waits, and no further read is asked for until it is processed. A read that finds the channel
-// empty is tried again after 10 ms, then after twice as long each time, up to 160 ms.
+// empty is tried again after 10 ms, then after twice as long each time, up to 500 ms (the sink
+// changes at checkpoints, a second apart by default, so a first row after a quiet spell is
+// hardly later in it, and an idle job costs next to nothing).
 //
 // The first read that finds the channel empty after records (or at the start) is reported as
 // idle: whoever waits for the job to catch up need not wait for the next checkpoint tick.

@@ -66,14 +66,14 @@ TEST_CASE("a reducer out of credit holds the batch back, and no further read goe
   CHECK(text(out).empty());
 }
 
-TEST_CASE("an empty channel is read again after 10, 20, 40, 80, 160, 160 ms; a row resets it") {
+TEST_CASE("an empty channel is read again after 10, 20, 40, ... 320, 500, 500 ms; a row resets it") {
   source_flow flow(5, UINT64_MAX, 10, 1, 4);
   std::vector<command> out;
   flow.start(out);
   text(out);
   flow.on_read(0, 5, out);
   CHECK(text(out) == list{"idle", "read 5 10 +10"});  // idle is reported once per quiet spell
-  for (int ms : {20, 40, 80, 160, 160}) {
+  for (int ms : {20, 40, 80, 160, 320, 500, 500}) {
     flow.on_read(0, 5, out);
     CHECK(text(out) == list{"read 5 10 +" + std::to_string(ms)});
   }
