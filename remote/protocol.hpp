@@ -1,8 +1,10 @@
 // The messages between a store client (store_client) and `sluice store` (store_server). Only CAF
 // built-in types travel: strings, integers, std::vector<std::string>, and Cap'n Proto bytes in a
 // std::vector<char> (codec.hpp) or, for the store's own records, a std::string
-// (runtime/store/record_codec.hpp). A `table` is an encoded TableDef; a fence is
-// (std::string job, uint64_t epoch).
+// (runtime/store/record_codec.hpp). A `table` is (std::string name, uint32_t id): the store
+// uses its own definition of it, refusing a table dropped or recreated since the client learnt
+// of it, so no definition travels with a call (a row batch carries its own, the one it was
+// checked against); a fence is (std::string job, uint64_t epoch).
 //
 // Every request is an asynchronous message; the answer comes back to its sender as
 // (answer_atom, caf::message content), the content being
@@ -21,7 +23,7 @@
 //    uint64_t answered_below)                   -> uint64_t changed, uint64_t unchanged
 //   (ends_atom, table)                          -> std::string offsets
 //   (read_atom, table, uint32_t channel, uint64_t from, uint64_t max_records)
-//                                               -> bytes record_batch
+//                                               -> bytes change_batch frame
 //   (tunnels_atom, table)                       -> std::vector<std::string> tunnels
 //   (tunnel_atom, table, std::string id_or_name) -> std::string tunnel
 //   (put_snap_atom, std::string job, uint64_t checkpoint, uint32_t part,

@@ -203,7 +203,7 @@ absl::StatusOr<store::write_result> store_client::write(const row_batch& batch,
 }
 
 absl::StatusOr<std::vector<uint64_t>> store_client::end_offsets(const table_schema& table) const {
-  auto content = call(caf::make_message(ends_atom::value, store::encode_table(table)));
+  auto content = call(caf::make_message(ends_atom::value, table.name(), table.id()));
   SLUICE_ASSIGN_OR_RETURN(auto [bytes], results<std::string>(content));
   return store::decode_offsets(bytes, bytes.size() / 8);
 }
@@ -211,7 +211,7 @@ absl::StatusOr<std::vector<uint64_t>> store_client::end_offsets(const table_sche
 absl::StatusOr<store::change_batch> store_client::read_channel(const table_schema& table,
                                                                uint32_t channel, uint64_t from,
                                                                size_t max_records) const {
-  auto content = call(caf::make_message(read_atom::value, store::encode_table(table), channel, from,
+  auto content = call(caf::make_message(read_atom::value, table.name(), table.id(), channel, from,
                                         static_cast<uint64_t>(max_records)));
   SLUICE_RETURN_IF_ERROR(status_of(content));
   if (!content.match_elements<ok_atom, bytes>())
@@ -222,7 +222,7 @@ absl::StatusOr<store::change_batch> store_client::read_channel(const table_schem
 
 absl::StatusOr<std::vector<store::tunnel_info>> store_client::tunnels(
     const table_schema& table) const {
-  auto content = call(caf::make_message(tunnels_atom::value, store::encode_table(table)));
+  auto content = call(caf::make_message(tunnels_atom::value, table.name(), table.id()));
   SLUICE_ASSIGN_OR_RETURN(auto [encoded], results<std::vector<std::string>>(content));
   std::vector<store::tunnel_info> out;
   for (const auto& bytes : encoded) {
@@ -234,7 +234,7 @@ absl::StatusOr<std::vector<store::tunnel_info>> store_client::tunnels(
 
 absl::StatusOr<store::tunnel_info> store_client::find_tunnel(const table_schema& table,
                                                              std::string_view id_or_name) const {
-  auto content = call(caf::make_message(tunnel_atom::value, store::encode_table(table),
+  auto content = call(caf::make_message(tunnel_atom::value, table.name(), table.id(),
                                         std::string(id_or_name)));
   SLUICE_ASSIGN_OR_RETURN(auto [bytes], results<std::string>(content));
   return store::decode_tunnel(bytes);
@@ -263,7 +263,7 @@ absl::Status store_client::complete_checkpoint(std::string_view job, const store
                                                std::string_view tunnel_id,
                                                const store::fence& by) {
   return status_of(call(caf::make_message(complete_atom::value, std::string(job),
-                                          store::encode_checkpoint(cp), store::encode_table(table),
+                                          store::encode_checkpoint(cp), table.name(), table.id(),
                                           std::string(tunnel_id), by.job, by.epoch)));
 }
 
@@ -291,7 +291,6 @@ absl::StatusOr<std::vector<store::job_record>> store_client::jobs() const {
 absl::Status store_client::scan(
     const table_schema& table,
     const std::function<absl::Status(std::span<const value>)>& fn) const {
-  const std::string table_bytes = store::encode_table(table);
   std::string after;  // the encoded primary key of the last row delivered
   for (;;) {
     auto ref = session();
@@ -299,7 +298,7 @@ absl::Status store_client::scan(
       return absl::UnavailableError(
           fmt::format("the client of the store at {} is closed", at_.to_string()));
     auto content =
-        attempt(ref.session, caf::make_message(scan_atom::value, table_bytes, after, scan_page_rows));
+        attempt(ref.session, caf::make_message(scan_atom::value, table.name(), table.id(), after, scan_page_rows));
     while (content) {
       SLUICE_ASSIGN_OR_RETURN(auto answer,
                               (results<uint64_t, bytes, std::string, bool>(*content)));

@@ -44,6 +44,17 @@ caf::message answer_with(F&& fn) {
 
 store::fence fence_of(const std::string& job, uint64_t epoch) { return {job, epoch}; }
 
+// The table a client names by name and id: the store's own definition, if that table is still
+// the live one of that name (ids are never reused, so the definitions agree).
+absl::StatusOr<std::shared_ptr<const table_schema>> table_named(const store::store& db,
+                                                                const std::string& name,
+                                                                uint32_t id) {
+  auto table = db.find_table(name);
+  if ((!table.ok() && absl::IsNotFound(table.status())) || (table.ok() && (*table)->id() != id))
+    return absl::FailedPreconditionError(fmt::format("table {} was dropped or recreated", name));
+  return table;
+}
+
 struct session_state {
   std::map<uint64_t, std::unique_ptr<store::scan_cursor>> cursors;
   uint64_t next_cursor = 1;
@@ -71,7 +82,6 @@ absl::StatusOr<caf::message> scan_page(session_actor* self, uint64_t id, uint64_
 caf::behavior session(session_actor* self, store::store* db, caf::actor client) {
   self->monitor(client);
   self->set_down_handler([=](caf::down_msg&) { self->quit(); });
-  using table_bytes = const std::string&;
   return {
       [=](catalog_atom, const bytes& message) {
         return answer_with([&]() -> absl::StatusOr<caf::message> {
@@ -102,33 +112,33 @@ caf::behavior session(session_actor* self, store::store* db, caf::actor client) 
           return ok(static_cast<uint64_t>(written.changed), static_cast<uint64_t>(written.unchanged));
         });
       },
-      [=](ends_atom, table_bytes table) {
+      [=](ends_atom, const std::string& table, uint32_t table_id) {
         return answer_with([&]() -> absl::StatusOr<caf::message> {
-          SLUICE_ASSIGN_OR_RETURN(auto schema, store::decode_table(table));
-          SLUICE_ASSIGN_OR_RETURN(auto ends, db->end_offsets(schema));
+          SLUICE_ASSIGN_OR_RETURN(auto schema, table_named(*db, table, table_id));
+          SLUICE_ASSIGN_OR_RETURN(auto ends, db->end_offsets(*schema));
           return ok(store::encode_offsets(ends));
         });
       },
-      [=](read_atom, table_bytes table, uint32_t channel, uint64_t from, uint64_t max_records) {
+      [=](read_atom, const std::string& table, uint32_t table_id, uint32_t channel, uint64_t from, uint64_t max_records) {
         return answer_with([&]() -> absl::StatusOr<caf::message> {
-          SLUICE_ASSIGN_OR_RETURN(auto schema, store::decode_table(table));
-          SLUICE_ASSIGN_OR_RETURN(auto batch, db->read_channel(schema, channel, from, max_records));
+          SLUICE_ASSIGN_OR_RETURN(auto schema, table_named(*db, table, table_id));
+          SLUICE_ASSIGN_OR_RETURN(auto batch, db->read_channel(*schema, channel, from, max_records));
           return ok(std::move(batch).release_frame());
         });
       },
-      [=](tunnels_atom, table_bytes table) {
+      [=](tunnels_atom, const std::string& table, uint32_t table_id) {
         return answer_with([&]() -> absl::StatusOr<caf::message> {
-          SLUICE_ASSIGN_OR_RETURN(auto schema, store::decode_table(table));
-          SLUICE_ASSIGN_OR_RETURN(auto tunnels, db->tunnels(schema));
+          SLUICE_ASSIGN_OR_RETURN(auto schema, table_named(*db, table, table_id));
+          SLUICE_ASSIGN_OR_RETURN(auto tunnels, db->tunnels(*schema));
           std::vector<std::string> encoded;
           for (const auto& tunnel : tunnels) encoded.push_back(store::encode_tunnel(tunnel));
           return ok(std::move(encoded));
         });
       },
-      [=](tunnel_atom, table_bytes table, const std::string& id_or_name) {
+      [=](tunnel_atom, const std::string& table, uint32_t table_id, const std::string& id_or_name) {
         return answer_with([&]() -> absl::StatusOr<caf::message> {
-          SLUICE_ASSIGN_OR_RETURN(auto schema, store::decode_table(table));
-          SLUICE_ASSIGN_OR_RETURN(auto tunnel, db->find_tunnel(schema, id_or_name));
+          SLUICE_ASSIGN_OR_RETURN(auto schema, table_named(*db, table, table_id));
+          SLUICE_ASSIGN_OR_RETURN(auto tunnel, db->find_tunnel(*schema, id_or_name));
           return ok(store::encode_tunnel(tunnel));
         });
       },
@@ -148,13 +158,13 @@ caf::behavior session(session_actor* self, store::store* db, caf::actor client) 
           return ok(std::move(chunks));
         });
       },
-      [=](complete_atom, const std::string& job, const std::string& checkpoint, table_bytes table,
+      [=](complete_atom, const std::string& job, const std::string& checkpoint, const std::string& table, uint32_t table_id,
           const std::string& tunnel_id, const std::string& fence_job, uint64_t epoch) {
         return answer_with([&]() -> absl::StatusOr<caf::message> {
           SLUICE_ASSIGN_OR_RETURN(auto cp, store::decode_checkpoint(checkpoint));
-          SLUICE_ASSIGN_OR_RETURN(auto schema, store::decode_table(table));
+          SLUICE_ASSIGN_OR_RETURN(auto schema, table_named(*db, table, table_id));
           SLUICE_RETURN_IF_ERROR(
-              db->complete_checkpoint(job, cp, schema, tunnel_id, fence_of(fence_job, epoch)));
+              db->complete_checkpoint(job, cp, *schema, tunnel_id, fence_of(fence_job, epoch)));
           return ok();
         });
       },
@@ -179,10 +189,10 @@ caf::behavior session(session_actor* self, store::store* db, caf::actor client) 
           return ok(std::move(encoded));
         });
       },
-      [=](scan_atom, table_bytes table, const std::string& after_key, uint64_t max_rows) {
+      [=](scan_atom, const std::string& table, uint32_t table_id, const std::string& after_key, uint64_t max_rows) {
         return answer_with([&]() -> absl::StatusOr<caf::message> {
-          SLUICE_ASSIGN_OR_RETURN(auto schema, store::decode_table(table));
-          SLUICE_ASSIGN_OR_RETURN(auto cursor, db->open_scan(schema, after_key));
+          SLUICE_ASSIGN_OR_RETURN(auto schema, table_named(*db, table, table_id));
+          SLUICE_ASSIGN_OR_RETURN(auto cursor, db->open_scan(*schema, after_key));
           uint64_t id = self->state.next_cursor++;
           self->state.cursors.emplace(id, std::move(cursor));
           return scan_page(self, id, max_rows);

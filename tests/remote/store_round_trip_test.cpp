@@ -164,8 +164,16 @@ TEST_CASE_FIXTURE(round_trip_fixture, "errors travel with their code and message
                                              testing::order_source(4)};
   REQUIRE(client->apply_catalog(recreate).ok());
   check_same_error(client->end_offsets(*orders).status(), local->end_offsets(*orders).status());
+  check_same_error(client->read_channel(*orders, 0, 0, 10).status(),
+                   local->read_channel(*orders, 0, 0, 10).status());
   check_same_error(client->write(orders_batch(0, 1)).status(),
                    local->write(orders_batch(0, 1)).status());
+  // So is one whose table is gone.
+  std::vector<store::catalog_op> drop = {store::drop_table_op{"OrderSource"}};
+  REQUIRE(client->apply_catalog(drop).ok());
+  check_same_error(client->read_channel(*orders, 0, 0, 10).status(),
+                   local->read_channel(*orders, 0, 0, 10).status());
+  check_same_error(client->tunnels(*orders).status(), local->tunnels(*orders).status());
 }
 
 }  // namespace
