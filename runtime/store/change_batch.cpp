@@ -30,6 +30,9 @@ absl::StatusOr<change_batch> change_batch::create(
     uint32_t table_id, uint32_t channel, uint64_t first_offset, uint64_t end_offset,
     absl::FunctionRef<std::optional<std::string_view>()> next_segment) {
   std::vector<char> frame;
+  // Room for the usual record (a few cells and strings) up front: growing the frame segment by
+  // segment would copy it again at every doubling.
+  frame.reserve(header_words * word + (end_offset - first_offset) * 192);
   append_word(frame, uint64_t{table_id} << 32 | channel);
   append_word(frame, first_offset);
   append_word(frame, end_offset);
