@@ -200,7 +200,6 @@ void on_complete(self_ptr self) {
   state.checkpoint_ms.push_back(state.last_checkpoint_ms);
   release_waiters(state);
   if (state.leaving && !state.stopping) return finish(self, caf::error{});
-  if (waiter_read(state)) start_checkpoint(self);
   if (state.stopping || (state.config.until_drained && drained(state))) {
     return mark_stopped(self, [self, name = plan.name](const absl::Status& recorded) {
       if (!recorded.ok())
@@ -210,7 +209,9 @@ void on_complete(self_ptr self) {
       finish(self, caf::error{});
     });
   }
-  if (state.reassign) assign(self);
+  if (state.reassign) return assign(self);
+  // Sources that found their channels empty again may already have read what a wait is for.
+  if (waiter_read(state)) start_checkpoint(self);
 }
 
 // Every source and reducer has answered the round: its checkpoint goes to the store.
