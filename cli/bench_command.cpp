@@ -11,6 +11,7 @@
 
 #include "cli/command.hpp"
 #include "examples/order_loader.hpp"
+#include "runtime/core/row_codec.hpp"
 #include "runtime/core/status.hpp"
 
 namespace sluice::cli {
@@ -41,7 +42,10 @@ absl::StatusOr<uint64_t> read_channels(const store::store& db, const table_schem
     for (uint64_t offset = 0; offset < ends[c];) {
       SLUICE_ASSIGN_OR_RETURN(auto batch, db.read_channel(table, c, offset, max));
       batch.for_each([&](uint64_t, wire::ChangeRecord::Reader record) {
-        sum += record.getAfter()[2].getDouble();
+        cell_cursor cells(store::image_bytes(record.getAfter()));
+        cell_view cell;
+        for (int column = 0; column <= 2 && cells.next(cell); ++column)
+          if (column == 2) sum += cell.double_value;
       });
       offset = batch.end_offset();
       records += batch.size();

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "runtime/core/row_codec.hpp"
+
 namespace sluice::ops {
 
 std::string_view dtype_name(dtype type) {
@@ -48,11 +50,21 @@ datum to_datum(const value& v) {
   }
 }
 
-void to_datums(capnp::List<wire::Value>::Reader row, const std::vector<bool>& used,
-               std::vector<datum>& out) {
-  out.resize(row.size());
-  for (uint32_t i = 0; i < row.size(); ++i)
-    out[i] = i < used.size() && used[i] ? to_datum(row[i]) : datum::null();
+bool to_datums(std::string_view row, const std::vector<bool>& used, std::vector<datum>& out) {
+  out.assign(used.size(), datum::null());
+  cell_cursor cells(row);
+  cell_view cell;
+  for (size_t i = 0; i < used.size() && cells.next(cell); ++i) {
+    if (!used[i]) continue;
+    switch (cell.kind) {
+      case cell_view::null: break;
+      case cell_view::boolean: out[i] = datum::of_bool(cell.boolean_value); break;
+      case cell_view::bigint: out[i] = datum::of_bigint(cell.bigint_value); break;
+      case cell_view::double_: out[i] = datum::of_double(cell.double_value); break;
+      case cell_view::string: out[i] = datum::of_string(cell.string_value); break;
+    }
+  }
+  return !cells.corrupt();
 }
 
 }  // namespace sluice::ops

@@ -63,9 +63,9 @@ inline datum to_datum(wire::Value::Reader cell) {
   return datum::null();
 }
 
-// Views of the cells of a row image from a change batch that `used` selects (the others are
-// NULL: a job reads only the columns it needs); strings borrow from the batch.
-void to_datums(capnp::List<wire::Value>::Reader row, const std::vector<bool>& used,
-               std::vector<datum>& out);
+// Views of the cells of a row image from a change batch (row_codec bytes) that `used` selects
+// (the others are NULL: a job reads only the columns it needs); strings borrow from the batch.
+// False for a malformed image.
+bool to_datums(std::string_view row, const std::vector<bool>& used, std::vector<datum>& out);
 
 }  // namespace sluice::ops

@@ -2,6 +2,7 @@
 
 #include <capnp/message.h>
 #include <capnp/serialize.h>
+#include <fmt/format.h>
 
 namespace sluice::ops {
 
@@ -17,27 +18,34 @@ partial_aggregator::partial_aggregator(std::shared_ptr<const job_plan> plan)
     if (input) input->mark_columns(used_);
 }
 
-void partial_aggregator::on_batch(const store::change_batch& batch) {
-  batch.for_each([&](uint64_t, wire::ChangeRecord::Reader record) {
-    if (record.hasBefore()) apply(record.getBefore(), -1);
-    if (record.hasAfter()) apply(record.getAfter(), +1);
+absl::Status partial_aggregator::on_batch(const store::change_batch& batch) {
+  uint64_t corrupt = 0;
+  batch.for_each([&](uint64_t offset, wire::ChangeRecord::Reader record) {
+    if (corrupt != 0) return;
+    if ((record.hasBefore() && !apply(store::image_bytes(record.getBefore()), -1)) ||
+        (record.hasAfter() && !apply(store::image_bytes(record.getAfter()), +1)))
+      corrupt = offset + 1;
   });
   arena_.clear();
+  if (corrupt != 0)
+    return absl::DataLossError(fmt::format("the change record at offset {} of channel {} is corrupt",
+                                           corrupt - 1, batch.channel()));
+  return absl::OkStatus();
 }
 
-void partial_aggregator::apply(capnp::List<wire::Value>::Reader image, int sign) {
+bool partial_aggregator::apply(std::string_view image, int sign) {
   const job_plan& plan = *plan_;
-  to_datums(image, used_, row_);
+  if (!to_datums(image, used_, row_)) return false;
   if (plan.filter) {
     datum keep = plan.filter->eval(row_, arena_);
-    if (keep.is_null() || !keep.boolean) return;
+    if (keep.is_null() || !keep.boolean) return true;
   }
   int64_t window_start = 0;
   if (plan.window) {
     datum time = plan.event_time->eval(row_, arena_);
     if (time.is_null()) {
       ++rows_without_time_;
-      return;
+      return true;
     }
     if (sign > 0) max_event_time_ = std::max(max_event_time_, time.bigint);
     window_start = plan.window->start(time.bigint);
@@ -47,6 +55,7 @@ void partial_aggregator::apply(capnp::List<wire::Value>::Reader image, int sign)
     inputs_[a] = plan.aggregate_inputs[a] ? plan.aggregate_inputs[a]->eval(row_, arena_)
                                           : datum::null();
   groups_.add(groups_.at(key_, window_start), inputs_, sign);
+  return true;
 }
 
 std::vector<std::vector<char>> partial_aggregator::flush(std::span<const uint32_t> owner,

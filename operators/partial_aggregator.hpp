@@ -12,6 +12,7 @@
 #include <limits>
 #include <memory>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "operators/group_table.hpp"
@@ -24,7 +25,9 @@ class partial_aggregator {
  public:
   explicit partial_aggregator(std::shared_ptr<const job_plan> plan);
 
-  void on_batch(const store::change_batch& batch);
+  // Adds the batch's records (each retracts its before-image and adds its after-image). A
+  // record whose image does not decode is DataLoss; the aggregator is then of no further use.
+  absl::Status on_batch(const store::change_batch& batch);
 
   // Rows whose event time was NULL (they belong to no window and are skipped).
   uint64_t rows_without_time() const { return rows_without_time_; }
@@ -38,7 +41,8 @@ class partial_aggregator {
                                        uint64_t epoch, uint32_t channel);
 
  private:
-  void apply(capnp::List<wire::Value>::Reader row, int sign);
+  // False when the image does not decode.
+  bool apply(std::string_view image, int sign);
 
   std::shared_ptr<const job_plan> plan_;
   group_table groups_;

@@ -22,12 +22,14 @@ enum Op {
   delete @2;
 }
 
-# One change of one row, as the tunnel delivers it. The primary key is the key columns of `after`
-# (of `before` for a delete); it is not stored a third time.
+# One change of one row, as the tunnel delivers it. The images are rows in the store's own
+# encoding (runtime/core/row_codec.hpp: a tagged cell per column), a third of the size of a
+# List(Value) and read in place. The primary key is the key columns of `after` (of `before` for
+# a delete); it is not stored a third time.
 struct ChangeRecord {
   op @0 :Op;
-  before @1 :List(Value);  # the row before the change; absent (null) for a new row
-  after @2 :List(Value);   # the row after the change; absent (null) for a delete
+  before @1 :Data;  # the row before the change; absent (null) for a new row
+  after @2 :Data;   # the row after the change; absent (null) for a delete
 }
 
 # The records one write batch appended to one channel: offsets firstOffset .. firstOffset+n-1.

@@ -47,8 +47,9 @@ void read(self_ptr self, uint64_t from, uint64_t max) {
 void process(self_ptr self) {
   auto& state = self->state;
   auto& config = state.config;
-  state.partial->on_batch(*state.batch);
+  auto added = state.partial->on_batch(*state.batch);
   state.batch.reset();
+  if (!added.ok()) return fail(self, std::string(added.message()));
   auto messages = state.partial->flush(config.owner, static_cast<uint32_t>(config.reducers.size()),
                                        0, config.channel);
   for (uint32_t r = 0; r < messages.size(); ++r) {

@@ -40,50 +40,82 @@ void encode_row(std::span<const value> row, std::string& out) {
   }
 }
 
+bool cell_cursor::next(cell_view& out) {
+  if (p_ == end_ || corrupt_) return false;
+  auto fail = [&] {
+    corrupt_ = true;
+    return false;
+  };
+  switch (*p_++) {
+    case null_tag: out.kind = cell_view::null; return true;
+    case false_tag:
+    case true_tag:
+      out.kind = cell_view::boolean;
+      out.boolean_value = p_[-1] == true_tag;
+      return true;
+    case bigint_tag:
+      if (end_ - p_ < 8) return fail();
+      out.kind = cell_view::bigint;
+      std::memcpy(&out.bigint_value, p_, 8);
+      p_ += 8;
+      return true;
+    case double_tag:
+      if (end_ - p_ < 8) return fail();
+      out.kind = cell_view::double_;
+      std::memcpy(&out.double_value, p_, 8);
+      p_ += 8;
+      return true;
+    case string_tag: {
+      uint64_t size = 0;
+      for (int shift = 0;; shift += 7) {
+        if (p_ == end_ || shift > 63) return fail();
+        auto byte = static_cast<unsigned char>(*p_++);
+        size |= static_cast<uint64_t>(byte & 0x7f) << shift;
+        if (byte < 0x80) break;
+      }
+      if (static_cast<uint64_t>(end_ - p_) < size) return fail();
+      out.kind = cell_view::string;
+      out.string_value = std::string_view(p_, size);
+      p_ += size;
+      return true;
+    }
+    default: return fail();
+  }
+}
+
+namespace {
+
+value to_value(const cell_view& cell) {
+  switch (cell.kind) {
+    case cell_view::null: return std::monostate{};
+    case cell_view::boolean: return cell.boolean_value;
+    case cell_view::bigint: return cell.bigint_value;
+    case cell_view::double_: return cell.double_value;
+    case cell_view::string: return std::string(cell.string_value);
+  }
+  return std::monostate{};
+}
+
+}  // namespace
+
 absl::Status decode_row(std::string_view bytes, size_t columns, std::vector<value>& out) {
   out.resize(columns);
-  const char* p = bytes.data();
-  const char* end = p + bytes.size();
-  auto corrupt = [] { return absl::DataLossError("a stored row is corrupt"); };
+  cell_cursor cells(bytes);
+  cell_view cell;
   for (size_t i = 0; i < columns; ++i) {
-    if (p == end) return corrupt();
-    switch (*p++) {
-      case null_tag: out[i] = std::monostate{}; break;
-      case false_tag: out[i] = false; break;
-      case true_tag: out[i] = true; break;
-      case bigint_tag: {
-        if (end - p < 8) return corrupt();
-        int64_t v;
-        std::memcpy(&v, p, 8);
-        p += 8;
-        out[i] = v;
-        break;
-      }
-      case double_tag: {
-        if (end - p < 8) return corrupt();
-        double v;
-        std::memcpy(&v, p, 8);
-        p += 8;
-        out[i] = v;
-        break;
-      }
-      case string_tag: {
-        uint64_t size = 0;
-        for (int shift = 0;; shift += 7) {
-          if (p == end || shift > 63) return corrupt();
-          auto byte = static_cast<unsigned char>(*p++);
-          size |= static_cast<uint64_t>(byte & 0x7f) << shift;
-          if (byte < 0x80) break;
-        }
-        if (static_cast<uint64_t>(end - p) < size) return corrupt();
-        out[i] = std::string(p, size);
-        p += size;
-        break;
-      }
-      default: return corrupt();
-    }
+    if (!cells.next(cell)) return absl::DataLossError("a stored row is corrupt");
+    out[i] = to_value(cell);
   }
-  if (p != end) return corrupt();
+  if (!cells.at_end()) return absl::DataLossError("a stored row is corrupt");
+  return absl::OkStatus();
+}
+
+absl::Status decode_row(std::string_view bytes, std::vector<value>& out) {
+  out.clear();
+  cell_cursor cells(bytes);
+  cell_view cell;
+  while (cells.next(cell)) out.push_back(to_value(cell));
+  if (cells.corrupt()) return absl::DataLossError("a row image is corrupt");
   return absl::OkStatus();
 }
 

@@ -24,6 +24,11 @@
 
 namespace sluice::store {
 
+// The bytes of a change record's image: a row in the store's encoding (row_codec.hpp).
+inline std::string_view image_bytes(capnp::Data::Reader image) {
+  return std::string_view(reinterpret_cast<const char*>(image.begin()), image.size());
+}
+
 class change_batch {
  public:
   // Copies the segment messages that next_segment() yields (flat Cap'n Proto arrays, any

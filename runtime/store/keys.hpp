@@ -42,6 +42,8 @@ inline uint32_t read_u32(std::string_view bytes) {
 }
 
 inline const std::string next_table_id = "N";
+// The version of the change log's record format (see log_format in store.cpp).
+inline const std::string log_format = "F";
 
 inline std::string table(std::string_view name) { return "T" + std::string(name); }
 

@@ -139,6 +139,7 @@ absl::StatusOr<std::unique_ptr<store>> store::open(const options& opts) {
 absl::Status store::load_catalog() {
   absl::MutexLock write_lock(&write_mu_);
   absl::MutexLock lock(&mu_);
+  SLUICE_RETURN_IF_ERROR(check_log_format());
   std::string next;
   auto status = db_->Get(rocksdb::ReadOptions(), meta_, keys::next_table_id, &next);
   if (status.ok() && next.size() == 4) next_table_id_ = keys::read_u32(next);
@@ -167,6 +168,30 @@ absl::Status store::load_catalog() {
     }
   }
   return from_rocksdb(it->status(), "reading the tunnels");
+}
+
+absl::Status store::check_log_format() {
+  std::string version;
+  auto status = db_->Get(rocksdb::ReadOptions(), meta_, keys::log_format, &version);
+  if (status.ok() && version == log_format_version) return absl::OkStatus();
+  if (!status.ok() && !status.IsNotFound()) return from_rocksdb(status, "reading the log format");
+  bool has_tables = false;
+  if (status.IsNotFound()) {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
+    it->Seek("T");
+    has_tables = it->Valid() && it->key().starts_with("T");
+    SLUICE_RETURN_IF_ERROR(from_rocksdb(it->status(), "reading the catalog"));
+  }
+  if (status.ok() || has_tables)
+    return absl::FailedPreconditionError(fmt::format(
+        "data directory {} holds change records of another format ({}) than this Sluice reads "
+        "({}); dump its tables with the Sluice that wrote them (sluice scan --format jsonl) and "
+        "load them into a new directory (sluice put)",
+        options_.dir.string(), status.ok() ? version : "1", log_format_version));
+  if (options_.read_only) return absl::OkStatus();
+  return from_rocksdb(
+      db_->Put(rocksdb::WriteOptions(), meta_, keys::log_format, log_format_version),
+      "recording the log format");
 }
 
 absl::Status store::check_writable() const {

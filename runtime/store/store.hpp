@@ -127,6 +127,11 @@ class store final : public api {
 
   store() = default;
   absl::Status load_catalog();
+  // A new directory is marked with the change log format this code writes (images as row_codec
+  // bytes: version "2"); one of another format, or an unmarked one with tables (version 1: images
+  // as lists of values), is refused rather than misread.
+  absl::Status check_log_format();
+  static constexpr const char* log_format_version = "2";
   // FailedPrecondition on a read-only store.
   absl::Status check_writable() const;
   // The state of `table` if it is still the live table of that name (not dropped or recreated).

@@ -35,22 +35,28 @@ struct change {
 std::string build_segment(uint32_t channel, uint64_t first_offset,
                           const std::vector<const change*>& changes, size_t width) {
   // A first segment large enough for the usual record keeps the message in one piece.
-  capnp::MallocMessageBuilder message(std::max<size_t>(1024, changes.size() * (width * 5 + 8)));
+  capnp::MallocMessageBuilder message(std::max<size_t>(1024, changes.size() * (width * 3 + 8)));
   auto segment = message.initRoot<wire::ChangeSegment>();
   segment.setChannel(channel);
   segment.setFirstOffset(first_offset);
   auto records = segment.initRecords(changes.size());
+  std::string image;
+  auto bytes = [&] { return capnp::Data::Reader(reinterpret_cast<const kj::byte*>(image.data()), image.size()); };
   for (size_t i = 0; i < changes.size(); ++i) {
     auto record = records[i];
     record.setOp(sluice::to_wire(changes[i]->op));
-    if (changes[i]->before)
-      sluice::to_wire(std::span(changes[i]->before, width), record.initBefore(width));
-    if (changes[i]->after)
-      sluice::to_wire(std::span(changes[i]->after, width), record.initAfter(width));
+    if (changes[i]->before) {
+      encode_row(std::span(changes[i]->before, width), image);
+      record.setBefore(bytes());
+    }
+    if (changes[i]->after) {
+      encode_row(std::span(changes[i]->after, width), image);
+      record.setAfter(bytes());
+    }
   }
   auto words = capnp::messageToFlatArray(message);
-  auto bytes = words.asChars();
-  return std::string(bytes.begin(), bytes.size());
+  auto flat = words.asChars();
+  return std::string(flat.begin(), flat.size());
 }
 
 // The record of a client's unanswered writes (see keys.hpp) once `id` is applied with `result`:

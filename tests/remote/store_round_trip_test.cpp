@@ -5,6 +5,7 @@
 #include "runtime/core/wire_value.hpp"
 #include "tests/remote/remote_fixture.hpp"
 #include "tests/support/order_source.hpp"
+#include "tests/support/images.hpp"
 
 namespace sluice::remote {
 namespace {
@@ -45,7 +46,7 @@ struct round_trip_fixture : remote_fixture {
     batch.for_each([&](uint64_t offset, wire::ChangeRecord::Reader record) {
       std::string text = std::to_string(offset) + " " + std::to_string(int(record.getOp()));
       for (const auto& image : {record.getBefore(), record.getAfter()})
-        for (const auto& cell : from_wire(image)) text += " " + std::string(kind_name(cell));
+        for (const auto& cell : testing::image_of(image)) text += " " + std::string(kind_name(cell));
       out.push_back(text);
     });
     return out;

@@ -15,6 +15,7 @@ using namespace std::string_literals;
 #include "runtime/core/key_codec.hpp"
 #include "runtime/core/row_codec.hpp"
 #include "runtime/core/wire_value.hpp"
+#include "schemas/store.capnp.h"
 
 namespace sluice {
 namespace {
@@ -72,15 +73,37 @@ TEST_CASE("stored rows round-trip exactly and corruption is detected") {
   CHECK(absl::IsDataLoss(decode_row(bytes.substr(0, bytes.size() - 1), row.size(), back)));
   CHECK(absl::IsDataLoss(decode_row(bytes + "x", row.size(), back)));
   CHECK(absl::IsDataLoss(decode_row("\x09", 1, back)));
+
+  // Read in place, cell by cell, as a job reads a change record's image.
+  cell_cursor cells(bytes);
+  cell_view cell;
+  REQUIRE(cells.next(cell));
+  CHECK(cell.kind == cell_view::string);
+  CHECK(cell.string_value == std::get<std::string>(row[0]));
+  REQUIRE(cells.next(cell));
+  CHECK(cell.bigint_value == -42);
+  size_t n = 2;
+  while (cells.next(cell)) ++n;
+  CHECK(n == row.size());
+  CHECK_FALSE(cells.corrupt());
+  REQUIRE(decode_row(bytes, back).ok());
+  CHECK(back == row);
+  // A string longer than the bytes left, or an unknown tag: the cells end, marked corrupt.
+  for (std::string bad : {std::string("\x05\x09" "abc"), std::string("\x03\x01\x02"), std::string("\x07")}) {
+    cell_cursor broken(bad);
+    while (broken.next(cell)) {}
+    CHECK(broken.corrupt());
+    CHECK(absl::IsDataLoss(decode_row(bad, back)));
+  }
 }
 
 TEST_CASE("values round-trip through Cap'n Proto") {
   std::vector<value> row = {value{}, false, true, std::numeric_limits<int64_t>::min(), 1e-300,
                             "\xE5\x8C\x97\xE4\xBA\xAC"s, ""s};
   capnp::MallocMessageBuilder message;
-  auto list = message.initRoot<wire::ChangeRecord>().initAfter(row.size());
+  auto list = message.initRoot<wire::RowPage>().initCells(row.size());
   to_wire(row, list);
-  CHECK(from_wire(message.getRoot<wire::ChangeRecord>().asReader().getAfter()) == row);
+  CHECK(from_wire(message.getRoot<wire::RowPage>().asReader().getCells()) == row);
 }
 
 TEST_CASE("the channel hash is stable across builds and processes") {

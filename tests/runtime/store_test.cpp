@@ -3,6 +3,7 @@
 #include "runtime/store/store.hpp"
 
 #include <doctest/doctest.h>
+#include <rocksdb/db.h>
 
 #include <cstring>
 
@@ -13,6 +14,7 @@
 #include "runtime/core/wire_value.hpp"
 #include "tests/support/order_source.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/images.hpp"
 
 namespace sluice::store {
 namespace {
@@ -72,8 +74,8 @@ struct fixture {
         batch->for_each([&](uint64_t offset, wire::ChangeRecord::Reader r) {
           CHECK(offset == next++);
           record rec{c, r.getOp(), std::nullopt, std::nullopt};
-          if (r.hasBefore()) rec.before = from_wire(r.getBefore());
-          if (r.hasAfter()) rec.after = from_wire(r.getAfter());
+          if (r.hasBefore()) rec.before = testing::image_of(r.getBefore());
+          if (r.hasAfter()) rec.after = testing::image_of(r.getAfter());
           out.push_back(std::move(rec));
         });
       }
@@ -204,7 +206,7 @@ TEST_CASE("a record batch travels as its frame and reads back the same; a bad fr
   auto read = f.db->read_channel(*f.orders, 0, 1, 1000);
   REQUIRE(read.ok());
   std::vector<std::vector<value>> a, b;
-  read->for_each([&](uint64_t, wire::ChangeRecord::Reader r) { a.push_back(from_wire(r.getAfter())); });
+  read->for_each([&](uint64_t, wire::ChangeRecord::Reader r) { a.push_back(testing::image_of(r.getAfter())); });
   auto size = read->size();
   auto frame = std::move(*read).release_frame();
   // Received bytes may lie anywhere: an unaligned copy reads back the same.
@@ -214,7 +216,7 @@ TEST_CASE("a record batch travels as its frame and reads back the same; a bad fr
     auto back = change_batch::from_frame(std::move(bytes));
     REQUIRE(back.ok());
     b.clear();
-    back->for_each([&](uint64_t, wire::ChangeRecord::Reader r) { b.push_back(from_wire(r.getAfter())); });
+    back->for_each([&](uint64_t, wire::ChangeRecord::Reader r) { b.push_back(testing::image_of(r.getAfter())); });
     CHECK(a == b);
     CHECK(back->first_offset() == 1);
     CHECK(back->size() == size);
@@ -242,6 +244,37 @@ TEST_CASE("a record batch travels as its frame and reads back the same; a bad fr
   std::vector<char> garbage = frame;
   for (size_t i = 32; i + 8 < garbage.size(); ++i) garbage[i] = static_cast<char>(i * 7);
   CHECK(absl::IsInvalidArgument(change_batch::from_frame(std::move(garbage)).status()));
+}
+
+TEST_CASE("a directory whose change records are of another format is refused, not misread") {
+  fixture f;
+  f.db.reset();
+  // Rewrites the directory's format mark (none: a directory of the first format).
+  auto mark = [&](const char* version) {
+    std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+        {rocksdb::kDefaultColumnFamilyName, {}}, {"rows", {}}, {"log", {}}};
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    REQUIRE(rocksdb::DB::Open({}, (f.dir.path / "data").string(), families, &handles, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    if (version) REQUIRE(db->Put({}, handles[0], "F", version).ok());
+    else REQUIRE(db->Delete({}, handles[0], "F").ok());
+    for (auto* handle : handles) db->DestroyColumnFamilyHandle(handle);
+  };
+  for (const char* version : {static_cast<const char*>(nullptr), "3"}) {
+    mark(version);
+    for (bool read_only : {false, true}) {
+      auto opened = store::open({f.dir.path / "data", false, read_only});
+      REQUIRE(absl::IsFailedPrecondition(opened.status()));
+      CHECK(opened.status().message().find("another format") != std::string_view::npos);
+    }
+  }
+  mark("2");
+  CHECK(store::open({f.dir.path / "data"}).ok());
+  // A new directory is marked at once, tables or not.
+  temp_dir fresh;
+  REQUIRE(store::open({fresh.path / "data"}).ok());
+  CHECK(store::open({fresh.path / "data", false, true}).ok());
 }
 
 TEST_CASE("tunnels keep committed offsets across reopening") {
