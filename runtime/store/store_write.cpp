@@ -41,7 +41,9 @@ std::string build_segment(uint32_t channel, uint64_t first_offset,
   segment.setFirstOffset(first_offset);
   auto records = segment.initRecords(changes.size());
   std::string image;
-  auto bytes = [&] { return capnp::Data::Reader(reinterpret_cast<const kj::byte*>(image.data()), image.size()); };
+  auto bytes = [&] {
+    return capnp::Data::Reader(reinterpret_cast<const kj::byte*>(image.data()), image.size());
+  };
   for (size_t i = 0; i < changes.size(); ++i) {
     auto record = records[i];
     record.setOp(sluice::to_wire(changes[i]->op));
