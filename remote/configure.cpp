@@ -1,5 +1,7 @@
 #include "remote/configure.hpp"
 
+#include "remote/protocol.hpp"
+
 #include <caf/atom.hpp>
 #include <caf/io/middleman.hpp>
 
@@ -10,6 +12,7 @@ namespace sluice::remote {
 void configure(caf::actor_system_config& config) {
   using namespace std::chrono_literals;
   config.load<caf::io::middleman>();
+  config.add_message_type<store::frame_bytes>("sluice.frame");
   // A peer that sends nothing for a second (a heartbeat every 250 ms) is taken for dead: its
   // connection closes and every actor monitoring its actors gets a down message.
   config.set("middleman.heartbeat-interval", caf::timespan{250ms});

@@ -23,7 +23,7 @@
 //    uint64_t answered_below)                   -> uint64_t changed, uint64_t unchanged
 //   (ends_atom, table)                          -> std::string offsets
 //   (read_atom, table, uint32_t channel, uint64_t from, uint64_t max_records)
-//                                               -> bytes change_batch frame
+//                                               -> store::frame_bytes frame
 //   (tunnels_atom, table)                       -> std::vector<std::string> tunnels
 //   (tunnel_atom, table, std::string id_or_name) -> std::string tunnel
 //   (put_snap_atom, std::string job, uint64_t checkpoint, uint32_t part,
@@ -44,6 +44,14 @@
 #pragma once
 
 #include <caf/atom.hpp>
+#include <caf/detail/type_traits.hpp>
+
+#include "runtime/store/change_batch.hpp"
+
+// A change batch's frame travels as one block of bytes, like std::vector<char> (and is received
+// into memory that is not zeroed first). Registered as "sluice.frame" by remote::configure.
+template <>
+struct caf::detail::is_byte_sequence<sluice::store::frame_bytes> : std::true_type {};
 
 namespace sluice::remote {
 

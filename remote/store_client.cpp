@@ -214,10 +214,11 @@ absl::StatusOr<store::change_batch> store_client::read_channel(const table_schem
   auto content = call(caf::make_message(read_atom::value, table.name(), table.id(), channel, from,
                                         static_cast<uint64_t>(max_records)));
   SLUICE_RETURN_IF_ERROR(status_of(content));
-  if (!content.match_elements<ok_atom, bytes>())
+  if (!content.match_elements<ok_atom, store::frame_bytes>())
     return absl::InternalError("the store's answer does not fit the question");
   // The frame is read where it was received.
-  return store::change_batch::from_frame(std::move(content.get_mutable_as<bytes>(1)));
+  return store::change_batch::from_frame(
+      std::move(content.get_mutable_as<store::frame_bytes>(1)));
 }
 
 absl::StatusOr<std::vector<store::tunnel_info>> store_client::tunnels(

@@ -13,13 +13,13 @@ namespace {
 constexpr size_t word = sizeof(capnp::word);
 constexpr size_t header_words = 4;
 
-uint64_t word_at(const std::vector<char>& frame, size_t index) {
+uint64_t word_at(const frame_bytes& frame, size_t index) {
   uint64_t value;
   std::memcpy(&value, frame.data() + index * word, word);
   return value;
 }
 
-void append_word(std::vector<char>& frame, uint64_t value) {
+void append_word(frame_bytes& frame, uint64_t value) {
   const char* bytes = reinterpret_cast<const char*>(&value);
   frame.insert(frame.end(), bytes, bytes + word);
 }
@@ -29,7 +29,7 @@ void append_word(std::vector<char>& frame, uint64_t value) {
 absl::StatusOr<change_batch> change_batch::create(
     uint32_t table_id, uint32_t channel, uint64_t first_offset, uint64_t end_offset,
     absl::FunctionRef<std::optional<std::string_view>()> next_segment) {
-  std::vector<char> frame;
+  frame_bytes frame;
   // Room for the usual record (a few cells and strings) up front: growing the frame segment by
   // segment would copy it again at every doubling.
   frame.reserve(header_words * word + (end_offset - first_offset) * 192);
@@ -53,12 +53,10 @@ absl::StatusOr<change_batch> change_batch::create(
   return batch;
 }
 
-absl::StatusOr<change_batch> change_batch::from_frame(std::vector<char> frame) {
+absl::StatusOr<change_batch> change_batch::from_frame(frame_bytes frame) {
   if (frame.size() % word != 0 || frame.size() < header_words * word)
     return absl::InvalidArgumentError(
         fmt::format("a received record batch of {} bytes is not a whole frame", frame.size()));
-  if (reinterpret_cast<uintptr_t>(frame.data()) % alignof(capnp::word) != 0)
-    frame = std::vector<char>(frame.begin(), frame.end());
   change_batch batch;
   batch.frame_ = std::move(frame);
   SLUICE_RETURN_IF_ERROR(batch.index());
@@ -124,7 +122,7 @@ change_batch change_batch::empty(uint32_t table_id, uint32_t channel, uint64_t o
   return *std::move(batch);
 }
 
-std::vector<char> change_batch::release_frame() && {
+frame_bytes change_batch::release_frame() && {
   segments_.clear();
   first_offset_ = end_offset_;
   return std::move(frame_);

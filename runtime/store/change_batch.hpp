@@ -24,6 +24,25 @@
 
 namespace sluice::store {
 
+// Bytes that are written before they are read: growing the buffer leaves them uninitialized
+// (a received frame of hundreds of KiB would otherwise be zeroed, then overwritten).
+template <typename T>
+struct uninitialized_allocator : std::allocator<T> {
+  template <typename U>
+  struct rebind {
+    using other = uninitialized_allocator<U>;
+  };
+  template <typename U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+using frame_bytes = std::vector<char, uninitialized_allocator<char>>;
+
 // The bytes of a change record's image: a row in the store's encoding (row_codec.hpp).
 inline std::string_view image_bytes(capnp::Data::Reader image) {
   return std::string_view(reinterpret_cast<const char*>(image.begin()), image.size());
@@ -38,9 +57,9 @@ class change_batch {
   static absl::StatusOr<change_batch> create(
       uint32_t table_id, uint32_t channel, uint64_t first_offset, uint64_t end_offset,
       absl::FunctionRef<std::optional<std::string_view>()> next_segment);
-  // A batch made of a frame received from elsewhere, read where it lies (copied first only if
-  // the buffer is not word-aligned), with the same checks.
-  static absl::StatusOr<change_batch> from_frame(std::vector<char> frame);
+  // A batch made of a frame received from elsewhere, read where it lies (a vector's buffer comes
+  // from operator new, aligned for any word), with the same checks.
+  static absl::StatusOr<change_batch> from_frame(frame_bytes frame);
   // An empty batch at `offset`: nothing new in the channel.
   static change_batch empty(uint32_t table_id, uint32_t channel, uint64_t offset);
 
@@ -67,7 +86,7 @@ class change_batch {
   }
 
   // The frame, for sending; the batch is left empty.
-  std::vector<char> release_frame() &&;
+  frame_bytes release_frame() &&;
 
  private:
   struct segment {
@@ -80,7 +99,7 @@ class change_batch {
   // Reads the header and the segments of frame_, with the checks of create().
   absl::Status index();
 
-  std::vector<char> frame_;
+  frame_bytes frame_;
   uint32_t table_id_ = 0;
   uint32_t channel_ = 0;
   uint64_t first_offset_ = 0;

@@ -77,7 +77,7 @@ struct fixture {
     for (uint32_t c = 0; c < ends.size(); ++c) {
       partial_aggregator partial(plan);
       auto batch = db->read_channel(*orders, c, from[c], ends[c] - from[c]).value();
-      partial.on_batch(batch);
+      REQUIRE(partial.on_batch(batch).ok());
       for (auto& bytes : partial.flush(owner, 1, 0, c))
         if (!bytes.empty()) REQUIRE(reducer.merge(bytes).ok());
       if (plan->options.lateness && partial.max_event_time() != std::numeric_limits<int64_t>::min())

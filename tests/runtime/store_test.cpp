@@ -209,25 +209,19 @@ TEST_CASE("a record batch travels as its frame and reads back the same; a bad fr
   read->for_each([&](uint64_t, wire::ChangeRecord::Reader r) { a.push_back(testing::image_of(r.getAfter())); });
   auto size = read->size();
   auto frame = std::move(*read).release_frame();
-  // Received bytes may lie anywhere: an unaligned copy reads back the same.
-  std::vector<char> shifted(frame.size() + 1);
-  std::memcpy(shifted.data() + 1, frame.data(), frame.size());
-  for (auto bytes : {frame, std::vector<char>(shifted.begin() + 1, shifted.end())}) {
-    auto back = change_batch::from_frame(std::move(bytes));
-    REQUIRE(back.ok());
-    b.clear();
-    back->for_each([&](uint64_t, wire::ChangeRecord::Reader r) { b.push_back(testing::image_of(r.getAfter())); });
-    CHECK(a == b);
-    CHECK(back->first_offset() == 1);
-    CHECK(back->size() == size);
-  }
+  auto back = change_batch::from_frame(frame);
+  REQUIRE(back.ok());
+  back->for_each([&](uint64_t, wire::ChangeRecord::Reader r) { b.push_back(testing::image_of(r.getAfter())); });
+  CHECK(a == b);
+  CHECK(back->first_offset() == 1);
+  CHECK(back->size() == size);
 
-  auto word_at = [&](const std::vector<char>& bytes, size_t i) {
+  auto word_at = [&](const frame_bytes& bytes, size_t i) {
     uint64_t v;
     std::memcpy(&v, bytes.data() + i * 8, 8);
     return v;
   };
-  auto with_word = [&](std::vector<char> bytes, size_t i, uint64_t v) {
+  auto with_word = [&](frame_bytes bytes, size_t i, uint64_t v) {
     std::memcpy(bytes.data() + i * 8, &v, 8);
     return bytes;
   };
@@ -239,9 +233,9 @@ TEST_CASE("a record batch travels as its frame and reads back the same; a bad fr
   CHECK(absl::IsInvalidArgument(
       change_batch::from_frame(with_word(frame, frame.size() / 8 - 1, 1u << 30)).status()));
   CHECK(absl::IsInvalidArgument(
-      change_batch::from_frame(std::vector<char>(frame.begin(), frame.end() - 8)).status()));
-  CHECK(absl::IsInvalidArgument(change_batch::from_frame(std::vector<char>(3, 'x')).status()));
-  std::vector<char> garbage = frame;
+      change_batch::from_frame(frame_bytes(frame.begin(), frame.end() - 8)).status()));
+  CHECK(absl::IsInvalidArgument(change_batch::from_frame(frame_bytes(3, 'x')).status()));
+  frame_bytes garbage = frame;
   for (size_t i = 32; i + 8 < garbage.size(); ++i) garbage[i] = static_cast<char>(i * 7);
   CHECK(absl::IsInvalidArgument(change_batch::from_frame(std::move(garbage)).status()));
 }

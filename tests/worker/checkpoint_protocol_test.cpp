@@ -182,7 +182,7 @@ struct order_store {
     REQUIRE_MESSAGE(batch.ok(), batch.status().ToString());
     REQUIRE(batch->size() == to - from);
     ops::partial_aggregator partial(plan);
-    partial.on_batch(*batch);
+    REQUIRE(partial.on_batch(*batch).ok());
     return partial.flush(owner, reducers, 0, 0);
   }
   std::vector<char> partial(uint64_t from, uint64_t to) {
