@@ -6,6 +6,7 @@
 
 #include "messaging/atoms.hpp"
 #include "runtime/core/status.hpp"
+#include "protocol/snapshot_plan.hpp"
 #include "worker/checkpoint_writer.hpp"
 #include "worker/store_io.hpp"
 
@@ -67,13 +68,9 @@ absl::Status take_checkpoint(self_ptr self, const protocol::aligned& barrier) {
     state.groups->advance_watermark(barrier.watermark);
   SLUICE_ASSIGN_OR_RETURN(auto changes, state.groups->take_changes());
   auto output = std::make_shared<checkpoint_output>(barrier.checkpoint, std::move(changes));
-  std::vector<bool> imaged(ops::key_groups);
-  for (uint32_t g = 0; g < ops::key_groups; ++g)
-    imaged[g] = state.config.owns[g] &&
-                (!state.snapshotted ||
-                 g % ops::snapshot_slices == barrier.checkpoint % ops::snapshot_slices);
+  output->snapshot = state.groups->snapshot(
+      protocol::imaged_key_groups(state.config.owns, barrier.checkpoint, !state.snapshotted));
   state.snapshotted = true;
-  output->snapshot = state.groups->snapshot(imaged);
   output->late_rows = state.groups->late_rows();
   self->send(state.writer, std::move(output));
   return absl::OkStatus();
