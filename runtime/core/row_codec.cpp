@@ -22,7 +22,6 @@ void put_varint(std::string& out, uint64_t v) {
 }  // namespace
 
 void encode_row(std::span<const value> row, std::string& out) {
-  out.clear();
   for (const auto& cell : row) {
     switch (cell.index()) {
       case 0: out.push_back(null_tag); break;
@@ -46,6 +45,12 @@ bool cell_cursor::next(cell_view& out) {
     corrupt_ = true;
     return false;
   };
+  auto fixed = [&](void* to) {
+    if (end_ - p_ < 8) return fail();
+    std::memcpy(to, p_, 8);
+    p_ += 8;
+    return true;
+  };
   switch (*p_++) {
     case null_tag: out.kind = cell_view::null; return true;
     case false_tag:
@@ -53,18 +58,8 @@ bool cell_cursor::next(cell_view& out) {
       out.kind = cell_view::boolean;
       out.boolean_value = p_[-1] == true_tag;
       return true;
-    case bigint_tag:
-      if (end_ - p_ < 8) return fail();
-      out.kind = cell_view::bigint;
-      std::memcpy(&out.bigint_value, p_, 8);
-      p_ += 8;
-      return true;
-    case double_tag:
-      if (end_ - p_ < 8) return fail();
-      out.kind = cell_view::double_;
-      std::memcpy(&out.double_value, p_, 8);
-      p_ += 8;
-      return true;
+    case bigint_tag: out.kind = cell_view::bigint; return fixed(&out.bigint_value);
+    case double_tag: out.kind = cell_view::double_; return fixed(&out.double_value);
     case string_tag: {
       uint64_t size = 0;
       for (int shift = 0;; shift += 7) {

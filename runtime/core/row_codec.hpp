@@ -19,6 +19,7 @@
 
 namespace sluice {
 
+// Appends the encoding of `row` to `out`.
 void encode_row(std::span<const value> row, std::string& out);
 
 // One cell of an encoded row; a string points into the row's bytes.

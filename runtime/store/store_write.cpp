@@ -26,35 +26,45 @@ bool same_image(image a, image b, size_t width) {
   return std::equal(a, a + width, b);
 }
 
-struct change {
-  change_op op;
-  image before;
-  image after;
+// The encoding of an image: in a stored row read by the write (`stored`), or at [offset,
+// offset + size) of the write's new images. Size 0: no row (an encoded row is never
+// empty: a table has at least its key column).
+struct encoded {
+  const char* stored = nullptr;
+  size_t offset = 0;
+  size_t size = 0;
 };
 
+struct change {
+  change_op op;
+  encoded before;
+  encoded after;
+};
+
+std::string_view bytes_of(const encoded& image, std::string_view images) {
+  return std::string_view(image.stored ? image.stored : images.data() + image.offset, image.size);
+}
+
 std::string build_segment(uint32_t channel, uint64_t first_offset,
-                          const std::vector<const change*>& changes, size_t width) {
-  // A first segment large enough for the usual record keeps the message in one piece.
-  capnp::MallocMessageBuilder message(std::max<size_t>(1024, changes.size() * (width * 3 + 8)));
+                          const std::vector<const change*>& changes, std::string_view images) {
+  size_t bytes = 0;
+  for (const change* c : changes) bytes += c->before.size + c->after.size;
+  // A first segment large enough for the records keeps the message in one piece.
+  capnp::MallocMessageBuilder message(
+      std::max<size_t>(1024, changes.size() * 6 + bytes / sizeof(capnp::word)));
   auto segment = message.initRoot<wire::ChangeSegment>();
   segment.setChannel(channel);
   segment.setFirstOffset(first_offset);
   auto records = segment.initRecords(changes.size());
-  std::string image;
-  auto bytes = [&] {
-    return capnp::Data::Reader(reinterpret_cast<const kj::byte*>(image.data()), image.size());
+  auto data = [&](const encoded& image) {
+    auto view = bytes_of(image, images);
+    return capnp::Data::Reader(reinterpret_cast<const kj::byte*>(view.data()), view.size());
   };
   for (size_t i = 0; i < changes.size(); ++i) {
     auto record = records[i];
     record.setOp(sluice::to_wire(changes[i]->op));
-    if (changes[i]->before) {
-      encode_row(std::span(changes[i]->before, width), image);
-      record.setBefore(bytes());
-    }
-    if (changes[i]->after) {
-      encode_row(std::span(changes[i]->after, width), image);
-      record.setAfter(bytes());
-    }
+    if (changes[i]->before.size) record.setBefore(data(changes[i]->before));
+    if (changes[i]->after.size) record.setAfter(data(changes[i]->after));
   }
   auto words = capnp::messageToFlatArray(message);
   auto flat = words.asChars();
@@ -164,12 +174,16 @@ absl::StatusOr<write_result> store::apply_write(const row_batch& batch, const fe
                 statuses.data(), /*sorted_input=*/true);
   std::deque<std::vector<value>> owned;  // images not in the batch: stored rows, merged updates
   std::vector<image> current(slots, nullptr);
+  std::vector<encoded> current_bytes(slots);  // each image is encoded once, or kept as stored
   for (size_t i = 0; i < slots; ++i) {
     if (statuses[i].IsNotFound()) continue;
     SLUICE_RETURN_IF_ERROR(from_rocksdb(statuses[i], "reading stored rows"));
     SLUICE_RETURN_IF_ERROR(decode_row(found[i].ToStringView(), width, owned.emplace_back()));
     current[sorted[i]] = owned.back().data();
+    current_bytes[sorted[i]] = {found[i].data(), 0, found[i].size()};
   }
+  std::string images;  // the encodings of the batch's new images
+  images.reserve(rows * 48);
 
   std::vector<change> changes;
   changes.reserve(rows);
@@ -198,9 +212,16 @@ absl::StatusOr<write_result> store::apply_write(const row_batch& batch, const fe
       ++result.unchanged;
       continue;
     }
-    changes.push_back({batch.op(row), before, after});
+    encoded after_bytes;
+    if (after) {
+      after_bytes.offset = images.size();
+      encode_row(std::span(after, width), images);
+      after_bytes.size = images.size() - after_bytes.offset;
+    }
+    changes.push_back({batch.op(row), current_bytes[slot], after_bytes});
     change_channel.push_back(slot_channel[slot]);
     current[slot] = after;
+    current_bytes[slot] = after_bytes;
     dirty[slot] = true;
   }
   result.changed = changes.size();
@@ -211,12 +232,12 @@ absl::StatusOr<write_result> store::apply_write(const row_batch& batch, const fe
     return result;
   }
 
-  std::string encoded;
   for (uint32_t slot : sorted) {
     if (!dirty[slot]) continue;
     if (current[slot]) {
-      encode_row(std::span(current[slot], width), encoded);
-      write.Put(rows_, rocksdb::Slice(slot_keys[slot].data(), slot_keys[slot].size()), encoded);
+      auto row = bytes_of(current_bytes[slot], images);
+      write.Put(rows_, rocksdb::Slice(slot_keys[slot].data(), slot_keys[slot].size()),
+                rocksdb::Slice(row.data(), row.size()));
     } else {
       write.Delete(rows_, rocksdb::Slice(slot_keys[slot].data(), slot_keys[slot].size()));
     }
@@ -226,7 +247,7 @@ absl::StatusOr<write_result> store::apply_write(const row_batch& batch, const fe
   for (uint32_t channel = 0; channel < channels; ++channel) {
     if (by_channel[channel].empty()) continue;
     write.Put(log_, keys::segment(schema.id(), channel, ends[channel]),
-              build_segment(channel, ends[channel], by_channel[channel], width));
+              build_segment(channel, ends[channel], by_channel[channel], images));
     ends[channel] += by_channel[channel].size();
   }
   write.Put(meta_, keys::ends(schema.id()), encode_offsets(ends));
