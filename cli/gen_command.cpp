@@ -31,7 +31,7 @@ absl::Status print_orders(const gen_options& options) {
   SLUICE_ASSIGN_OR_RETURN(auto generator, examples::order_generator::create(options.orders, schema));
   auto shared = std::make_shared<const table_schema>(schema);
   std::ios::sync_with_stdio(false);
-  format::row_writer writer(std::cout, format::output_format::jsonl, schema);
+  format::row_writer writer(std::cout, format::output_format::jsonl, format::column_names(schema));
   examples::pacing pace(options.rate, options.batch_rows);
   auto start = std::chrono::steady_clock::now();
   row_batch batch(shared);

@@ -35,6 +35,7 @@ struct run_options {
   bool until_drained = false;
   double gen_rate = 0;  // orders per second written into OrderSource while jobs run
   uint64_t gen_users = 10000;
+  std::string format = "table";  // of SELECT results
 };
 
 struct running_job {
@@ -114,13 +115,16 @@ absl::Status run(const run_options& options) {
   const auto& [text, source] = script_file;
   SLUICE_ASSIGN_OR_RETURN(auto db, open_store(options.data, /*read_only=*/false));
   // Every statement runs and every job is planned before any job starts.
-  SLUICE_ASSIGN_OR_RETURN(auto script, ops::run_script(text, source, *db));
+  ops::script_options script_options;
+  script_options.readers = options.workers;
+  SLUICE_ASSIGN_OR_RETURN(script_options.format, format::parse_output_format(options.format));
+  SLUICE_ASSIGN_OR_RETURN(auto script, ops::run_script(text, source, *db, script_options));
 
   caf::actor_system_config config;
   configure_actors(config, options.workers);
   caf::actor_system system{config};
   caf::scoped_actor listener{system};
-  for (const auto& line : script.lines) std::cout << line << "\n";
+  std::cout << script.output << std::flush;
   std::vector<caf::actor> workers;
   for (uint32_t w = 0; w < options.workers; ++w)
     workers.push_back(system.spawn(worker::worker_actor, static_cast<store::api*>(db.get()),
@@ -186,6 +190,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(1, 64));
   command->add_flag("--until-drained", options->until_drained,
                     "end each job once it has read what its channels held at its start");
+  command->add_option("--format", options->format,
+                      "how SELECT results print: table (aligned, as psql), csv or jsonl")
+      ->capture_default_str();
   command->add_option("--gen-rate", options->gen_rate,
                       "also write generated orders into OrderSource at this many rows/s while "
                       "the jobs run (event time = wall-clock time; for demos)")

@@ -1,8 +1,11 @@
-// `sluice sql`: runs a script of statements against the store. The whole script is parsed
-// before anything runs, and its catalog changes apply in one atomic write.
+// `sluice sql`: runs a script of statements against the store: catalog statements, queries and
+// batch jobs. The whole script is parsed before anything runs; a script of catalog statements
+// only applies in one atomic write.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iostream>
+#include <thread>
 #include <string_view>
 #include <type_traits>
 #include <variant>
@@ -10,6 +13,7 @@
 #include "cli/cluster.hpp"
 #include "cli/command.hpp"
 #include "messaging/atoms.hpp"
+#include "operators/script.hpp"
 #include "runtime/core/status.hpp"
 #include "runtime/sql/parser.hpp"
 
@@ -17,50 +21,56 @@ namespace sluice::cli {
 namespace {
 
 struct sql_options {
-  std::string data;
+  store_location where;
   std::string coordinator;
   script_input script;
+  std::string format = "table";
 };
 
-std::string_view job_statement_name(const sql::create_external_table&) {
-  return "CREATE TABLE ... USING";
+bool is_catalog(const sql::statement& statement) {
+  return std::visit(
+      [](const auto& s) { return std::is_constructible_v<store::catalog_op, decltype(s)>; },
+      statement);
 }
-std::string_view job_statement_name(const sql::create_scan&) { return "CREATE SCAN"; }
-std::string_view job_statement_name(const sql::create_stream&) { return "CREATE STREAM"; }
-std::string_view job_statement_name(const sql::insert_select&) { return "INSERT INTO"; }
 
-// The store ops of a script of catalog statements. The other statements describe jobs, which
-// `sluice run` runs; a script with one of them is rejected before anything is applied.
-absl::StatusOr<std::vector<store::catalog_op>> catalog_ops(
-    const std::vector<sql::statement>& statements, const std::string& source) {
+bool writes(const sql::statement& statement) {
+  return is_catalog(statement) || std::holds_alternative<sql::insert_select>(statement) ||
+         std::holds_alternative<sql::create_stream>(statement);
+}
+
+// A script of catalog statements only: applied in one atomic write.
+absl::Status apply_catalog(const std::vector<sql::statement>& statements, const std::string& source,
+                           store::api& db) {
   std::vector<store::catalog_op> ops;
-  for (const auto& statement : statements) {
-    auto added = std::visit(
+  for (const auto& statement : statements)
+    std::visit(
         [&](const auto& s) {
-          if constexpr (std::is_constructible_v<store::catalog_op, decltype(s)>) {
-            ops.emplace_back(s);
-            return absl::OkStatus();
-          } else {
-            return absl::InvalidArgumentError(
-                fmt::format("{}: line {}, column {}: {} runs with sluice run, or on a cluster "
-                            "with sluice sql --coordinator",
-                            source, s.pos.line, s.pos.column, job_statement_name(s)));
-          }
+          if constexpr (std::is_constructible_v<store::catalog_op, decltype(s)>) ops.emplace_back(s);
         },
         statement);
-    SLUICE_RETURN_IF_ERROR(added);
+  size_t failed = 0;
+  auto done = db.apply_catalog(ops, &failed);
+  if (!done.ok()) {
+    auto where = std::visit([](const auto& s) { return s.pos; }, statements[failed]);
+    return absl::Status(done.status().code(),
+                        fmt::format("{}: line {}, column {}: {}; nothing of the script was applied",
+                                    source, where.line, where.column,
+                                    std::string(done.status().message())));
   }
-  return ops;
+  for (const auto& line : *done) std::cout << line << "\n";
+  return absl::OkStatus();
 }
 
 absl::Status run_sql(const sql_options& options) {
   SLUICE_ASSIGN_OR_RETURN(auto script, read_script(options.script));
   const auto& [text, source] = script;
+  SLUICE_ASSIGN_OR_RETURN(auto output, format::parse_output_format(options.format));
   if (!options.coordinator.empty()) {
-    // A cluster: the coordinator runs the script, and its jobs keep running there.
+    // A cluster: the coordinator runs the script, and its streams keep running there.
     SLUICE_ASSIGN_OR_RETURN(auto done,
-                            ask_coordinator<std::string>(options.coordinator, std::chrono::minutes(2),
-                                                         msg::sql_atom::value, text, source));
+                            ask_coordinator<std::string>(options.coordinator, std::chrono::hours(6),
+                                                         msg::sql_atom::value, text, source,
+                                                         options.format));
     std::cout << done;
     return absl::OkStatus();
   }
@@ -69,18 +79,16 @@ absl::Status run_sql(const sql_options& options) {
     return absl::InvalidArgumentError(
         fmt::format("{}: {}", source, std::string(statements.status().message())));
   if (statements->empty()) return absl::InvalidArgumentError(fmt::format("{}: no statements", source));
-  SLUICE_ASSIGN_OR_RETURN(auto ops, catalog_ops(*statements, source));
-  SLUICE_ASSIGN_OR_RETURN(auto db, open_store(options.data, /*read_only=*/false));
-  size_t failed = 0;
-  auto done = db->apply_catalog(ops, &failed);
-  if (!done.ok()) {
-    auto where = std::visit([](const auto& s) { return s.pos; }, (*statements)[failed]);
-    return absl::Status(done.status().code(),
-                        fmt::format("{}: line {}, column {}: {}; nothing of the script was applied",
-                                    source, where.line, where.column,
-                                    std::string(done.status().message())));
-  }
-  for (const auto& line : *done) std::cout << line << "\n";
+  const bool read_only = std::none_of(statements->begin(), statements->end(), writes);
+  SLUICE_ASSIGN_OR_RETURN(auto db, connect_store(options.where, read_only));
+  if (std::all_of(statements->begin(), statements->end(), is_catalog))
+    return apply_catalog(*statements, source, *db);
+  ops::script_options script_options;
+  script_options.format = output;
+  script_options.readers = std::max(2u, std::thread::hardware_concurrency());
+  script_options.streams = false;
+  SLUICE_ASSIGN_OR_RETURN(auto done, ops::run_script(text, source, *db, script_options));
+  std::cout << done.output;
   return absl::OkStatus();
 }
 
@@ -92,19 +100,25 @@ void add_sql_command(CLI::App& app, int& exit_code) {
       "sql",
       "Run SQL statements: CREATE TABLE [IF NOT EXISTS] name (col TYPE, ..., PRIMARY KEY (col, "
       "...)) [WITH (channels = N)], DROP TABLE [IF EXISTS] name, CREATE TUNNEL [IF NOT EXISTS] "
-      "name ON table [TYPE STREAM|BASE|BASE_AND_STREAM], DROP TUNNEL [IF EXISTS] name ON table. "
-      "Types: STRING, BIGINT, DOUBLE, BOOLEAN. The script applies whole or not at all. With "
+      "name ON table [TYPE STREAM|BASE|BASE_AND_STREAM], DROP TUNNEL [IF EXISTS] name ON table, "
+      "SELECT queries (WHERE, GROUP BY, HAVING, ORDER BY, LIMIT) and batch jobs (INSERT INTO|"
+      "OVERWRITE sink SELECT ... FROM table). Types: STRING, BIGINT, DOUBLE, BOOLEAN. A script of "
+      "catalog statements applies whole or not at all. Streams run with sluice run; with "
       "--coordinator, the script goes to a cluster and may also hold external tables, scans and "
-      "jobs, as with sluice run; the jobs keep running on the cluster.\n"
-      "Example: sluice sql -e 'CREATE TABLE OrderSource (UserId STRING, OrderId STRING, price "
-      "DOUBLE, timestamp BIGINT, PRIMARY KEY (UserId, OrderId))'");
-  add_data_option(*command, options->data);
+      "streams, which keep running on the cluster.\n"
+      "Example: sluice sql -e 'SELECT UserId, count(*) AS orders FROM OrderSource GROUP BY UserId "
+      "ORDER BY orders DESC LIMIT 10'");
+  add_store_options(*command, options->where);
   command->add_option("--coordinator", options->coordinator,
                       "submit to a cluster's coordinator instead: catalog statements apply to its "
                       "store, and jobs (CREATE STREAM, INSERT INTO ... SELECT) start there and "
                       "keep running after this command returns")
       ->type_name("HOST:PORT")
-      ->excludes("--data");
+      ->excludes("--data")
+      ->excludes("--store");
+  command->add_option("--format", options->format,
+                      "how SELECT results print: table (aligned, as psql), csv or jsonl")
+      ->capture_default_str();
   add_script_options(*command, options->script);
   command->callback([options, &exit_code] { exit_code = report("sql", run_sql(*options)); });
 }

@@ -100,8 +100,9 @@ struct submission {
 // record of each of its jobs. A job named like one of `running`, or whose checkpoints belong to
 // another computation, rejects the script (what it created is dropped again).
 absl::StatusOr<submission> submit(store::api& db, const std::string& text,
-                                  const std::string& source, const std::set<std::string>& running) {
-  SLUICE_ASSIGN_OR_RETURN(auto script, ops::run_script(text, source, db));
+                                  const std::string& source, const ops::script_options& options,
+                                  const std::set<std::string>& running) {
+  SLUICE_ASSIGN_OR_RETURN(auto script, ops::run_script(text, source, db, options));
   absl::Status rejected;
   std::set<std::string> names;
   for (const auto& plan : script.jobs) {
@@ -129,7 +130,7 @@ absl::StatusOr<submission> submit(store::api& db, const std::string& text,
   }
   SLUICE_ASSIGN_OR_RETURN(auto records, db.jobs());
   submission done;
-  for (const auto& line : script.lines) done.out += line + "\n";
+  done.out = std::move(script.output);
   for (const auto& plan : script.jobs) {
     store::job_record record;
     record.name = plan->name;
@@ -269,18 +270,22 @@ caf::behavior coordinator_actor(self_ptr self, coordinator_config config) {
         }
         return ok_atom::value;
       },
-      [self](sql_atom, const std::string& text,
-             const std::string& source) -> caf::result<std::string> {
+      [self](sql_atom, const std::string& text, const std::string& source,
+             const std::string& format) -> caf::result<std::string> {
         if (self->state.shutting_down)
           return caf::make_error(caf::sec::runtime_error, "the coordinator is shutting down");
+        ops::script_options options;
+        auto output = format::parse_output_format(format);
+        if (!output.ok()) return caf::make_error(caf::sec::runtime_error, std::string(output.status().message()));
+        options.format = *output;
         std::set<std::string> running;
         for (const auto& [name, job] : self->state.jobs) running.insert(name);
         auto reply = self->make_response_promise<std::string>();
         // The coordinator's other messages wait until the store has taken the script.
         ask_store<while_asking::awaited>(
             self, self->state.io,
-            [text, source, running = std::move(running)](store::api& db) {
-              return submit(db, text, source, running);
+            [text, source, options, running = std::move(running)](store::api& db) {
+              return submit(db, text, source, options, running);
             },
             [self, reply](absl::StatusOr<submission> done) mutable {
               if (!done.ok()) {

@@ -33,7 +33,8 @@
 //   worker -> coordinator  request (register_atom) -> std::string (the store's HOST:PORT)
 //   worker -> coordinator  request (register_atom, worker actor, name, HOST:PORT) -> ok_atom
 //   coordinator -> worker  (workers_atom, std::vector<std::string>)  every worker's HOST:PORT
-//   client -> coordinator  request (sql_atom, script, source name) -> std::string (what it did)
+//   client -> coordinator  request (sql_atom, script, source name, output format) -> std::string
+//                          (what it did: lines, and query results in that format)
 //   client -> coordinator  request (jobs_atom) -> std::string (JSON: jobs, workers, progress)
 //   client -> coordinator  request (wait_atom, job) -> ok_atom  once the job is caught up
 //   client -> coordinator  request (stop_atom, job) -> ok_atom  after its final checkpoint

@@ -1,6 +1,7 @@
 // Type rules (Spark SQL):
 // - Arithmetic + - * % on BIGINT stays BIGINT (overflow gives NULL, where Spark would wrap), with a
 //   DOUBLE operand it is DOUBLE; / is always DOUBLE division. A zero divisor of / or % gives NULL.
+//   In the Flink dialect, / of two BIGINTs is BIGINT division (truncated toward zero), as Flink's.
 // - Comparisons take two numbers (BIGINT vs DOUBLE compares as DOUBLE, as Spark), two strings
 //   (bytewise), two booleans (false < true) or two timestamps. DOUBLE compares as Spark: NaN
 //   equals NaN and is larger than every other value.
@@ -35,6 +36,7 @@ enum class expression::opcode : uint8_t {
   subtract_bigint,
   multiply_bigint,
   modulo_bigint,
+  divide_bigint,
   add_double,
   subtract_double,
   multiply_double,
@@ -378,6 +380,11 @@ datum expression::eval_node(uint32_t index, std::span<const datum> row,
     case opcode::multiply_double:
       if (!operands(n, row, arena, x, y)) return datum::null();
       return datum::of_double(x.double_ * y.double_);
+    case opcode::divide_bigint:
+      if (!operands(n, row, arena, x, y) || y.bigint == 0 ||
+          (y.bigint == -1 && x.bigint == std::numeric_limits<int64_t>::min()))
+        return datum::null();
+      return datum::of_bigint(x.bigint / y.bigint);
     case opcode::divide_double:
       if (!operands(n, row, arena, x, y) || y.double_ == 0) return datum::null();
       return datum::of_double(x.double_ / y.double_);
@@ -468,7 +475,8 @@ datum expression::eval_node(uint32_t index, std::span<const datum> row,
 // a column reference is evaluated once here and replaced by its constant.
 class expression::compiler {
  public:
-  compiler(expression& out, std::span<const input_column> input) : out_(out), input_(input) {}
+  compiler(expression& out, std::span<const input_column> input, sql_dialect dialect)
+      : out_(out), input_(input), dialect_(dialect) {}
 
   absl::StatusOr<uint32_t> compile(const sql::expr& e) {
     const size_t nodes = out_.nodes_.size();
@@ -670,9 +678,12 @@ class expression::compiler {
           return error_at(e.pos, fmt::format("operator {} cannot be applied to {} and {}; it "
                                              "takes BIGINT or DOUBLE operands",
                                              op->name, dtype_name(lt), dtype_name(rt)));
-        if (op->kind == operator_kind::arithmetic && lt != dtype::double_ &&
-            rt != dtype::double_)
-          return push(op->bigint_op, dtype::bigint, left, right);
+        if (lt != dtype::double_ && rt != dtype::double_) {
+          if (op->kind == operator_kind::arithmetic)
+            return push(op->bigint_op, dtype::bigint, left, right);
+          if (dialect_ == sql_dialect::flink)
+            return push(opcode::divide_bigint, dtype::bigint, left, right);
+        }
         left = as_double(left);
         right = as_double(right);
         return push(op->double_op, dtype::double_, left, right);
@@ -830,14 +841,15 @@ class expression::compiler {
 
   expression& out_;
   std::span<const input_column> input_;
+  sql_dialect dialect_;
 };
 
 absl::StatusOr<expression> expression::compile(const sql::expr& e,
                                                std::span<const input_column> input,
-                                               const absl::TimeZone& zone) {
+                                               const absl::TimeZone& zone, sql_dialect dialect) {
   expression out;
   out.zone_ = zone;
-  compiler c(out, input);
+  compiler c(out, input, dialect);
   SLUICE_ASSIGN_OR_RETURN(const uint32_t root, c.compile(e));
   if (root + 1 != out.nodes_.size())
     return absl::InternalError("expression compiler: the root is not the last node");

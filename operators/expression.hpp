@@ -31,6 +31,10 @@ struct input_column {
   dtype type;
 };
 
+// Where the semantics of the SQL dialects differ (see expression.cpp): a script in Flink's
+// dialect compiles with flink.
+enum class sql_dialect : uint8_t { spark, flink };
+
 // Immutable after compile(); eval() is const and may run on several threads at once, each with
 // its own arena. Copies are independent.
 class expression {
@@ -40,7 +44,8 @@ class expression {
   // of TIMESTAMP <-> STRING conversions. Errors are InvalidArgument "line L, column C: ...".
   static absl::StatusOr<expression> compile(const sql::expr& e,
                                             std::span<const input_column> input,
-                                            const absl::TimeZone& zone);
+                                            const absl::TimeZone& zone,
+                                            sql_dialect dialect = sql_dialect::spark);
 
   // The type of every non-NULL result (dtype::null only for an expression that is a NULL literal).
   dtype type() const { return nodes_.back().type; }

@@ -34,6 +34,7 @@ struct job_options {
   // With a lateness, windows ending at or below (max event time - lateness) are final.
   std::optional<absl::Duration> lateness;
   absl::TimeZone zone = absl::UTCTimeZone();
+  sql_dialect dialect = sql_dialect::spark;  // of the script that defines the job
 };
 
 struct source_binding {
@@ -41,6 +42,8 @@ struct source_binding {
   std::string tunnel_id;
   store::tunnel_type type = store::tunnel_type::stream;
   uint64_t max_records = 10000;  // per channel read: the seeds' maxoffsetsperchannel
+  // Flink's ignoreDelete = 'true': a deleted row stays counted (updates still retract).
+  bool ignore_delete = false;
 };
 
 struct job_plan {

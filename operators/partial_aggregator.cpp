@@ -20,8 +20,9 @@ partial_aggregator::partial_aggregator(std::shared_ptr<const job_plan> plan)
 
 absl::Status partial_aggregator::on_batch(const store::change_batch& batch) {
   uint64_t corrupt = 0;
+  const bool ignore_delete = plan_->source.ignore_delete;
   batch.for_each([&](uint64_t offset, wire::ChangeRecord::Reader record) {
-    if (corrupt != 0) return;
+    if (corrupt != 0 || (ignore_delete && !record.hasAfter())) return;
     if ((record.hasBefore() && !apply(store::image_bytes(record.getBefore()), -1)) ||
         (record.hasAfter() && !apply(store::image_bytes(record.getAfter()), +1)))
       corrupt = offset + 1;
@@ -30,6 +31,13 @@ absl::Status partial_aggregator::on_batch(const store::change_batch& batch) {
   if (corrupt != 0)
     return absl::DataLossError(fmt::format("the change record at offset {} of channel {} is corrupt",
                                            corrupt - 1, batch.channel()));
+  return absl::OkStatus();
+}
+
+absl::Status partial_aggregator::add_row(std::string_view image) {
+  bool decoded = apply(image, +1);
+  arena_.clear();
+  if (!decoded) return absl::DataLossError("a row of the table is corrupt");
   return absl::OkStatus();
 }
 

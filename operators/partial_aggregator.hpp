@@ -1,5 +1,6 @@
 // The per-record work of a source actor: every change record of a batch retracts its
-// before-image and adds its after-image (each only if it passes the filter) into a table of
+// before-image and adds its after-image (each only if it passes the filter; a delete not at all
+// when the source ignores deletes) into a table of
 // signed deltas per (group key, window). flush() ships the deltas as PartialBatch messages, one
 // per reducer, and starts over: the shuffle carries one entry per group per flush, not per row.
 //
@@ -28,6 +29,9 @@ class partial_aggregator {
   // Adds the batch's records (each retracts its before-image and adds its after-image). A
   // record whose image does not decode is DataLoss; the aggregator is then of no further use.
   absl::Status on_batch(const store::change_batch& batch);
+  // Adds one row of a table (row_codec bytes), as a batch job reads them. DataLoss when it does
+  // not decode.
+  absl::Status add_row(std::string_view image);
 
   // Rows whose event time was NULL (they belong to no window and are skipped).
   uint64_t rows_without_time() const { return rows_without_time_; }

@@ -139,7 +139,7 @@ class select_planner {
   }
 
   absl::StatusOr<expression> compile_input(const expr& e) {
-    return expression::compile(e, input_, plan_.options.zone);
+    return expression::compile(e, input_, plan_.options.zone, plan_.options.dialect);
   }
 
  private:
@@ -188,6 +188,49 @@ class select_planner {
   std::vector<const expr*> key_exprs_;
 };
 
+// The SELECT items, SELECT * expanded to every column of `table`.
+std::vector<sql::select_item> select_items(const sql::select_query& query, const table_schema& table) {
+  if (!query.star) return query.items;
+  std::vector<sql::select_item> items;
+  for (const auto& column : table.columns()) items.push_back({column_ref(column.name, query.pos), ""});
+  return items;
+}
+
+bool has_aggregate(const expr& e) {
+  if (aggregate_of(e)) return true;
+  return std::any_of(e.args.begin(), e.args.end(), has_aggregate);
+}
+
+// An expression as SQL text, for the name of a result column without an alias.
+std::string expr_text(const expr& e) {
+  switch (e.what) {
+    case expr::kind::column: return e.name;
+    case expr::kind::star: return "*";
+    case expr::kind::literal:
+      return std::visit(
+          [](const auto& v) -> std::string {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, std::monostate>) return "NULL";
+            else if constexpr (std::is_same_v<T, bool>) return v ? "true" : "false";
+            else if constexpr (std::is_same_v<T, std::string>) return fmt::format("'{}'", v);
+            else return fmt::format("{}", v);
+          },
+          e.literal);
+    case expr::kind::unary:
+      return fmt::format("{}{}{}", e.name, e.name == "-" ? "" : " ", expr_text(e.args[0]));
+    case expr::kind::binary:
+      return fmt::format("({} {} {})", expr_text(e.args[0]), e.name, expr_text(e.args[1]));
+    case expr::kind::cast:
+      return fmt::format("CAST({} AS {})", expr_text(e.args[0]), e.type_name);
+    case expr::kind::call: {
+      std::string text = e.name + "(";
+      for (size_t i = 0; i < e.args.size(); ++i) text += (i ? ", " : "") + expr_text(e.args[i]);
+      return text + ")";
+    }
+  }
+  return "?";
+}
+
 bool assignable(dtype from, column_type to) {
   if (from == dtype::null) return true;
   if (from == to_dtype(to)) return true;
@@ -204,6 +247,12 @@ absl::StatusOr<std::shared_ptr<const job_plan>> plan(std::string name,
   job_plan& p = *result;
   p.name = std::move(name);
   SLUICE_ASSIGN_OR_RETURN(p.options, parse_options(options));
+  p.options.dialect = names.dialect();
+  if (query.having)
+    return error_at(query.having->pos, "a job cannot have HAVING yet; it works in SELECT queries");
+  if (!query.order_by.empty() || query.limit)
+    return error_at(query.pos, "a job writes every group: ORDER BY and LIMIT apply to SELECT "
+                               "queries only");
   SLUICE_ASSIGN_OR_RETURN(p.source, names.source(query.from, query.from_pos));
   SLUICE_ASSIGN_OR_RETURN(p.sink, names.sink(sink, sink_pos));
   std::vector<input_column> input;
@@ -225,7 +274,8 @@ absl::StatusOr<std::shared_ptr<const job_plan>> plan(std::string name,
     return error_at(query.pos, "a lateness applies to windows: add GROUP BY window(...) or drop "
                                "the lateness option");
   std::vector<expr> rewritten;
-  for (const auto& item : query.items) {
+  const auto items = select_items(query, *p.source.table);
+  for (const auto& item : items) {
     SLUICE_ASSIGN_OR_RETURN(rewritten.emplace_back(), planner.rewrite(item.value));
   }
   auto output = output_columns(p.keys, p.aggregates);
@@ -233,10 +283,11 @@ absl::StatusOr<std::shared_ptr<const job_plan>> plan(std::string name,
     return error_at(query.pos, fmt::format("{} has {} columns but the SELECT gives {}",
                                            p.sink->name(), p.sink->column_count(), rewritten.size()));
   for (size_t i = 0; i < rewritten.size(); ++i) {
-    SLUICE_ASSIGN_OR_RETURN(auto out, expression::compile(rewritten[i], output, p.options.zone));
+    SLUICE_ASSIGN_OR_RETURN(auto out, expression::compile(rewritten[i], output, p.options.zone,
+                                                          p.options.dialect));
     const auto& column = p.sink->column(i);
     if (!assignable(out.type(), column.type))
-      return error_at(query.items[i].value.pos,
+      return error_at(items[i].value.pos,
                       fmt::format("column {} of {} is {}, but SELECT item {} is {}; CAST it",
                                   column.name, p.sink->name(), type_name(column.type), i + 1,
                                   dtype_name(out.type())));
@@ -251,10 +302,124 @@ absl::StatusOr<std::shared_ptr<const job_plan>> plan(std::string name,
   p.fingerprint += " aggregates";
   for (const auto& a : p.aggregates)
     p.fingerprint += fmt::format(" {}({})", aggregate_name(a.kind), dtype_name(a.input));
+  if (p.options.dialect == sql_dialect::flink) p.fingerprint += " flink";
+  if (p.source.ignore_delete) p.fingerprint += " ignoring deletes";
   return std::shared_ptr<const job_plan>(std::move(result));
 }
 
+column_type result_column_type(dtype type) {
+  switch (type) {
+    case dtype::boolean: return column_type::boolean;
+    case dtype::bigint:
+    case dtype::timestamp: return column_type::bigint;
+    case dtype::double_: return column_type::double_;
+    default: return column_type::string;
+  }
+}
+
+expr cast_to_string(expr e) {
+  expr cast;
+  cast.what = expr::kind::cast;
+  cast.pos = e.pos;
+  cast.type_name = "STRING";
+  cast.args.push_back(std::move(e));
+  return cast;
+}
+
 }  // namespace
+
+absl::StatusOr<query_plan> plan_query(const sql::select_statement& statement,
+                                      const session& names) {
+  const sql::select_query& query = statement.query;
+  query_plan out;
+  auto job = std::make_shared<job_plan>();
+  job_plan& p = *job;
+  p.name = fmt::format("query at line {}", statement.pos.line);
+  p.options.dialect = names.dialect();
+  SLUICE_ASSIGN_OR_RETURN(p.source, names.source(query.from, query.from_pos));
+  std::vector<input_column> input;
+  for (const auto& column : p.source.table->columns())
+    input.push_back({column.name, to_dtype(column.type)});
+  select_planner planner(p, input);
+  if (query.where) {
+    SLUICE_ASSIGN_OR_RETURN(auto filter, planner.compile_input(*query.where));
+    if (filter.type() != dtype::boolean && filter.type() != dtype::null)
+      return error_at(query.where->pos, fmt::format("WHERE needs a BOOLEAN condition, not {}",
+                                                    dtype_name(filter.type())));
+    p.filter = std::move(filter);
+  }
+  const auto items = select_items(query, *p.source.table);
+  out.grouped = !query.group_by.empty() || (query.having && has_aggregate(*query.having)) ||
+                std::any_of(items.begin(), items.end(),
+                            [](const auto& item) { return has_aggregate(item.value); });
+  if (query.having && !out.grouped)
+    return error_at(query.having->pos, "HAVING needs GROUP BY or an aggregate function");
+  if (out.grouped) SLUICE_RETURN_IF_ERROR(planner.plan_group_by(query.group_by));
+  for (const auto& item : items)
+    out.columns.push_back(item.alias.empty() ? expr_text(item.value) : item.alias);
+  // Every output is bound first (binding plans the aggregates, which make the output row a
+  // group's), then compiled: the shown columns, then HAVING and ORDER BY as hidden ones.
+  std::vector<std::pair<expr, bool>> bound;  // (expression, shown)
+  auto bind = [&](const expr& e, bool shown) -> absl::StatusOr<size_t> {
+    if (out.grouped) {
+      SLUICE_ASSIGN_OR_RETURN(auto rewritten, planner.rewrite(e));
+      bound.emplace_back(std::move(rewritten), shown);
+    } else if (has_aggregate(e)) {
+      return error_at(e.pos, "aggregate functions need GROUP BY or an aggregate query");
+    } else {
+      bound.emplace_back(e, shown);
+    }
+    return bound.size() - 1;
+  };
+  for (const auto& item : items) SLUICE_RETURN_IF_ERROR(bind(item.value, true).status());
+  if (query.having) {
+    SLUICE_ASSIGN_OR_RETURN(out.having, bind(*query.having, false));
+  }
+  for (const auto& order : query.order_by) {
+    const expr& e = order.value;
+    std::optional<size_t> output;
+    if (e.what == expr::kind::literal && std::holds_alternative<int64_t>(e.literal)) {
+      int64_t position = std::get<int64_t>(e.literal);
+      if (position < 1 || static_cast<size_t>(position) > items.size())
+        return error_at(e.pos, fmt::format("ORDER BY {} is not a column position: the query has "
+                                           "columns 1..{}",
+                                           position, items.size()));
+      output = static_cast<size_t>(position - 1);
+    } else if (e.what == expr::kind::column) {
+      auto named = std::find(out.columns.begin(), out.columns.end(), e.name);
+      if (named != out.columns.end()) output = static_cast<size_t>(named - out.columns.begin());
+    }
+    if (!output) {
+      SLUICE_ASSIGN_OR_RETURN(output, bind(e, false));
+    }
+    out.order.push_back({*output, order.descending});
+  }
+  const auto rows = out.grouped ? output_columns(p.keys, p.aggregates) : input;
+  for (auto& [e, shown] : bound) {
+    SLUICE_ASSIGN_OR_RETURN(auto compiled,
+                            expression::compile(e, rows, p.options.zone, p.options.dialect));
+    // TIMESTAMPs show as Spark shows them, as text in the session time zone.
+    if (shown && compiled.type() == dtype::timestamp) {
+      SLUICE_ASSIGN_OR_RETURN(compiled, expression::compile(cast_to_string(e), rows,
+                                                            p.options.zone, p.options.dialect));
+    }
+    p.outputs.push_back(std::move(compiled));
+  }
+  if (out.having) {
+    auto type = p.outputs[*out.having].type();
+    if (type != dtype::boolean && type != dtype::null)
+      return error_at(query.having->pos,
+                      fmt::format("HAVING needs a BOOLEAN condition, not {}", dtype_name(type)));
+  }
+  out.limit = query.limit;
+  std::vector<column_def> columns;
+  for (size_t c = 0; c < p.outputs.size(); ++c)
+    columns.push_back({fmt::format("${}", c), result_column_type(p.outputs[c].type())});
+  SLUICE_ASSIGN_OR_RETURN(auto result, table_schema::create(0, "result", std::move(columns), {"$0"}, 1));
+  p.sink = std::make_shared<const table_schema>(std::move(result));
+  out.job = std::move(job);
+  return out;
+}
 
 std::vector<input_column> output_columns(const std::vector<expression>& keys,
                                          const std::vector<aggregate_spec>& aggregates) {

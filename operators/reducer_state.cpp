@@ -91,6 +91,12 @@ absl::StatusOr<std::vector<value>> reducer_state::sink_row(const group_state& gr
   return row;
 }
 
+absl::StatusOr<std::vector<value>> reducer_state::empty_group_row() {
+  group_state empty;
+  empty.aggregates.resize(plan_->aggregates.size());
+  return sink_row(empty);
+}
+
 absl::StatusOr<row_batch> reducer_state::take_changes() {
   row_batch changes(plan_->sink);
   absl::Status status;

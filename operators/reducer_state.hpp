@@ -56,6 +56,10 @@ class reducer_state {
 
   size_t size() const { return groups_.size(); }
 
+  // The sink row of a group that holds nothing: what an aggregate without GROUP BY gives over no
+  // rows (count 0, sum NULL).
+  absl::StatusOr<std::vector<value>> empty_group_row();
+
  private:
   // The sink row of `group`, converted to the sink's column types.
   absl::StatusOr<std::vector<value>> sink_row(const group_state& group);

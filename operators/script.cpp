@@ -4,9 +4,11 @@
 
 #include <functional>
 #include <optional>
+#include <sstream>
 #include <type_traits>
 #include <variant>
 
+#include "operators/batch.hpp"
 #include "operators/planner.hpp"
 #include "operators/session.hpp"
 #include "runtime/core/status.hpp"
@@ -40,8 +42,38 @@ std::optional<store::catalog_op> undo_of(const sql::statement& statement, const 
   return std::nullopt;
 }
 
-// Defines the name a statement gives for the script (an external table, a scan, or a DROP of
-// one); true when the statement was one of those.
+sql::position position_of(const sql::statement& statement) {
+  return std::visit([](const auto& s) { return s.pos; }, statement);
+}
+
+absl::Status error_at(sql::position where, std::string_view message) {
+  return absl::InvalidArgumentError(
+      fmt::format("line {}, column {}: {}", where.line, where.column, message));
+}
+
+// Flink's when the script defines a connector table; Spark's otherwise. Spark's own statements
+// in a Flink script are refused, so that no statement runs with the other engine's meaning.
+absl::StatusOr<sql_dialect> dialect_of(const std::vector<sql::statement>& statements) {
+  const sql::create_connector_table* flink = nullptr;
+  for (const auto& statement : statements)
+    if (auto* table = std::get_if<sql::create_connector_table>(&statement)) flink = table;
+  if (!flink) return sql_dialect::spark;
+  for (const auto& statement : statements) {
+    std::string_view spark;
+    if (std::holds_alternative<sql::create_external_table>(statement)) spark = "CREATE TABLE ... USING";
+    if (std::holds_alternative<sql::create_scan>(statement)) spark = "CREATE SCAN";
+    if (std::holds_alternative<sql::create_stream>(statement)) spark = "CREATE STREAM";
+    if (!spark.empty())
+      return error_at(position_of(statement),
+                      fmt::format("{} is Spark SQL, but this script is in Flink's dialect (table "
+                                  "{} at line {} has type = 'ots'); write a script in one dialect",
+                                  spark, flink->name, flink->pos.line));
+  }
+  return sql_dialect::flink;
+}
+
+// Defines the name a statement gives for the script (an external table, a connector table, a
+// scan, or a DROP of one); true when the statement was one of those.
 absl::StatusOr<bool> define_name(const sql::statement& statement, session& names,
                                  std::vector<std::string>& lines) {
   if (auto* drop = std::get_if<sql::drop_table>(&statement); drop && names.drop(drop->name)) {
@@ -50,8 +82,17 @@ absl::StatusOr<bool> define_name(const sql::statement& statement, session& names
     return true;
   }
   if (auto* external = std::get_if<sql::create_external_table>(&statement)) {
+    if (external->if_not_exists && names.defines(external->name)) {
+      lines.push_back(fmt::format("{} is defined already; kept", external->name));
+      return true;
+    }
     SLUICE_RETURN_IF_ERROR(names.add_external_table(*external));
     lines.push_back(fmt::format("{} names a store table", external->name));
+    return true;
+  }
+  if (auto* connector = std::get_if<sql::create_connector_table>(&statement)) {
+    SLUICE_RETURN_IF_ERROR(names.add_connector_table(*connector));
+    lines.push_back(fmt::format("{} names a store table", connector->name));
     return true;
   }
   if (auto* scan = std::get_if<sql::create_scan>(&statement)) {
@@ -62,18 +103,22 @@ absl::StatusOr<bool> define_name(const sql::statement& statement, session& names
   return false;
 }
 
-// The job a statement defines, with its name; nothing for other statements.
+// The job a statement defines, with its name and kind; nothing for other statements.
 struct job_statement {
   std::string name;
+  bool batch = false;
+  bool overwrite = false;
   std::function<absl::StatusOr<std::shared_ptr<const job_plan>>(const session&)> plan;
 };
-std::optional<job_statement> job_of(const sql::statement& statement) {
+std::optional<job_statement> job_of(const sql::statement& statement, const session& names) {
   if (auto* stream = std::get_if<sql::create_stream>(&statement))
-    return job_statement{job_name(*stream),
+    return job_statement{job_name(*stream), names.is_batch_scan(stream->query.from), false,
                          [stream](const session& s) { return plan_job(*stream, s); }};
-  if (auto* insert = std::get_if<sql::insert_select>(&statement))
-    return job_statement{job_name(*insert),
+  if (auto* insert = std::get_if<sql::insert_select>(&statement)) {
+    bool batch = names.dialect() == sql_dialect::spark && !names.is_stream_scan(insert->query.from);
+    return job_statement{job_name(*insert), batch, insert->overwrite,
                          [insert](const session& s) { return plan_job(*insert, s); }};
+  }
   return std::nullopt;
 }
 
@@ -85,22 +130,84 @@ absl::StatusOr<std::vector<sql::statement>> parse(std::string_view text, std::st
   return statements;
 }
 
+std::string rows(uint64_t n) { return fmt::format("{} row{}", n, n == 1 ? "" : "s"); }
+
+std::string describe(const job_plan& plan, const batch_result& done) {
+  return fmt::format(
+      "batch job {}: read {} rows of {}, wrote {} to {} ({} changed, {} unchanged{}) in "
+      "{:.2f} s",
+      plan.name, done.rows_read, plan.source.table->name(),
+      rows(done.written.changed + done.written.unchanged - done.deleted), plan.sink->name(),
+      done.written.changed - std::min(done.written.changed, done.deleted), done.written.unchanged,
+      done.deleted ? fmt::format(", {} other rows deleted", done.deleted) : "", done.seconds);
+}
+
+std::string print(const query_result& result, format::output_format output) {
+  std::ostringstream text;
+  format::row_writer writer(text, output, result.columns);
+  writer.write_header();
+  for (const auto& row : result.rows) writer.write_row(row);
+  writer.finish();
+  return text.str();
+}
+
+// Runs a query or a batch job, or plans a stream; false for other statements.
+absl::StatusOr<bool> run_job(const sql::statement& statement, const session& names,
+                             store::api& db, const script_options& options, script_result& out,
+                             std::vector<std::string>& lines) {
+  const sql::position where = position_of(statement);
+  auto at = [&](const absl::Status& status) {
+    return absl::Status(status.code(), fmt::format("line {}, column {}: {}", where.line,
+                                                   where.column, std::string(status.message())));
+  };
+  if (auto* select = std::get_if<sql::select_statement>(&statement)) {
+    SLUICE_ASSIGN_OR_RETURN(auto plan, plan_query(*select, names));
+    auto result = run_query(plan, db, options.readers);
+    if (!result.ok()) return at(result.status());
+    lines.push_back(print(*result, options.format));
+    return true;
+  }
+  auto job = job_of(statement, names);
+  if (!job) return false;
+  if (!job->batch) {
+    if (job->overwrite)
+      return error_at(where, "INSERT OVERWRITE replaces a table with a batch result; a stream "
+                             "(this one reads a scan USING STREAM) writes with INSERT INTO");
+    if (!options.streams)
+      return error_at(where, fmt::format("{} is a stream: run it with sluice run, or on a cluster "
+                                         "with sluice sql --coordinator",
+                                         job->name));
+    SLUICE_ASSIGN_OR_RETURN(out.jobs.emplace_back(), job->plan(names));
+    return true;
+  }
+  SLUICE_ASSIGN_OR_RETURN(auto plan, job->plan(names));
+  auto done = run_batch(plan, job->overwrite, db, options.readers);
+  if (!done.ok()) return at(done.status());
+  lines.push_back(describe(*plan, *done));
+  return true;
+}
+
 absl::Status run_statements(const std::vector<sql::statement>& statements, store::api& db,
-                            script_result& out) {
-  session names(db);
+                            const script_options& options, script_result& out) {
+  SLUICE_ASSIGN_OR_RETURN(auto dialect, dialect_of(statements));
+  session names(db, dialect);
+  std::vector<std::string> lines;
+  auto flush = [&] {
+    for (const auto& line : lines) out.output += line.ends_with('\n') ? line : line + "\n";
+    lines.clear();
+  };
   for (const auto& statement : statements) {
-    SLUICE_ASSIGN_OR_RETURN(bool named, define_name(statement, names, out.lines));
-    if (named) continue;
-    if (auto job = job_of(statement)) {
-      SLUICE_ASSIGN_OR_RETURN(out.jobs.emplace_back(), job->plan(names));
-      continue;
-    }
+    auto named = define_name(statement, names, lines);
+    if (named.ok() && !*named) named = run_job(statement, names, db, options, out, lines);
+    flush();
+    SLUICE_RETURN_IF_ERROR(named.status());
+    if (*named) continue;
     auto op = catalog_op_of(statement);
     if (!op) continue;
     auto undo = undo_of(statement, db);
     SLUICE_ASSIGN_OR_RETURN(auto done, db.apply_catalog(std::span(&*op, 1)));
     if (undo) out.undo.insert(out.undo.begin(), *undo);
-    if (!done.empty()) out.lines.push_back(done.front());
+    if (!done.empty()) out.output += done.front() + "\n";
   }
   return absl::OkStatus();
 }
@@ -108,10 +215,10 @@ absl::Status run_statements(const std::vector<sql::statement>& statements, store
 }  // namespace
 
 absl::StatusOr<script_result> run_script(std::string_view text, std::string_view source,
-                                         store::api& db) {
+                                         store::api& db, const script_options& options) {
   SLUICE_ASSIGN_OR_RETURN(auto statements, parse(text, source));
   script_result result;
-  auto status = run_statements(statements, db, result);
+  auto status = run_statements(statements, db, options, result);
   if (status.ok()) return result;
   std::string undone;
   if (!result.undo.empty())
@@ -126,12 +233,14 @@ absl::StatusOr<std::shared_ptr<const job_plan>> plan_from_script(std::string_vie
                                                                  std::string_view name,
                                                                  const store::api& db) {
   SLUICE_ASSIGN_OR_RETURN(auto statements, parse(text, fmt::format("the script of job {}", name)));
-  session names(db);
+  SLUICE_ASSIGN_OR_RETURN(auto dialect, dialect_of(statements));
+  session names(db, dialect);
   std::vector<std::string> lines;
   for (const auto& statement : statements) {
     SLUICE_ASSIGN_OR_RETURN(bool named, define_name(statement, names, lines));
     if (named) continue;
-    if (auto job = job_of(statement); job && job->name == name) return job->plan(names);
+    if (auto job = job_of(statement, names); job && !job->batch && job->name == name)
+      return job->plan(names);
   }
   return absl::NotFoundError(fmt::format("the script of job {} does not define it", name));
 }

@@ -1,9 +1,12 @@
 #include "operators/session.hpp"
 
+#include <absl/strings/ascii.h>
 #include <absl/strings/match.h>
+#include <absl/strings/str_split.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 
 #include "runtime/core/status.hpp"
@@ -67,7 +70,127 @@ absl::Status check_catalog(const sql::option& option, const table_schema& table)
   return absl::OkStatus();
 }
 
+std::string describe_columns(const sql::create_connector_table& statement) {
+  std::string text;
+  for (const auto& column : statement.columns)
+    text += fmt::format("{}{} {}", text.empty() ? "" : ", ", column.name, type_name(column.type));
+  if (!statement.primary_key.empty()) {
+    text += ", PRIMARY KEY (";
+    for (size_t i = 0; i < statement.primary_key.size(); ++i)
+      text += (i ? ", " : "") + statement.primary_key[i];
+    text += ")";
+  } else {
+    text += ", PRIMARY KEY (...)";
+  }
+  return text;
+}
+
+absl::Status check_connector_schema(const sql::create_connector_table& statement,
+                                    const table_schema& table) {
+  for (const auto& column : statement.columns) {
+    auto index = table.find_column(column.name);
+    if (!index)
+      return error_at(statement.pos, fmt::format("{}: {}", statement.name,
+                                                 table.describe_unknown_column(column.name)));
+    if (table.column(*index).type != column.type)
+      return error_at(statement.pos,
+                      fmt::format("{} declares column {} as {}, but store table {} has it as {}",
+                                  statement.name, column.name, type_name(column.type),
+                                  table.name(), type_name(table.column(*index).type)));
+  }
+  if (!statement.primary_key.empty()) {
+    std::vector<std::string> key;
+    for (auto k : table.primary_key()) key.push_back(table.column(k).name);
+    if (key != statement.primary_key)
+      return error_at(statement.pos,
+                      fmt::format("{} declares a primary key other than store table {}'s: {}",
+                                  statement.name, table.name(), table.describe()));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> parse_flag(const sql::option& option) {
+  if (same_key(option.value, "true")) return true;
+  if (same_key(option.value, "false")) return false;
+  return error_at(option.pos, fmt::format("{} is 'true' or 'false', not '{}'", option.key, option.value));
+}
+
 }  // namespace
+
+bool session::defines(const std::string& name) const {
+  return externals_.contains(name) || scans_.contains(name);
+}
+
+bool session::is_stream_scan(const std::string& name) const {
+  auto it = scans_.find(name);
+  return it != scans_.end() && !it->second.batch;
+}
+
+bool session::is_batch_scan(const std::string& name) const {
+  auto it = scans_.find(name);
+  return it != scans_.end() && it->second.batch;
+}
+
+absl::Status session::add_connector_table(const sql::create_connector_table& statement) {
+  const sql::option* table_name = nullptr;
+  const sql::option* tunnel_name = nullptr;
+  const sql::option* value_columns = nullptr;
+  bool ignore_delete = false;
+  for (const auto& option : statement.options) {
+    if (same_key(option.key, "type")) {
+      if (!same_key(option.value, "ots"))
+        return error_at(option.pos, fmt::format("type '{}' is not supported; accepted: type = 'ots' "
+                                                "(a Tablestore table, here a store table)",
+                                                option.value));
+    } else if (same_key(option.key, "connector")) {
+      return error_at(option.pos, fmt::format("'connector' = '{}' is not supported yet; write "
+                                              "type = 'ots' for a store table",
+                                              option.value));
+    } else if (same_key(option.key, "tableName")) {
+      table_name = &option;
+    } else if (same_key(option.key, "tunnelName")) {
+      tunnel_name = &option;
+    } else if (same_key(option.key, "valueColumns")) {
+      value_columns = &option;
+    } else if (same_key(option.key, "ignoreDelete")) {
+      SLUICE_ASSIGN_OR_RETURN(ignore_delete, parse_flag(option));
+    } else if (!same_key(option.key, "endPoint") && !same_key(option.key, "instanceName") &&
+               !same_key(option.key, "accessId") && !same_key(option.key, "accessKey")) {
+      return error_at(option.pos, fmt::format("unknown option '{}' of an ots table; accepted: "
+                                              "tableName, tunnelName, ignoreDelete, valueColumns, "
+                                              "endPoint, instanceName, accessId, accessKey",
+                                              option.key));
+    }
+  }
+  if (!table_name || table_name->value.empty())
+    return error_at(statement.pos, fmt::format("{} needs tableName = '...', the store table it names",
+                                               statement.name));
+  auto table = db_.find_table(table_name->value);
+  if (!table.ok())
+    return error_at(table_name->pos,
+                    fmt::format("{}; create it first, e.g. sluice sql -e 'CREATE TABLE {} ({})'",
+                                std::string(table.status().message()), table_name->value,
+                                describe_columns(statement)));
+  SLUICE_RETURN_IF_ERROR(check_connector_schema(statement, **table));
+  if (value_columns) {
+    for (absl::string_view name : absl::StrSplit(value_columns->value, ',', absl::SkipWhitespace())) {
+      std::string column(absl::StripAsciiWhitespace(name));
+      auto declared = std::find_if(statement.columns.begin(), statement.columns.end(),
+                                   [&](const column_def& c) { return c.name == column; });
+      if (declared == statement.columns.end())
+        return error_at(value_columns->pos,
+                        fmt::format("valueColumns names {}, which {} does not declare", column,
+                                    statement.name));
+    }
+  }
+  external_table external{*table, "", ignore_delete};
+  if (tunnel_name && !tunnel_name->value.empty()) {
+    SLUICE_ASSIGN_OR_RETURN(auto binding, bind_tunnel(*table, tunnel_name->value, tunnel_name->pos));
+    external.tunnel_id = binding.tunnel_id;
+  }
+  externals_[statement.name] = std::move(external);
+  return absl::OkStatus();
+}
 
 absl::Status session::add_external_table(const sql::create_external_table& statement) {
   if (!same_key(statement.provider, "tablestore") && !same_key(statement.provider, "sluice"))
@@ -107,7 +230,8 @@ absl::Status session::add_scan(const sql::create_scan& statement) {
     where = tunnel->pos;
   }
   SLUICE_ASSIGN_OR_RETURN(auto binding, bind_tunnel(table, tunnel_id, where));
-  if (statement.mode == "batch") binding.type = store::tunnel_type::base;
+  if (auto it = externals_.find(statement.table); it != externals_.end())
+    binding.ignore_delete = it->second.ignore_delete;
   if (const auto* max = find_option(statement.options, "maxoffsetsperchannel")) {
     uint64_t n = 0;
     auto [end, error] = std::from_chars(max->value.data(), max->value.data() + max->value.size(), n);
@@ -115,7 +239,7 @@ absl::Status session::add_scan(const sql::create_scan& statement) {
       return error_at(max->pos, "maxoffsetsperchannel must be a positive whole number");
     binding.max_records = n;
   }
-  scans_[statement.name] = std::move(binding);
+  scans_[statement.name] = {std::move(binding), statement.mode == "batch"};
   return absl::OkStatus();
 }
 
@@ -137,9 +261,12 @@ absl::StatusOr<source_binding> session::bind_tunnel(std::shared_ptr<const table_
 }
 
 absl::StatusOr<source_binding> session::source(const std::string& name, sql::position where) const {
-  if (auto it = scans_.find(name); it != scans_.end()) return it->second;
-  if (auto it = externals_.find(name); it != externals_.end())
-    return bind_tunnel(it->second.table, it->second.tunnel_id, where);
+  if (auto it = scans_.find(name); it != scans_.end()) return it->second.binding;
+  if (auto it = externals_.find(name); it != externals_.end()) {
+    SLUICE_ASSIGN_OR_RETURN(auto binding, bind_tunnel(it->second.table, it->second.tunnel_id, where));
+    binding.ignore_delete = it->second.ignore_delete;
+    return binding;
+  }
   auto table = db_.find_table(name);
   if (!table.ok())
     return error_at(where, fmt::format("{} (nor a scan or external table of this script)",

@@ -1,5 +1,6 @@
 // The names one script run defines for itself, like Spark's temporary views: external tables
-// (CREATE TABLE x USING tablestore OPTIONS(table.name=...)) that name store tables, and scans
+// (CREATE TABLE x USING tablestore OPTIONS(table.name=...)) and Flink's connector tables
+// (CREATE TABLE x (...) WITH (type='ots', tableName=...)) that name store tables, and scans
 // (CREATE SCAN v ON x USING STREAM) that name a tunnel of one. They live as long as the run (one
 // `sluice run` or `sluice sql` invocation), so a seed script can run twice.
 #pragma once
@@ -18,17 +19,30 @@ namespace sluice::ops {
 
 class session {
  public:
-  explicit session(const store::api& db) : db_(db) {}
+  session(const store::api& db, sql_dialect dialect) : db_(db), dialect_(dialect) {}
+
+  sql_dialect dialect() const { return dialect_; }
+  // Whether the script has defined `name` (an external table, a connector table or a scan).
+  bool defines(const std::string& name) const;
 
   // Checks that table.name names a store table and that the catalog option (if any) agrees with
   // its schema: each listed column exists (by its "col"/"cols" name, else its own) with the
   // type (string, long, double, boolean). Endpoint and credentials are accepted and ignored.
   absl::Status add_external_table(const sql::create_external_table& statement);
+  // Flink's CREATE TABLE ... WITH (type = 'ots', tableName = ...): the store table must exist and
+  // have every declared column with its type (and the declared primary key, if any); tunnelName
+  // names one of its tunnels; ignoreDelete = 'true' makes a source skip deletes. Endpoint and
+  // credentials are accepted and ignored.
+  absl::Status add_connector_table(const sql::create_connector_table& statement);
   // Resolves the tunnel: the scan's tunnel.id, else the external table's, else the default.
   absl::Status add_scan(const sql::create_scan& statement);
   // DROP TABLE of a session name forgets the name (never the store table's data). False when
   // the name is not a session name.
   bool drop(const std::string& name);
+
+  // Whether `name` is a scan USING STREAM (USING BATCH) of this script.
+  bool is_stream_scan(const std::string& name) const;
+  bool is_batch_scan(const std::string& name) const;
 
   // A name a job reads: a scan, an external table (its tunnel), or a store table (its default
   // tunnel). Errors name the SQL position.
@@ -41,14 +55,20 @@ class session {
   struct external_table {
     std::shared_ptr<const table_schema> table;
     std::string tunnel_id;  // empty: the default tunnel
+    bool ignore_delete = false;
+  };
+  struct scan {
+    source_binding binding;
+    bool batch = false;
   };
   absl::StatusOr<source_binding> bind_tunnel(std::shared_ptr<const table_schema> table,
                                              const std::string& tunnel_id,
                                              sql::position where) const;
 
   const store::api& db_;
+  sql_dialect dialect_;
   std::map<std::string, external_table> externals_;
-  std::map<std::string, source_binding> scans_;
+  std::map<std::string, scan> scans_;
 };
 
 }  // namespace sluice::ops

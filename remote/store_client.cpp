@@ -10,6 +10,7 @@
 #include <tuple>
 #include <utility>
 
+#include "runtime/core/row_codec.hpp"
 #include "runtime/core/status.hpp"
 #include "remote/codec.hpp"
 #include "remote/protocol.hpp"
@@ -314,6 +315,16 @@ absl::Status store_client::scan(
     }
     lost(ref.generation);
   }
+}
+
+absl::Status store_client::scan_images(const table_schema& table, unsigned,
+                                       const image_fn& fn) const {
+  std::string image;
+  return scan(table, [&](std::span<const value> row) {
+    image.clear();
+    encode_row(row, image);
+    return fn(0, image);
+  });
 }
 
 }  // namespace sluice::remote

@@ -76,6 +76,9 @@ class store_client final : public store::api {
   absl::StatusOr<std::vector<store::job_record>> jobs() const override;
   absl::Status scan(const table_schema& table,
                     const std::function<absl::Status(std::span<const value>)>& fn) const override;
+  // One reader: the pages of scan(), re-encoded.
+  absl::Status scan_images(const table_schema& table, unsigned readers,
+                           const image_fn& fn) const override;
 
  private:
   // One connection to the server: its sessions serve this client until `anchor` ends.

@@ -61,13 +61,22 @@ struct select_item {
   std::string alias;  // empty without AS
 };
 
+struct order_item {
+  expr value;
+  bool descending = false;
+};
+
 struct select_query {
   position pos;
-  std::vector<select_item> items;
+  std::vector<select_item> items;  // empty for SELECT *
+  bool star = false;               // SELECT *: every column of the FROM table
   std::string from;
   position from_pos;
   std::optional<expr> where;
   std::vector<expr> group_by;
+  std::optional<expr> having;
+  std::vector<order_item> order_by;
+  std::optional<uint64_t> limit;
 };
 
 // One entry of OPTIONS(...) or WITH (...): key as written (dotted keys such as access.key.id
@@ -78,12 +87,23 @@ struct option {
   position pos;
 };
 
-// CREATE TABLE name USING provider OPTIONS(...): a session name for a store table (Spark's
-// external tables in the seeds).
+// CREATE TABLE [IF NOT EXISTS] name USING provider OPTIONS(...): a session name for a store
+// table (Spark's external tables in the seeds).
 struct create_external_table {
   position pos;
+  bool if_not_exists = false;  // a name the script has defined already is kept as it is
   std::string name;
   std::string provider;
+  std::vector<option> options;
+};
+
+// CREATE TABLE name (col TYPE, ... [, PRIMARY KEY (...)]) WITH (type = 'ots', tableName = '...',
+// ...): Flink's table of a connector, a session name for a store table whose schema must agree.
+struct create_connector_table {
+  position pos;
+  std::string name;
+  std::vector<column_def> columns;
+  std::vector<std::string> primary_key;
   std::vector<option> options;
 };
 
@@ -106,14 +126,23 @@ struct create_stream {
   select_query query;
 };
 
-// INSERT INTO sink SELECT ...: a job without a name of its own (the Flink and batch seeds).
+// INSERT INTO|OVERWRITE [TABLE] sink SELECT ...: a job without a name of its own (the Flink and
+// batch seeds).
 struct insert_select {
   position pos;
   std::string sink;
+  bool overwrite = false;  // INSERT OVERWRITE: the sink becomes the result
+  select_query query;
+};
+
+// SELECT ...: a query, its result printed.
+struct select_statement {
+  position pos;
   select_query query;
 };
 
 using statement = std::variant<create_table, drop_table, create_tunnel, drop_tunnel,
-                               create_external_table, create_scan, create_stream, insert_select>;
+                               create_external_table, create_connector_table, create_scan,
+                               create_stream, insert_select, select_statement>;
 
 }  // namespace sluice::sql

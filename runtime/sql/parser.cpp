@@ -214,27 +214,6 @@ absl::Status parse_table_elements(token_cursor& in, create_table& table) {
   return absl::OkStatus();
 }
 
-// WITH (option = value, ...); `channels` is the only option so far.
-absl::Status parse_table_options(token_cursor& in, create_table& table) {
-  SLUICE_RETURN_IF_ERROR(in.expect_symbol("(", "after WITH"));
-  bool channels_given = false;
-  bool more = true;
-  while (more) {
-    const token& option = in.peek();
-    SLUICE_ASSIGN_OR_RETURN(auto name, in.expect_name("an option name in WITH (...)"));
-    if (!equals_ignore_case(name, "channels"))
-      return syntax_error(option.pos,
-                          fmt::format("unknown option '{}' in WITH; accepted: channels", name));
-    if (channels_given)
-      return syntax_error(option.pos, "option 'channels' is given twice in WITH");
-    channels_given = true;
-    SLUICE_RETURN_IF_ERROR(in.expect_symbol("=", fmt::format("after option '{}'", name)));
-    SLUICE_ASSIGN_OR_RETURN(table.channels, in.expect_positive_integer("for channels"));
-    SLUICE_ASSIGN_OR_RETURN(more, in.list_continues(fmt::format("option '{}'", name)));
-  }
-  return absl::OkStatus();
-}
-
 // OPTIONS(key = value, ...). A key is a dotted name (access.key.id) or a string
 // ("maxoffsetsperchannel"); a value is a string, a number or a dotted name, kept as written.
 
@@ -266,7 +245,9 @@ absl::StatusOr<std::string> parse_option_value(token_cursor& in, const std::stri
   return in.unexpected(fmt::format("a string, number or name as the value of option '{}'", key));
 }
 
-absl::StatusOr<option> parse_option(token_cursor& in, const std::vector<option>& earlier) {
+// `clause` names the list for errors: "OPTIONS" or "WITH".
+absl::StatusOr<option> parse_option(token_cursor& in, const std::vector<option>& earlier,
+                                    std::string_view clause) {
   option entry;
   entry.pos = in.peek().pos;
   SLUICE_ASSIGN_OR_RETURN(entry.key, parse_option_key(in));
@@ -275,21 +256,22 @@ absl::StatusOr<option> parse_option(token_cursor& in, const std::vector<option>&
                            [&](const option& e) { return equals_ignore_case(e.key, entry.key); });
   if (same != earlier.end())
     return syntax_error(entry.pos,
-                        fmt::format("option '{}' is given twice in OPTIONS (first at line {}, "
+                        fmt::format("option '{}' is given twice in {} (first at line {}, "
                                     "column {}); option names match in any case",
-                                    entry.key, same->pos.line, same->pos.column));
+                                    entry.key, clause, same->pos.line, same->pos.column));
   SLUICE_RETURN_IF_ERROR(in.expect_symbol("=", fmt::format("after option '{}'", entry.key)));
   SLUICE_ASSIGN_OR_RETURN(entry.value, parse_option_value(in, entry.key));
   return entry;
 }
 
-// After the OPTIONS keyword: (key = value, ...), at least one.
-absl::StatusOr<std::vector<option>> parse_option_list(token_cursor& in) {
-  SLUICE_RETURN_IF_ERROR(in.expect_symbol("(", "after OPTIONS"));
+// After the OPTIONS (or WITH) keyword: (key = value, ...), at least one.
+absl::StatusOr<std::vector<option>> parse_option_list(token_cursor& in,
+                                                      std::string_view clause = "OPTIONS") {
+  SLUICE_RETURN_IF_ERROR(in.expect_symbol("(", fmt::format("after {}", clause)));
   std::vector<option> options;
   bool more = true;
   while (more) {
-    SLUICE_ASSIGN_OR_RETURN(auto entry, parse_option(in, options));
+    SLUICE_ASSIGN_OR_RETURN(auto entry, parse_option(in, options, clause));
     options.push_back(std::move(entry));
     SLUICE_ASSIGN_OR_RETURN(more,
                             in.list_continues(fmt::format("option '{}'", options.back().key)));
@@ -306,21 +288,56 @@ absl::StatusOr<std::vector<option>> parse_trailing_options(token_cursor& in,
   return std::vector<option>{};
 }
 
-absl::StatusOr<create_table> parse_store_table(token_cursor& in, create_table table) {
-  SLUICE_RETURN_IF_ERROR(parse_table_elements(in, table));
-  if (in.accept_keyword("WITH")) {
-    SLUICE_RETURN_IF_ERROR(parse_table_options(in, table));
-  } else if (!in.at_statement_end()) {
-    return in.unexpected("WITH, ';' or end of input after the column list");
+bool is_connector_option(const option& entry) {
+  return equals_ignore_case(entry.key, "type") || equals_ignore_case(entry.key, "connector");
+}
+
+// WITH (channels = n) makes a store table; a connector's options (Flink's type = 'ots', or
+// 'connector' = '...') make a table of that connector.
+absl::StatusOr<statement> parse_table_with(token_cursor& in, create_table table) {
+  SLUICE_ASSIGN_OR_RETURN(auto options, parse_option_list(in, "WITH"));
+  if (std::any_of(options.begin(), options.end(), is_connector_option)) {
+    if (table.if_not_exists)
+      return syntax_error(table.pos, "IF NOT EXISTS does not apply to a table of a connector, "
+                                     "which only names a store table for the script; remove it");
+    create_connector_table connector;
+    connector.pos = table.pos;
+    connector.name = std::move(table.name);
+    connector.columns = std::move(table.columns);
+    connector.primary_key = std::move(table.primary_key);
+    connector.options = std::move(options);
+    return connector;
   }
+  for (const auto& entry : options) {
+    if (!equals_ignore_case(entry.key, "channels"))
+      return syntax_error(entry.pos, fmt::format("unknown option '{}' in WITH; accepted: channels, "
+                                                 "or a connector's options (type = 'ots', ...)",
+                                                 entry.key));
+    auto [end, error] = std::from_chars(entry.value.data(), entry.value.data() + entry.value.size(),
+                                        table.channels);
+    if (error != std::errc() || end != entry.value.data() + entry.value.size() ||
+        table.channels == 0)
+      return syntax_error(entry.pos, fmt::format("channels must be a positive integer of at most "
+                                                 "{}, not '{}'",
+                                                 std::numeric_limits<uint32_t>::max(), entry.value));
+  }
+  return table;
+}
+
+absl::StatusOr<statement> parse_store_table(token_cursor& in, create_table table) {
+  SLUICE_RETURN_IF_ERROR(parse_table_elements(in, table));
+  if (in.accept_keyword("WITH")) return parse_table_with(in, std::move(table));
+  if (!in.at_statement_end())
+    return in.unexpected("WITH, ';' or end of input after the column list");
   return table;
 }
 
 // USING provider [OPTIONS(...)], USING still to be read.
 absl::StatusOr<create_external_table> parse_external_table(token_cursor& in, position pos,
-                                                           std::string name) {
+                                                           std::string name, bool if_not_exists) {
   create_external_table table;
   table.pos = pos;
+  table.if_not_exists = if_not_exists;
   table.name = std::move(name);
   in.next();
   SLUICE_ASSIGN_OR_RETURN(table.provider, parse_dotted_name(in, "a provider name after USING"));
@@ -333,15 +350,10 @@ absl::StatusOr<create_external_table> parse_external_table(token_cursor& in, pos
 absl::StatusOr<statement> parse_create_table(token_cursor& in, position pos) {
   create_table table;
   table.pos = pos;
-  const position if_pos = in.peek().pos;
   SLUICE_ASSIGN_OR_RETURN(table.if_not_exists, accept_if_not_exists(in));
   SLUICE_ASSIGN_OR_RETURN(table.name, in.expect_name("a table name after CREATE TABLE"));
-  if (in.at_keyword("USING")) {
-    if (table.if_not_exists)
-      return syntax_error(if_pos, "IF NOT EXISTS does not apply to CREATE TABLE ... USING, which "
-                                  "only names a table for the script; remove it");
-    return parse_external_table(in, pos, std::move(table.name));
-  }
+  if (in.at_keyword("USING"))
+    return parse_external_table(in, pos, std::move(table.name), table.if_not_exists);
   if (!in.at_symbol("("))
     return in.unexpected(fmt::format("'(' or USING after table name '{}'", table.name));
   return parse_store_table(in, std::move(table));
@@ -692,39 +704,97 @@ absl::StatusOr<std::vector<expr>> parse_group_by(token_cursor& in) {
   return keys;
 }
 
-// SELECT item [AS alias], ... FROM name [WHERE expr] [GROUP BY expr, ...]; `context` says what
-// precedes SELECT, for the error when it is missing.
-absl::StatusOr<select_query> parse_select(token_cursor& in, std::string_view context) {
-  select_query query;
-  query.pos = in.peek().pos;
-  SLUICE_RETURN_IF_ERROR(in.expect_keyword("SELECT", context));
-  SLUICE_ASSIGN_OR_RETURN(query.items, parse_select_items(in));
-  query.from_pos = in.peek().pos;
-  SLUICE_ASSIGN_OR_RETURN(query.from, in.expect_name("a table or scan name after FROM"));
-  std::string_view accepted = "WHERE, GROUP BY, ';' or end of input after the FROM table";
+absl::StatusOr<std::vector<order_item>> parse_order_by(token_cursor& in) {
+  std::vector<order_item> items;
+  do {
+    order_item item;
+    SLUICE_ASSIGN_OR_RETURN(item.value, parse_expr(in));
+    if (in.accept_keyword("DESC")) item.descending = true;
+    else in.accept_keyword("ASC");
+    items.push_back(std::move(item));
+  } while (in.accept_symbol(","));
+  return items;
+}
+
+absl::StatusOr<uint64_t> parse_limit(token_cursor& in) {
+  const token& t = in.peek();
+  uint64_t limit = 0;
+  if (t.kind == token_kind::integer) {
+    auto [end, error] = std::from_chars(t.text.data(), t.text.data() + t.text.size(), limit);
+    if (error == std::errc()) {
+      in.next();
+      return limit;
+    }
+  }
+  return in.unexpected("a row count (0 or more) after LIMIT");
+}
+
+// The clauses after FROM name, each optional, in this order.
+absl::Status parse_query_clauses(token_cursor& in, select_query& query) {
+  std::string_view accepted =
+      "WHERE, GROUP BY, HAVING, ORDER BY, LIMIT, ';' or end of input after the FROM table";
   if (in.accept_keyword("WHERE")) {
     SLUICE_ASSIGN_OR_RETURN(query.where, parse_expr(in));
-    accepted = "GROUP BY, ';' or end of input after the WHERE condition";
+    accepted = "GROUP BY, HAVING, ORDER BY, LIMIT, ';' or end of input after the WHERE condition";
   }
   if (in.accept_keyword("GROUP")) {
     SLUICE_RETURN_IF_ERROR(in.expect_keyword("BY", "after GROUP"));
     SLUICE_ASSIGN_OR_RETURN(query.group_by, parse_group_by(in));
-    accepted = "',', ';' or end of input after a GROUP BY expression";
+    accepted = "',', HAVING, ORDER BY, LIMIT, ';' or end of input after a GROUP BY expression";
+  }
+  if (in.accept_keyword("HAVING")) {
+    SLUICE_ASSIGN_OR_RETURN(query.having, parse_expr(in));
+    accepted = "ORDER BY, LIMIT, ';' or end of input after the HAVING condition";
+  }
+  if (in.accept_keyword("ORDER")) {
+    SLUICE_RETURN_IF_ERROR(in.expect_keyword("BY", "after ORDER"));
+    SLUICE_ASSIGN_OR_RETURN(query.order_by, parse_order_by(in));
+    accepted = "',', ASC, DESC, LIMIT, ';' or end of input after an ORDER BY expression";
+  }
+  if (in.accept_keyword("LIMIT")) {
+    SLUICE_ASSIGN_OR_RETURN(query.limit, parse_limit(in));
+    accepted = "';' or end of input after LIMIT";
   }
   if (!in.at_statement_end()) return in.unexpected(accepted);
+  return absl::OkStatus();
+}
+
+// SELECT * | item [AS alias], ... FROM name [WHERE expr] [GROUP BY expr, ...] [HAVING expr]
+// [ORDER BY expr [ASC|DESC], ...] [LIMIT n]; `context` says what precedes SELECT, for the error
+// when it is missing.
+absl::StatusOr<select_query> parse_select(token_cursor& in, std::string_view context) {
+  select_query query;
+  query.pos = in.peek().pos;
+  SLUICE_RETURN_IF_ERROR(in.expect_keyword("SELECT", context));
+  if (in.at_symbol("*") && in.at_keyword("FROM", 1)) {
+    in.next();
+    in.next();
+    query.star = true;
+  } else {
+    SLUICE_ASSIGN_OR_RETURN(query.items, parse_select_items(in));
+  }
+  query.from_pos = in.peek().pos;
+  SLUICE_ASSIGN_OR_RETURN(query.from, in.expect_name("a table or scan name after FROM"));
+  SLUICE_RETURN_IF_ERROR(parse_query_clauses(in, query));
   return query;
 }
 
 struct insert_target {
   std::string sink;
   position pos;
+  bool overwrite = false;
 };
 
-// INSERT INTO sink, INSERT still to be read.
+// INSERT INTO|OVERWRITE [TABLE] sink, INSERT still to be read.
 absl::StatusOr<insert_target> parse_insert_into(token_cursor& in) {
   in.next();
-  SLUICE_RETURN_IF_ERROR(in.expect_keyword("INTO", "after INSERT"));
   insert_target target;
+  if (in.accept_keyword("OVERWRITE")) target.overwrite = true;
+  else SLUICE_RETURN_IF_ERROR(in.expect_keyword("INTO", "or OVERWRITE after INSERT"));
+  auto after_table = in.peek(1).kind;
+  if (in.at_keyword("TABLE") && !in.at_keyword("SELECT", 1) &&
+      (after_table == token_kind::identifier || after_table == token_kind::quoted_identifier))
+    in.next();
   target.pos = in.peek().pos;
   SLUICE_ASSIGN_OR_RETURN(target.sink, in.expect_name("a sink table name after INSERT INTO"));
   return target;
@@ -735,6 +805,7 @@ absl::StatusOr<insert_select> parse_insert_select(token_cursor& in) {
   insert.pos = in.peek().pos;
   SLUICE_ASSIGN_OR_RETURN(auto target, parse_insert_into(in));
   insert.sink = std::move(target.sink);
+  insert.overwrite = target.overwrite;
   SLUICE_ASSIGN_OR_RETURN(insert.query,
                           parse_select(in, fmt::format("after sink table '{}'", insert.sink)));
   return insert;
@@ -751,7 +822,11 @@ absl::StatusOr<create_stream> parse_create_stream(token_cursor& in, position pos
   } else if (!in.at_keyword("INSERT")) {
     return in.unexpected(fmt::format("OPTIONS or INSERT INTO after stream name '{}'", stream.name));
   }
+  const position insert_pos = in.peek().pos;
   SLUICE_ASSIGN_OR_RETURN(auto target, parse_insert_into(in));
+  if (target.overwrite)
+    return syntax_error(insert_pos, "a stream cannot INSERT OVERWRITE, which replaces a table with "
+                                    "a batch result; write INSERT INTO");
   stream.sink = std::move(target.sink);
   stream.sink_pos = target.pos;
   SLUICE_ASSIGN_OR_RETURN(stream.query,
@@ -776,9 +851,14 @@ absl::StatusOr<statement> parse_statement(token_cursor& in) {
     return in.unexpected("TABLE or TUNNEL after DROP");
   }
   if (in.at_keyword("INSERT")) return parse_insert_select(in);
+  if (in.at_keyword("SELECT")) {
+    SLUICE_ASSIGN_OR_RETURN(auto query, parse_select(in, ""));
+    return select_statement{first.pos, std::move(query)};
+  }
   return syntax_error(first.pos, fmt::format("unknown statement {}; accepted: CREATE TABLE, "
                                              "CREATE SCAN, CREATE STREAM, CREATE TUNNEL, DROP "
-                                             "TABLE, DROP TUNNEL, INSERT INTO",
+                                             "TABLE, DROP TUNNEL, INSERT INTO, INSERT OVERWRITE, "
+                                             "SELECT",
                                              describe(first)));
 }
 

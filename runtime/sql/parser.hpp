@@ -1,15 +1,19 @@
 // Parses a Sluice SQL script into statements (see ast.hpp). Accepted now:
 //   CREATE TABLE [IF NOT EXISTS] name (col TYPE [PRIMARY KEY], ..., [PRIMARY KEY (a, ...)])
 //       [WITH (channels = n)]
-//   CREATE TABLE name USING provider [OPTIONS(key = value, ...)]
+//   CREATE TABLE name (col TYPE, ..., [PRIMARY KEY (a, ...)]) WITH (type = 'ots', key = value, ...)
+//       (Flink's table of a connector; 'connector' = '...' likewise)
+//   CREATE TABLE [IF NOT EXISTS] name USING provider [OPTIONS(key = value, ...)]
 //   DROP TABLE [IF EXISTS] name
 //   CREATE TUNNEL [IF NOT EXISTS] name ON table [TYPE STREAM | BASE | BASE_AND_STREAM]
 //   DROP TUNNEL [IF EXISTS] name ON table
 //   CREATE SCAN name ON table USING STREAM | BATCH [OPTIONS(key = value, ...)]
 //   CREATE STREAM name [OPTIONS(key = value, ...)] INSERT INTO sink query
-//   INSERT INTO sink query
+//   INSERT INTO|OVERWRITE [TABLE] sink query
+//   query
 // where query is
-//   SELECT expr [AS alias], ... FROM name [WHERE expr] [GROUP BY expr, ...]
+//   SELECT * | expr [AS alias], ... FROM name [WHERE expr] [GROUP BY expr, ...] [HAVING expr]
+//       [ORDER BY expr [ASC|DESC], ...] [LIMIT n]
 // and an expression has, loosest first: OR, AND, NOT, comparisons (= <> != < <= > >=), + -,
 // * / %, unary -, then literals, columns (qualified ones such as window.start are one name),
 // calls f(a, ...) and count(*), CAST(expr AS type) and parentheses.

@@ -113,6 +113,13 @@ class api {
   // fn's status, when fn returns an error.
   virtual absl::Status scan(const table_schema& table,
                             const std::function<absl::Status(std::span<const value>)>& fn) const = 0;
+  // Every row of the table from one consistent snapshot, as row_codec bytes (what a batch job
+  // reads): fn(reader, row) for each. Up to `readers` threads read channels at once, each with
+  // its own reader index in [0, readers): calls with one index come one after another, calls
+  // with different ones at the same time. Stops early, with fn's status, when fn returns an error.
+  using image_fn = std::function<absl::Status(unsigned reader, std::string_view row)>;
+  virtual absl::Status scan_images(const table_schema& table, unsigned readers,
+                                   const image_fn& fn) const = 0;
 };
 
 }  // namespace sluice::store

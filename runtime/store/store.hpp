@@ -115,6 +115,9 @@ class store final : public api {
   // --- scans
   absl::Status scan(const table_schema& table,
                     const std::function<absl::Status(std::span<const value>)>& fn) const override;
+  // Channels are read by up to `readers` threads of this call, from one RocksDB snapshot.
+  absl::Status scan_images(const table_schema& table, unsigned readers,
+                           const image_fn& fn) const override;
   // The same scan read a page at a time, starting after the row whose encoded primary key is
   // `after_key` (empty: from the first row); see scan_cursor.
   absl::StatusOr<std::unique_ptr<scan_cursor>> open_scan(const table_schema& table,
@@ -184,6 +187,10 @@ class base_snapshot {
   };
   // At most `max_rows` rows of `channel` that come after `resume_key` (empty: from the first).
   absl::StatusOr<chunk> read(uint32_t channel, std::string_view resume_key, size_t max_rows) const;
+  // fn(row) for every row of `channel`, as row_codec bytes, in primary-key order; stops early
+  // with fn's error. Thread-safe: channels may be read at the same time.
+  absl::Status for_each_image(uint32_t channel,
+                              const std::function<absl::Status(std::string_view row)>& fn) const;
 
  private:
   friend class store;

@@ -3,7 +3,9 @@
 #include <rocksdb/db.h>
 
 #include <algorithm>
+#include <atomic>
 #include <limits>
+#include <thread>
 
 #include "runtime/core/row_codec.hpp"
 #include "runtime/core/status.hpp"
@@ -142,6 +144,41 @@ base_snapshot::base_snapshot(const store& owner, std::shared_ptr<const table_sch
       end_offsets_(std::move(end_offsets)) {}
 
 base_snapshot::~base_snapshot() { store_.db_->ReleaseSnapshot(snapshot_); }
+
+absl::Status store::scan_images(const table_schema& table, unsigned readers,
+                                const image_fn& fn) const {
+  SLUICE_ASSIGN_OR_RETURN(auto view, snapshot(table));
+  const uint32_t channels = view->table_->channels();
+  std::atomic<uint32_t> next_channel{0};
+  std::atomic<bool> failed{false};
+  std::vector<absl::Status> results(std::clamp(readers, 1u, channels));
+  auto read = [&](unsigned reader) {
+    for (uint32_t c = next_channel++; c < channels && !failed; c = next_channel++) {
+      results[reader] = view->for_each_image(c, [&](std::string_view row) { return fn(reader, row); });
+      if (!results[reader].ok()) failed = true;
+    }
+  };
+  std::vector<std::thread> threads;
+  for (unsigned r = 1; r < results.size(); ++r) threads.emplace_back(read, r);
+  read(0);
+  for (auto& thread : threads) thread.join();
+  for (auto& result : results) SLUICE_RETURN_IF_ERROR(result);
+  return absl::OkStatus();
+}
+
+absl::Status base_snapshot::for_each_image(
+    uint32_t channel, const std::function<absl::Status(std::string_view row)>& fn) const {
+  std::string prefix = keys::channel_prefix(table_->id(), channel);
+  std::string upper = keys::channel_prefix(table_->id(), channel + 1);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions read_options;
+  read_options.snapshot = snapshot_;
+  read_options.iterate_upper_bound = &upper_slice;
+  read_options.readahead_size = 2 << 20;
+  std::unique_ptr<rocksdb::Iterator> it(store_.db_->NewIterator(read_options, store_.rows_));
+  for (it->Seek(prefix); it->Valid(); it->Next()) SLUICE_RETURN_IF_ERROR(fn(it->value().ToStringView()));
+  return from_rocksdb(it->status(), "reading a base snapshot");
+}
 
 absl::StatusOr<base_snapshot::chunk> base_snapshot::read(uint32_t channel,
                                                          std::string_view resume_key,

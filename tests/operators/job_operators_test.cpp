@@ -62,7 +62,7 @@ struct fixture {
         ") INSERT INTO Sink SELECT CAST(window.start AS STRING), count(*), sum(price) FROM Orders "
         "GROUP BY window(to_timestamp(ts / 1000), '10 seconds')");
     REQUIRE(statements.ok());
-    session names(*db);
+    session names(*db, sql_dialect::spark);
     auto planned = plan_job(std::get<sql::create_stream>(statements->front()), names);
     REQUIRE_MESSAGE(planned.ok(), planned.status().ToString());
     return *planned;

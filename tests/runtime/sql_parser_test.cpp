@@ -293,9 +293,10 @@ TEST_CASE("syntax errors say where, what was expected and what was found") {
   CHECK(parse_error("CREATE TABLE t (a STRING) WITH (channels = 8) x") ==
         "line 1, column 47: expected ';' or end of input, found 'x'");
   CHECK(parse_error("CREATE TABLE t (a STRING) WITH (channels = 'x')") ==
-        "line 1, column 44: expected a positive integer for channels, found string 'x'");
+        "line 1, column 33: channels must be a positive integer of at most 4294967295, not 'x'");
   CHECK(parse_error("CREATE TABLE t (a STRING) WITH (channels = 99999999999)") ==
-        "line 1, column 44: 99999999999 is too large for channels");
+        "line 1, column 33: channels must be a positive integer of at most 4294967295, not "
+        "'99999999999'");
   CHECK(parse_error("CREATE TUNNEL x t") ==
         "line 1, column 17: expected ON after tunnel name 'x', found 't'");
   CHECK(parse_error("CREATE TUNNEL x ON t TYPE STREEM") ==
@@ -329,20 +330,23 @@ TEST_CASE("the primary key is declared once") {
 
 TEST_CASE("WITH accepts only known options, each once") {
   CHECK(parse_error("CREATE TABLE t (a STRING) WITH (channels = 2, parallelism = 4)") ==
-        "line 1, column 47: unknown option 'parallelism' in WITH; accepted: channels");
+        "line 1, column 47: unknown option 'parallelism' in WITH; accepted: channels, or a "
+        "connector's options (type = 'ots', ...)");
   CHECK(parse_error("CREATE TABLE t (a STRING) WITH (channels = 2, channels = 4)") ==
-        "line 1, column 47: option 'channels' is given twice in WITH");
+        "line 1, column 47: option 'channels' is given twice in WITH (first at line 1, column "
+        "33); option names match in any case");
   CHECK(parse_error("CREATE TABLE t (a STRING) WITH (channels = 0)") ==
-        "line 1, column 44: expected a positive integer for channels, found '0'");
+        "line 1, column 33: channels must be a positive integer of at most 4294967295, not '0'");
+  CHECK(parse_error("CREATE TABLE IF NOT EXISTS t (a STRING) WITH (type = 'ots')") ==
+        "line 1, column 1: IF NOT EXISTS does not apply to a table of a connector, which only "
+        "names a store table for the script; remove it");
 }
 
 TEST_CASE("an unknown statement lists the accepted ones") {
-  CHECK(parse_error("DROP TABLE a;\n\n    SELECT * FROM a") ==
-        "line 3, column 5: unknown statement 'SELECT'; accepted: CREATE TABLE, CREATE SCAN, "
-        "CREATE STREAM, CREATE TUNNEL, DROP TABLE, DROP TUNNEL, INSERT INTO");
-  CHECK(parse_error("UPDATE t SET a = 1") ==
-        "line 1, column 1: unknown statement 'UPDATE'; accepted: CREATE TABLE, CREATE SCAN, "
-        "CREATE STREAM, CREATE TUNNEL, DROP TABLE, DROP TUNNEL, INSERT INTO");
+  CHECK(parse_error("DROP TABLE a;\n\n    UPDATE a SET b = 1") ==
+        "line 3, column 5: unknown statement 'UPDATE'; accepted: CREATE TABLE, CREATE SCAN, "
+        "CREATE STREAM, CREATE TUNNEL, DROP TABLE, DROP TUNNEL, INSERT INTO, INSERT OVERWRITE, "
+        "SELECT");
 }
 
 TEST_CASE("an error anywhere rejects the whole script, lexer errors included") {
@@ -521,6 +525,68 @@ TEST_CASE("the Flink seed's INSERT INTO ... SELECT") {
   CHECK(show_group_by(insert.query) == std::vector<std::string>{"cabinet_province"});
 }
 
+TEST_CASE("the seed's verification queries and SELECT's clauses") {
+  auto statements = parse_ok(
+      "SELECT count(*) AS total_orders FROM order_source;\n"
+      "SELECT * FROM order_batch_sink;\n"
+      "SELECT UserId, sum(price) AS total FROM t WHERE price > 1 GROUP BY UserId\n"
+      "  HAVING count(*) > 2 ORDER BY total DESC, 1 ASC, UserId LIMIT 10");
+  REQUIRE(statements.size() == 3);
+  auto count = std::get<select_statement>(statements[0]);
+  CHECK(show_items(count.query) == std::vector<std::string>{"count(*) AS total_orders"});
+  CHECK(count.query.from == "order_source");
+  auto star = std::get<select_statement>(statements[1]);
+  CHECK(star.query.star);
+  CHECK(star.query.items.empty());
+  CHECK(at(star.pos, 2, 1));
+  auto full = std::get<select_statement>(statements[2]).query;
+  CHECK(show(*full.having) == "(> count(*) 2)");
+  REQUIRE(full.order_by.size() == 3);
+  CHECK(show(full.order_by[0].value) == "total");
+  CHECK(full.order_by[0].descending);
+  CHECK(show(full.order_by[1].value) == "1");
+  CHECK_FALSE(full.order_by[1].descending);
+  CHECK_FALSE(full.order_by[2].descending);
+  CHECK(full.limit == 10u);
+}
+
+TEST_CASE("INSERT OVERWRITE [TABLE], INSERT INTO TABLE; a sink named table stays a name") {
+  auto overwrite = only<insert_select>("INSERT OVERWRITE TABLE s SELECT count(*) FROM t");
+  CHECK(overwrite.overwrite);
+  CHECK(overwrite.sink == "s");
+  auto into = only<insert_select>("INSERT INTO table SELECT count(*) FROM t");
+  CHECK_FALSE(into.overwrite);
+  CHECK(into.sink == "table");
+}
+
+TEST_CASE("CREATE TABLE IF NOT EXISTS ... USING, and Flink's tables of a connector") {
+  auto external = only<create_external_table>(
+      "CREATE TABLE IF NOT EXISTS t USING tablestore OPTIONS(table.name='T')");
+  CHECK(external.if_not_exists);
+  auto connector = only<create_connector_table>(
+      "CREATE TABLE order_sink (\n"
+      "    order_province VARCHAR,\n"
+      "    total_price DOUBLE,\n"
+      "    order_count BIGINT,\n"
+      "    primary key(order_province)\n"
+      ") WITH (\n"
+      "    type = 'ots',\n"
+      "    tableName ='order_sink',\n"
+      "    valueColumns = 'total_price,order_count'\n"
+      ");");
+  CHECK(connector.name == "order_sink");
+  REQUIRE(connector.columns.size() == 3);
+  CHECK(connector.columns[0].type == column_type::string);
+  CHECK(connector.primary_key == std::vector<std::string>{"order_province"});
+  REQUIRE(connector.options.size() == 3);
+  CHECK(connector.options[1].key == "tableName");
+  CHECK(connector.options[1].value == "order_sink");
+  auto flink_cdc = only<create_connector_table>(
+      "CREATE TABLE o (id INT) WITH ('connector' = 'mysql-cdc', 'port' = '3306')");
+  CHECK(flink_cdc.options[0].key == "connector");
+  CHECK(only<create_table>("CREATE TABLE t (a STRING PRIMARY KEY) WITH (channels = 3)").channels == 3);
+}
+
 TEST_CASE("the batch seeds: items without alias, no GROUP BY") {
   auto statements = parse_ok(
       "INSERT INTO order_batch_sink\n"
@@ -690,9 +756,6 @@ TEST_CASE("OPTIONS entries are key = value") {
 TEST_CASE("errors in the streaming statements say what is accepted") {
   CHECK(parse_error("CREATE TABLE t STORED AS parquet") ==
         "line 1, column 16: expected '(' or USING after table name 't', found 'STORED'");
-  CHECK(parse_error("CREATE TABLE IF NOT EXISTS t USING tablestore") ==
-        "line 1, column 14: IF NOT EXISTS does not apply to CREATE TABLE ... USING, which only "
-        "names a table for the script; remove it");
   CHECK(parse_error("CREATE TABLE t USING tablestore WITH (a = 1)") ==
         "line 1, column 33: expected OPTIONS, ';' or end of input after provider 'tablestore', "
         "found 'WITH'");
@@ -708,18 +771,25 @@ TEST_CASE("errors in the streaming statements say what is accepted") {
   CHECK(parse_error("CREATE STREAM j OPTIONS(a = 1) SELECT a FROM t") ==
         "line 1, column 32: expected INSERT INTO after OPTIONS(...), found 'SELECT'");
   CHECK(parse_error("INSERT s SELECT a FROM t") ==
-        "line 1, column 8: expected INTO after INSERT, found 's'");
+        "line 1, column 8: expected INTO or OVERWRITE after INSERT, found 's'");
   CHECK(parse_error("INSERT INTO s (a) VALUES (1)") ==
         "line 1, column 15: expected SELECT after sink table 's', found '('");
-  CHECK(parse_error("INSERT INTO s SELECT a FROM t ORDER BY a") ==
-        "line 1, column 31: expected WHERE, GROUP BY, ';' or end of input after the FROM table, "
-        "found 'ORDER'");
+  CHECK(parse_error("INSERT INTO s SELECT a FROM t SORT BY a") ==
+        "line 1, column 31: expected WHERE, GROUP BY, HAVING, ORDER BY, LIMIT, ';' or end of "
+        "input after the FROM table, found 'SORT'");
   CHECK(parse_error("INSERT INTO s SELECT a FROM t WHERE a IS NULL") ==
-        "line 1, column 39: expected GROUP BY, ';' or end of input after the WHERE condition, "
-        "found 'IS'");
-  CHECK(parse_error("INSERT INTO s SELECT a FROM t GROUP BY a HAVING a > 1") ==
-        "line 1, column 42: expected ',', ';' or end of input after a GROUP BY expression, found "
-        "'HAVING'");
+        "line 1, column 39: expected GROUP BY, HAVING, ORDER BY, LIMIT, ';' or end of input after "
+        "the WHERE condition, found 'IS'");
+  CHECK(parse_error("INSERT INTO s SELECT a FROM t GROUP BY a WINDOW w") ==
+        "line 1, column 42: expected ',', HAVING, ORDER BY, LIMIT, ';' or end of input after a "
+        "GROUP BY expression, found 'WINDOW'");
+  CHECK(parse_error("SELECT a FROM t ORDER BY a LIMIT -1") ==
+        "line 1, column 34: expected a row count (0 or more) after LIMIT, found '-'");
+  CHECK(parse_error("SELECT a FROM t LIMIT 5 WHERE a") ==
+        "line 1, column 25: expected ';' or end of input after LIMIT, found 'WHERE'");
+  CHECK(parse_error("CREATE STREAM j INSERT OVERWRITE s SELECT a FROM t") ==
+        "line 1, column 17: a stream cannot INSERT OVERWRITE, which replaces a table with a "
+        "batch result; write INSERT INTO");
   CHECK(parse_error("INSERT INTO s SELECT a FROM t GROUP a") ==
         "line 1, column 37: expected BY after GROUP, found 'a'");
   CHECK(parse_error("INSERT INTO s SELECT a AS FROM t") ==
@@ -727,7 +797,7 @@ TEST_CASE("errors in the streaming statements say what is accepted") {
 }
 
 TEST_CASE("expression errors point at the offending token") {
-  CHECK(parse_error("INSERT INTO s SELECT * FROM t") ==
+  CHECK(parse_error("INSERT INTO s SELECT *, a FROM t") ==
         "line 1, column 22: '*' is accepted only as in count(*); name the columns");
   CHECK(parse_error("INSERT INTO s SELECT sum(*) FROM t") ==
         "line 1, column 26: '*' is accepted only as in count(*); name the columns");

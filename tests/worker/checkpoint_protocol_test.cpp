@@ -123,7 +123,7 @@ struct order_store {
 
   explicit order_store(const char* script, uint32_t channels = 1, uint32_t max_records = 10000) {
     db = store::store::open({.dir = dir.path / "data"}).value();
-    names.emplace(*db);
+    names.emplace(*db, ops::sql_dialect::spark);
     text = fmt::format(fmt::runtime(script), fmt::arg("channels", channels),
                             fmt::arg("max", max_records));
     auto statements = sql::parse_script(text);
