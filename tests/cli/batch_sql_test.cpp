@@ -1,0 +1,276 @@
+// The seeds' SQL as written, end to end through real `sluice` processes: seed 003's batch jobs
+// and verification queries, SELECT's clauses, INSERT OVERWRITE, a batch job killed half way,
+// and seed 002's Flink job under inserts, updates and deletes. Every result is compared with a
+// recomputation written here over the source rows, never with Sluice's operators.
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <csignal>
+#include <map>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/support/job_fixture.hpp"
+
+namespace sluice::cli {
+namespace {
+
+using namespace sluice::testing;
+
+// The JSON objects among the lines `sluice run|sql --format jsonl` printed.
+std::vector<json> json_lines(const std::string& out) {
+  std::vector<json> rows;
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);)
+    if (line.starts_with("{")) rows.push_back(json::parse(line));
+  return rows;
+}
+
+std::vector<json> per_user_rows(const std::vector<order>& orders) {
+  std::vector<json> rows;
+  for (const auto& [user, t] : per_user(orders, [](const order&) { return true; }))
+    rows.push_back({{"UserId", user}, {"count", t.count}, {"totalPrice", t.sum()}});
+  return rows;
+}
+
+double total_of(const std::vector<order>& orders) {
+  int64_t cents = 0;
+  for (const auto& o : orders) cents += std::llround(o.price * 100);
+  return static_cast<double>(cents) / 100;
+}
+
+TEST_CASE_FIXTURE(job_fixture, "seed 003 as written: batch jobs, verification queries, then the stream") {
+  ok(sluice("sql", {(examples_sql() / "seed_003" / "tables.sql").string()}), "tables.sql");
+  const std::vector<std::string> orders_args = {"--rows", "3000", "--users", "7", "--seed", "3"};
+  gen(orders_args);
+  auto orders = generated(orders_args);
+  auto job = read_file(examples_sql() / "seed_003" / "job.sql");
+  job = replace_once(job, "/tmp/spark/cp/job1", (dir.path / "cp").string());
+  auto done = ok(sluice("run", {"--until-drained", "--format", "jsonl", script("job.sql", job).string()}),
+                 "run seed 003");
+  CHECK(contains(done.out, "batch job insert into order_batch_sink at line 60: read 3000 rows of "
+                           "OrderSource, wrote 7 rows to OrderBatchSink"));
+
+  auto results = json_lines(done.out);
+  REQUIRE(results.size() == 1 + 7 + 1);
+  CHECK(results[0] == json{{"total_orders", 3000}});
+  std::vector<json> users(results.begin() + 1, results.begin() + 8);
+  check_rows(users, per_user_rows(orders), {"UserId"},
+             {{"count", match::exact}, {"totalPrice", match::relative}});
+  for (size_t i = 1; i < users.size(); ++i) CHECK(users[i - 1]["UserId"] < users[i]["UserId"]);
+  check_rows({results[8]}, {{{"count", 3000}, {"totalPrice", total_of(orders)}}}, {"count"},
+             {{"totalPrice", match::relative}});
+
+  check_rows(scan_jsonl("OrderBatchSink"), per_user_rows(orders), {"UserId"},
+             {{"count", match::exact}, {"totalPrice", match::relative}});
+  check_rows(scan_jsonl("OrderTotalSink"), {{{"count", 3000}, {"totalPrice", total_of(orders)}}},
+             {"count"}, {{"totalPrice", match::relative}});
+  check_windows(scan_jsonl("OrderStreamSink"), orders, 30);
+}
+
+TEST_CASE_FIXTURE(job_fixture, "SELECT: WHERE, GROUP BY, HAVING, ORDER BY and LIMIT equal a recomputation") {
+  create_order_source();
+  const std::vector<std::string> orders_args = {"--rows", "5000", "--users", "40", "--seed", "9"};
+  gen(orders_args);
+  auto orders = generated(orders_args);
+  auto out = ok(sluice("sql", {"--format", "jsonl", "-e",
+                               "SELECT UserId, count(*) AS n, sum(price) AS total FROM OrderSource "
+                               "WHERE price >= 300 GROUP BY UserId HAVING count(*) > 80 "
+                               "ORDER BY n DESC, UserId LIMIT 5"}),
+                "sql SELECT")
+                 .out;
+  auto users = per_user(orders, [](const order& o) { return o.price >= 300; });
+  std::vector<std::pair<std::string, totals>> kept;
+  for (const auto& [user, t] : users)
+    if (t.count > 80) kept.emplace_back(user, t);
+  std::stable_sort(kept.begin(), kept.end(),
+                   [](const auto& a, const auto& b) { return a.second.count > b.second.count; });
+  kept.resize(std::min<size_t>(kept.size(), 5));
+  REQUIRE(kept.size() == 5);
+  auto rows = json_lines(out);
+  REQUIRE(rows.size() == kept.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    CHECK(rows[i]["UserId"] == kept[i].first);
+    CHECK(rows[i]["n"] == kept[i].second.count);
+    CHECK(rows[i]["total"].get<double>() == doctest::Approx(kept[i].second.sum()).epsilon(1e-12));
+  }
+
+  // Without aggregates: one row per source row; the aligned table by default.
+  auto cheap = ok(sluice("sql", {"-e", "SELECT OrderId, price * 2 AS doubled FROM OrderSource "
+                                       "WHERE price < 20 ORDER BY price, OrderId"}),
+                  "sql projection")
+                   .out;
+  size_t expected = std::count_if(orders.begin(), orders.end(), [](const order& o) { return o.price < 20; });
+  CHECK(contains(cheap, " OrderId "));
+  CHECK(contains(cheap, fmt::format("({} row{})", expected, expected == 1 ? "" : "s")));
+  // An aggregate over no rows is one row, as SQL has it.
+  auto none = ok(sluice("sql", {"--format", "csv", "-e",
+                                "SELECT count(*), sum(price) FROM OrderSource WHERE price < 0"}),
+                 "sql empty")
+                  .out;
+  CHECK(none == "count(*),sum(price)\n0,\n");
+  auto bad = sluice("sql", {"-e", "SELECT UserId, count(*) FROM OrderSource"});
+  CHECK(bad.exit_code != 0);
+  CHECK(contains(bad.err, "line 1, column 8: column UserId is neither in GROUP BY nor inside an "
+                          "aggregate function"));
+}
+
+TEST_CASE_FIXTURE(job_fixture, "a batch job rerun after the source changed: INSERT INTO upserts, INSERT OVERWRITE replaces") {
+  create_order_source();
+  sql("CREATE TABLE UserTotals (UserId STRING, count BIGINT, totalPrice DOUBLE, PRIMARY KEY (UserId))");
+  put("OrderSource", R"({"UserId":"u1","OrderId":"o1","price":10.25,"timestamp":1}
+{"UserId":"u1","OrderId":"o2","price":5.5,"timestamp":2}
+{"UserId":"u2","OrderId":"o1","price":7,"timestamp":3}
+)");
+  const std::string insert =
+      "INSERT INTO UserTotals SELECT UserId, count(*), sum(price) FROM OrderSource GROUP BY UserId";
+  ok(sluice("run", {"-e", insert}), "run INSERT INTO");
+  check_rows(scan_jsonl("UserTotals"),
+             {{{"UserId", "u1"}, {"count", 2}, {"totalPrice", 15.75}},
+              {{"UserId", "u2"}, {"count", 1}, {"totalPrice", 7.0}}},
+             {"UserId"}, {{"count", match::exact}, {"totalPrice", match::exact}});
+  put("OrderSource", R"({"_op":"delete","UserId":"u2","OrderId":"o1"}
+{"_op":"update","UserId":"u1","OrderId":"o2","price":6.5}
+)");
+  ok(sluice("sql", {"-e", insert}), "sql INSERT INTO again");
+  // Upserted: u2's row stays as it was, as Spark's Tablestore connector leaves it.
+  check_rows(scan_jsonl("UserTotals"),
+             {{{"UserId", "u1"}, {"count", 2}, {"totalPrice", 16.75}},
+              {{"UserId", "u2"}, {"count", 1}, {"totalPrice", 7.0}}},
+             {"UserId"}, {{"count", match::exact}, {"totalPrice", match::exact}});
+  auto overwrite = ok(sluice("sql", {"-e", replace_once(insert, "INSERT INTO", "INSERT OVERWRITE TABLE")}),
+                      "INSERT OVERWRITE");
+  CHECK(contains(overwrite.out, "1 other rows deleted"));
+  check_rows(scan_jsonl("UserTotals"), {{{"UserId", "u1"}, {"count", 2}, {"totalPrice", 16.75}}},
+             {"UserId"}, {{"count", match::exact}, {"totalPrice", match::exact}});
+  // A stream cannot overwrite.
+  auto refused = sluice("sql", {"-e", "CREATE SCAN s ON OrderSource USING STREAM; INSERT OVERWRITE "
+                                      "UserTotals SELECT UserId, count(*), sum(price) FROM s GROUP BY UserId"});
+  CHECK(refused.exit_code != 0);
+  CHECK(contains(refused.err, "INSERT OVERWRITE replaces a table with a batch result"));
+}
+
+TEST_CASE_FIXTURE(job_fixture, "a batch job killed half way leaves nothing half written; run again it is exact") {
+  create_order_source();
+  sql("CREATE TABLE UserTotals (UserId STRING, count BIGINT, totalPrice DOUBLE, PRIMARY KEY (UserId))");
+  const std::vector<std::string> orders_args = {"--rows", "400000", "--users", "50000", "--seed", "4"};
+  gen(orders_args);
+  settle_store();
+  const auto job = script("batch.sql",
+                          "INSERT INTO UserTotals SELECT UserId, count(*), sum(price) FROM "
+                          "OrderSource GROUP BY UserId");
+  for (int delay_ms : {50, 150, 300}) {
+    background_process run({SLUICE_BINARY, "run", "--data", data, job.string()});
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    run.stop();
+    auto rows = scan_jsonl("UserTotals");
+    CHECK_MESSAGE((rows.empty() || rows.size() == 50000),
+                  "after a SIGKILL at " << delay_ms << " ms the sink holds " << rows.size() << " rows");
+    if (!rows.empty()) break;
+  }
+  ok(sluice("run", {job.string()}), "run again");
+  check_rows(scan_jsonl("UserTotals"), per_user_rows(generated(orders_args)), {"UserId"},
+             {{"count", match::exact}, {"totalPrice", match::relative}});
+}
+
+// --- seed 002, Flink: revenue per province, updates and deletes retracted
+
+struct charge {
+  std::string id, province;
+  int64_t start = 0, end = 0;
+  double per_hour = 0;
+};
+
+std::string row_of(const charge& c) {
+  return fmt::format(
+      R"({{"order_Md5ID":"{}","cabinet_province":"{}","order_start_time":{},"order_end_time":{},"cabinet_pricePerHour":{:.2f}}})",
+      c.id, c.province, c.start, c.end, c.per_hour);
+}
+
+// Flink's rules: BIGINT / INT is integer division (truncated), then times the DOUBLE price.
+std::vector<json> revenue(const std::map<std::string, charge>& orders) {
+  std::map<std::string, std::pair<double, int64_t>> provinces;
+  for (const auto& [id, c] : orders) {
+    auto& [total, count] = provinces[c.province];
+    total += static_cast<double>((c.end - c.start) / 3600 / 1000) * c.per_hour;
+    ++count;
+  }
+  std::vector<json> rows;
+  for (const auto& [province, t] : provinces)
+    rows.push_back({{"order_province", province}, {"total_price", t.first}, {"order_count", t.second}});
+  return rows;
+}
+
+// Loads charges, then updates and deletes some of them: returns the table as it ends and the
+// deleted rows (as they were when deleted).
+std::pair<std::map<std::string, charge>, std::map<std::string, charge>> load_charges(
+    const job_fixture& f, uint32_t seed) {
+  const std::vector<std::string> provinces = {"zhejiang", "beijing", "guangdong", "sichuan", "hubei"};
+  std::mt19937 random(seed);
+  std::map<std::string, charge> table;
+  std::string rows;
+  for (int i = 0; i < 2000; ++i) {
+    charge c{fmt::format("md5-{:05}", i), provinces[random() % provinces.size()], 1700000000000 + i,
+             0, static_cast<double>(100 + random() % 900) / 100};
+    c.end = c.start + static_cast<int64_t>(random() % (12 * 3600 * 1000));
+    table[c.id] = c;
+    rows += row_of(c) + "\n";
+  }
+  f.put("order", rows);
+  std::string changes;
+  std::map<std::string, charge> deleted;
+  for (auto& [id, c] : table) {
+    auto pick = random() % 10;
+    if (pick == 0) {
+      c.province = provinces[random() % provinces.size()];
+      c.end += 3600 * 1000;
+      changes += fmt::format(R"({{"_op":"update","order_Md5ID":"{}","cabinet_province":"{}","order_end_time":{}}})",
+                             id, c.province, c.end) + "\n";
+    } else if (pick == 1) {
+      deleted[id] = c;
+      changes += fmt::format(R"({{"_op":"delete","order_Md5ID":"{}"}})", id) + "\n";
+    }
+  }
+  f.put("order", changes);
+  for (const auto& [id, c] : deleted) table.erase(id);
+  return {table, deleted};
+}
+
+TEST_CASE_FIXTURE(job_fixture, "seed 002 as written: Flink's revenue per province retracts updates and deletes") {
+  ok(sluice("sql", {(examples_sql() / "seed_002" / "tables.sql").string()}), "tables.sql");
+  auto [table, deleted] = load_charges(*this, 2);
+  REQUIRE(!deleted.empty());
+  run(examples_sql() / "seed_002" / "job.sql");
+  check_rows(scan_jsonl("order_sink"), revenue(table), {"order_province"},
+             {{"order_count", match::exact}, {"total_price", match::relative}});
+}
+
+TEST_CASE_FIXTURE(job_fixture, "seed 002 with ignoreDelete = 'true': deleted orders stay counted") {
+  ok(sluice("sql", {(examples_sql() / "seed_002" / "tables.sql").string()}), "tables.sql");
+  auto [table, deleted] = load_charges(*this, 5);
+  auto job = replace_once(read_file(examples_sql() / "seed_002" / "job.sql"),
+                          "ignoreDelete = 'false'", "ignoreDelete = 'true'");
+  run(script("ignore_delete.sql", job));
+  table.insert(deleted.begin(), deleted.end());
+  check_rows(scan_jsonl("order_sink"), revenue(table), {"order_province"},
+             {{"order_count", match::exact}, {"total_price", match::relative}});
+}
+
+TEST_CASE_FIXTURE(job_fixture, "Flink tables are checked against the store, and a script keeps to one dialect") {
+  ok(sluice("sql", {(examples_sql() / "seed_002" / "tables.sql").string()}), "tables.sql");
+  auto job = read_file(examples_sql() / "seed_002" / "job.sql");
+  auto missing = sluice("run", {"--until-drained", script("missing.sql", replace_once(job, "tableName ='order',", "tableName ='orders',")).string()});
+  CHECK(missing.exit_code != 0);
+  CHECK(contains(missing.err, "no table 'orders'"));
+  CHECK(contains(missing.err, "create it first, e.g. sluice sql -e 'CREATE TABLE orders (order_Md5ID STRING"));
+  auto retyped = sluice("run", {"--until-drained", script("retyped.sql", replace_once(job, "order_start_time BIGINT  ,", "order_start_time DOUBLE,")).string()});
+  CHECK(contains(retyped.err, "order_source declares column order_start_time as DOUBLE, but store "
+                              "table order has it as BIGINT"));
+  auto mixed = sluice("run", {"--until-drained", script("mixed.sql", job + "\nCREATE SCAN s ON order_source USING STREAM;").string()});
+  CHECK(contains(mixed.err, "CREATE SCAN is Spark SQL, but this script is in Flink's dialect"));
+}
+
+}  // namespace
+}  // namespace sluice::cli
