@@ -55,7 +55,7 @@ struct job_plan {
   // The group: key expressions, then (with a window) the window of `event_time`.
   std::vector<expression> keys;
   std::optional<expression> event_time;  // TIMESTAMP
-  std::optional<tumbling_window> window;
+  std::optional<time_window> window;
   // One input expression per aggregate (absent for count(*)).
   std::vector<aggregate_spec> aggregates;
   std::vector<std::optional<expression>> aggregate_inputs;

@@ -4,6 +4,8 @@
 #include <capnp/serialize.h>
 #include <fmt/format.h>
 
+#include <optional>
+
 namespace sluice::ops {
 
 partial_aggregator::partial_aggregator(std::shared_ptr<const job_plan> plan)
@@ -48,21 +50,27 @@ bool partial_aggregator::apply(std::string_view image, int sign) {
     datum keep = plan.filter->eval(row_, arena_);
     if (keep.is_null() || !keep.boolean) return true;
   }
-  int64_t window_start = 0;
+  std::optional<int64_t> time;
   if (plan.window) {
-    datum time = plan.event_time->eval(row_, arena_);
-    if (time.is_null()) {
+    datum t = plan.event_time->eval(row_, arena_);
+    if (t.is_null()) {
       ++rows_without_time_;
       return true;
     }
-    if (sign > 0) max_event_time_ = std::max(max_event_time_, time.bigint);
-    window_start = plan.window->start(time.bigint);
+    if (sign > 0) max_event_time_ = std::max(max_event_time_, t.bigint);
+    time = t.bigint;
   }
   for (size_t k = 0; k < key_.size(); ++k) key_[k] = plan.keys[k].eval(row_, arena_);
   for (size_t a = 0; a < inputs_.size(); ++a)
     inputs_[a] = plan.aggregate_inputs[a] ? plan.aggregate_inputs[a]->eval(row_, arena_)
                                           : datum::null();
-  groups_.add(groups_.at(key_, window_start), inputs_, sign);
+  if (time) {
+    plan.window->for_each_start(*time, [&](int64_t start) {
+      groups_.add(groups_.at(key_, start), inputs_, sign);
+    });
+    return true;
+  }
+  groups_.add(groups_.at(key_, 0), inputs_, sign);
   return true;
 }
 

@@ -145,20 +145,24 @@ class select_planner {
  private:
   absl::Status plan_window(const expr& e) {
     if (plan_.window) return error_at(e.pos, "GROUP BY can hold one window(...)");
-    if (e.args.size() != 2)
-      return error_at(e.pos, "window(time, \"duration\") takes a time and a duration; sliding "
-                             "windows are not supported");
+    if (e.args.size() != 2 && e.args.size() != 3)
+      return error_at(e.pos, "window(time, \"duration\" [, \"slide\"]) takes a time, a duration "
+                             "and, for sliding windows, a slide");
     SLUICE_ASSIGN_OR_RETURN(auto time, compile_input(e.args[0]));
     if (time.type() != dtype::timestamp)
       return error_at(e.args[0].pos,
                       fmt::format("window() needs a TIMESTAMP, not {}; for a column of ms since "
                                   "the epoch write to_timestamp(timestamp / 1000)",
                                   dtype_name(time.type())));
-    const expr& duration = e.args[1];
-    if (duration.what != expr::kind::literal || !std::holds_alternative<std::string>(duration.literal))
-      return error_at(duration.pos, "the window duration is a string such as \"10 seconds\"");
-    auto window = tumbling_window::parse(std::get<std::string>(duration.literal));
-    if (!window.ok()) return error_at(duration.pos, std::string(window.status().message()));
+    std::string durations[2];
+    for (size_t i = 1; i < e.args.size(); ++i) {
+      const expr& duration = e.args[i];
+      if (duration.what != expr::kind::literal || !std::holds_alternative<std::string>(duration.literal))
+        return error_at(duration.pos, "a window duration is a string such as \"10 seconds\"");
+      durations[i - 1] = std::get<std::string>(duration.literal);
+    }
+    auto window = time_window::parse(durations[0], durations[1]);
+    if (!window.ok()) return error_at(e.args.back().pos, std::string(window.status().message()));
     plan_.event_time = std::move(time);
     plan_.window = *window;
     return absl::OkStatus();
@@ -298,6 +302,8 @@ absl::StatusOr<std::shared_ptr<const job_plan>> plan(std::string name,
                               p.source.table->name(), p.source.table->id(), p.source.tunnel_id,
                               p.sink->name(), p.sink->id(), p.filter.has_value(),
                               p.window ? p.window->size() : 0);
+  if (p.window && p.window->slide() != p.window->size())
+    p.fingerprint += fmt::format(" sliding {}", p.window->slide());
   for (const auto& key : p.keys) p.fingerprint += fmt::format(" {}", dtype_name(key.type()));
   p.fingerprint += " aggregates";
   for (const auto& a : p.aggregates)

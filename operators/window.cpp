@@ -37,13 +37,25 @@ absl::StatusOr<int64_t> parse_duration(std::string_view duration) {
   return amount * micros;
 }
 
-absl::StatusOr<tumbling_window> tumbling_window::parse(std::string_view duration) {
-  auto micros = parse_duration(duration);
-  if (!micros.ok()) return micros.status();
-  if (*micros == 0)
-    return absl::InvalidArgumentError(
-        fmt::format("a window of '{}' is empty; give it a positive duration", duration));
-  return tumbling_window(*micros);
+absl::StatusOr<time_window> time_window::parse(std::string_view size, std::string_view slide) {
+  auto positive = [](std::string_view duration) -> absl::StatusOr<int64_t> {
+    auto micros = parse_duration(duration);
+    if (!micros.ok()) return micros.status();
+    if (*micros == 0)
+      return absl::InvalidArgumentError(
+          fmt::format("a window duration of '{}' is empty; give it a positive one", duration));
+    return *micros;
+  };
+  auto size_micros = positive(size);
+  if (!size_micros.ok()) return size_micros.status();
+  if (slide.empty()) return time_window(*size_micros, *size_micros);
+  auto slide_micros = positive(slide);
+  if (!slide_micros.ok()) return slide_micros.status();
+  if (*slide_micros > *size_micros)
+    return absl::InvalidArgumentError(fmt::format(
+        "the slide '{}' is longer than the window '{}'; a slide must not exceed the window", slide,
+        size));
+  return time_window(*size_micros, *slide_micros);
 }
 
 }  // namespace sluice::ops

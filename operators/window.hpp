@@ -1,5 +1,7 @@
-// Tumbling event-time windows aligned to the Unix epoch, [start, start + size), as Spark's
-// window(time, "10 seconds"). Times are microseconds since the epoch.
+// Event-time windows aligned to the Unix epoch, [start, start + size), as Spark's window(time,
+// "10 seconds") (tumbling) and window(time, "10 seconds", "5 seconds") (sliding: a window starts
+// at every multiple of the slide, and a row belongs to every window that covers it). Times are
+// microseconds since the epoch.
 #pragma once
 
 #include <absl/status/statusor.h>
@@ -13,22 +15,30 @@ namespace sluice::ops {
 // "2 hours", "1 day", into microseconds (zero allowed). InvalidArgument says what is accepted.
 absl::StatusOr<int64_t> parse_duration(std::string_view duration);
 
-class tumbling_window {
+class time_window {
  public:
-  // A window of a positive duration (see parse_duration).
-  static absl::StatusOr<tumbling_window> parse(std::string_view duration);
-  explicit tumbling_window(int64_t size_micros) : size_(size_micros) {}
+  // Windows of a positive duration (see parse_duration), sliding by `slide` (empty: by their
+  // size, tumbling), which must not exceed the size.
+  static absl::StatusOr<time_window> parse(std::string_view size, std::string_view slide = {});
+  time_window(int64_t size_micros, int64_t slide_micros) : size_(size_micros), slide_(slide_micros) {}
 
   int64_t size() const { return size_; }
-  // The start of the window holding `t`: the largest multiple of the size not above t.
+  int64_t slide() const { return slide_; }
+  // The start of the latest window holding `t`: the largest multiple of the slide not above t.
   int64_t start(int64_t t) const {
-    int64_t q = t / size_;
-    if (t % size_ < 0) --q;
-    return q * size_;
+    int64_t q = t / slide_;
+    if (t % slide_ < 0) --q;
+    return q * slide_;
+  }
+  // fn(start) for every window holding `t`, the latest first.
+  template <typename F>
+  void for_each_start(int64_t t, F&& fn) const {
+    for (int64_t s = start(t); s > t - size_; s -= slide_) fn(s);
   }
 
  private:
   int64_t size_;
+  int64_t slide_;
 };
 
 }  // namespace sluice::ops

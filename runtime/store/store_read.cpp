@@ -175,6 +175,7 @@ absl::Status base_snapshot::for_each_image(
   read_options.snapshot = snapshot_;
   read_options.iterate_upper_bound = &upper_slice;
   read_options.readahead_size = 2 << 20;
+  read_options.fill_cache = false;  // a whole table read once would evict what others read often
   std::unique_ptr<rocksdb::Iterator> it(store_.db_->NewIterator(read_options, store_.rows_));
   for (it->Seek(prefix); it->Valid(); it->Next()) SLUICE_RETURN_IF_ERROR(fn(it->value().ToStringView()));
   return from_rocksdb(it->status(), "reading a base snapshot");

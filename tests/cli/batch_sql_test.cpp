@@ -175,6 +175,61 @@ TEST_CASE_FIXTURE(job_fixture, "a batch job killed half way leaves nothing half 
              {{"count", match::exact}, {"totalPrice", match::relative}});
 }
 
+// Per 10 s window sliding by 5 s: every window [k * 5 s, k * 5 s + 10 s) that holds the order.
+std::vector<json> sliding_rows(const std::vector<order>& orders) {
+  std::map<int64_t, totals> windows;
+  for (const auto& o : orders)
+    for (int64_t k = floor_div(o.timestamp, 5000); k * 5000 > o.timestamp - 10000; --k)
+      windows[k].add(o.price);
+  std::vector<json> rows;
+  for (const auto& [k, t] : windows)
+    rows.push_back({{"begin", utc_text(k * 5000)},
+                    {"end", utc_text(k * 5000 + 10000)},
+                    {"count", t.count},
+                    {"totalPrice", t.sum()}});
+  return rows;
+}
+
+TEST_CASE_FIXTURE(job_fixture, "sliding windows, streamed with updates and deletes and queried in batch") {
+  create_order_tables();
+  const std::vector<std::string> orders_args = {"--rows", "20000", "--users", "300", "--seed", "8"};
+  gen(orders_args);
+  auto orders = generated(orders_args);
+  // Move some orders in time and delete others: their windows must retract them.
+  std::string changes;
+  for (size_t i = 0; i < orders.size(); i += 37) {
+    orders[i].timestamp += 7000;
+    changes += fmt::format(R"({{"_op":"update","UserId":"{}","OrderId":"{}","timestamp":{}}})",
+                           orders[i].user, orders[i].id, orders[i].timestamp) + "\n";
+  }
+  std::vector<order> kept;
+  for (size_t i = 0; i < orders.size(); ++i) {
+    if (i % 53 == 1)
+      changes += fmt::format(R"({{"_op":"delete","UserId":"{}","OrderId":"{}"}})", orders[i].user,
+                             orders[i].id) + "\n";
+    else
+      kept.push_back(orders[i]);
+  }
+  put("OrderSource", changes);
+  const std::string window = "window(to_timestamp(timestamp / 1000), \"10 seconds\", \"5 seconds\")";
+  run(script("sliding.sql",
+             "CREATE STREAM sliding OPTIONS(checkpointLocation='sliding')\n"
+             "INSERT INTO OrderStreamSink SELECT CAST(window.start AS String) AS begin,\n"
+             "CAST(window.end AS String) AS end, count(*) AS count, sum(price) AS totalPrice\n"
+             "FROM OrderSource GROUP BY " + window));
+  auto expected = sliding_rows(kept);
+  check_rows(scan_jsonl("OrderStreamSink"), expected, {"begin", "end"},
+             {{"count", match::exact}, {"totalPrice", match::relative}});
+  auto queried = json_lines(ok(sluice("sql", {"--format", "jsonl", "-e",
+                                              "SELECT window.start AS begin, window.end AS end, "
+                                              "count(*) AS count, sum(price) AS totalPrice FROM "
+                                              "OrderSource GROUP BY " + window}),
+                               "sql sliding")
+                                .out);
+  check_rows(queried, expected, {"begin", "end"},
+             {{"count", match::exact}, {"totalPrice", match::relative}});
+}
+
 // --- seed 002, Flink: revenue per province, updates and deletes retracted
 
 struct charge {

@@ -21,7 +21,7 @@ namespace {
 constexpr int64_t second = 1'000'000;
 
 TEST_CASE("tumbling windows are aligned to the epoch and hold their start but not their end") {
-  auto ten = tumbling_window::parse("10 seconds").value();
+  auto ten = time_window::parse("10 seconds").value();
   CHECK(ten.size() == 10 * second);
   CHECK(ten.start(0) == 0);
   CHECK(ten.start(10 * second - 1) == 0);
@@ -31,13 +31,37 @@ TEST_CASE("tumbling windows are aligned to the epoch and hold their start but no
   CHECK(ten.start(-10 * second - 1) == -20 * second);
   // 2023-11-14 22:13:25.123 UTC in microseconds
   CHECK(ten.start(1700000005123000) == 1700000000000000);
-  CHECK(tumbling_window::parse("30 second")->size() == 30 * second);
-  CHECK(tumbling_window::parse("1 minute")->size() == 60 * second);
-  CHECK(tumbling_window::parse("500 ms")->size() == 500'000);
-  CHECK(tumbling_window::parse(" 2 Hours ")->size() == 7200 * second);
-  CHECK(absl::IsInvalidArgument(tumbling_window::parse("ten seconds").status()));
-  CHECK(absl::IsInvalidArgument(tumbling_window::parse("10 fortnights").status()));
-  CHECK(absl::IsInvalidArgument(tumbling_window::parse("0 seconds").status()));
+  CHECK(time_window::parse("30 second")->size() == 30 * second);
+  CHECK(time_window::parse("1 minute")->size() == 60 * second);
+  CHECK(time_window::parse("500 ms")->size() == 500'000);
+  CHECK(time_window::parse(" 2 Hours ")->size() == 7200 * second);
+  CHECK(absl::IsInvalidArgument(time_window::parse("ten seconds").status()));
+  CHECK(absl::IsInvalidArgument(time_window::parse("10 fortnights").status()));
+  CHECK(absl::IsInvalidArgument(time_window::parse("0 seconds").status()));
+}
+
+TEST_CASE("a row belongs to every sliding window that covers it") {
+  auto windows = [](const time_window& w, int64_t t) {
+    std::vector<int64_t> starts;
+    w.for_each_start(t, [&](int64_t start) { starts.push_back(start); });
+    return starts;
+  };
+  auto sliding = time_window::parse("10 seconds", "5 seconds").value();
+  CHECK(sliding.size() == 10 * second);
+  CHECK(sliding.slide() == 5 * second);
+  CHECK(windows(sliding, 12 * second) == std::vector<int64_t>{10 * second, 5 * second});
+  CHECK(windows(sliding, 10 * second) == std::vector<int64_t>{10 * second, 5 * second});
+  CHECK(windows(sliding, 10 * second - 1) == std::vector<int64_t>{5 * second, 0});
+  CHECK(windows(sliding, -1) == std::vector<int64_t>{-5 * second, -10 * second});
+  // A slide that does not divide the window: 10 s windows every 3 s.
+  auto uneven = time_window::parse("10 seconds", "3 seconds").value();
+  CHECK(windows(uneven, 10 * second) ==
+        std::vector<int64_t>{9 * second, 6 * second, 3 * second});
+  auto tumbling = time_window::parse("10 seconds").value();
+  CHECK(windows(tumbling, 12 * second) == std::vector<int64_t>{10 * second});
+  CHECK(time_window::parse("10 seconds", "10 seconds")->slide() == 10 * second);
+  CHECK(absl::IsInvalidArgument(time_window::parse("10 seconds", "20 seconds").status()));
+  CHECK(absl::IsInvalidArgument(time_window::parse("10 seconds", "0 seconds").status()));
 }
 
 TEST_CASE("an exact sum is the correctly rounded true sum in any order") {
