@@ -299,6 +299,30 @@ TEST_CASE("cluster: the store killed and started again loses nothing") {
   });
 }
 
+TEST_CASE("cluster: queries and batch jobs run against the coordinator and the store") {
+  cluster c;
+  c.start(1);
+  c.sluice({"gen", "--store", c.store_address, "--rows", "3000", "--users", "30", "--seed", "12"},
+           "gen");
+  auto generated = orders_of(c.sluice({"gen", "--store", c.store_address, "--rows", "3000",
+                                       "--users", "30", "--seed", "12", "--stdout"},
+                                      "gen --stdout")
+                                 .out);
+  auto counted = c.sluice({"sql", "--coordinator", c.coordinator_address, "--format", "csv", "-e",
+                           "SELECT count(*) AS n FROM OrderSource"},
+                          "sql --coordinator SELECT");
+  CHECK(counted.out == "n\n3000\n");
+  c.sluice({"sql", "--store", c.store_address, "-e",
+            "INSERT INTO OrderBatchSink SELECT UserId, count(*), sum(price) FROM OrderSource "
+            "GROUP BY UserId"},
+           "sql --store INSERT");
+  std::vector<json> expected;
+  for (const auto& [user, t] : per_user(generated, [](const order&) { return true; }))
+    expected.push_back({{"UserId", user}, {"count", t.count}, {"totalPrice", t.sum()}});
+  check_rows(c.scan("OrderBatchSink"), expected, {"UserId"},
+             {{"count", match::exact}, {"totalPrice", match::relative}});
+}
+
 TEST_CASE(
     "cluster: a running job's name is refused, and a stopped job stays stopped across a "
     "coordinator restart") {
