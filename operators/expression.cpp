@@ -57,6 +57,7 @@ enum class expression::opcode : uint8_t {
   bigint_to_double,
   bigint_to_string,
   seconds_to_timestamp,  // BIGINT seconds since the epoch
+  epoch_to_timestamp,    // Flink's TO_TIMESTAMP_LTZ(n, precision): seconds (0) or ms (3)
   double_to_boolean,
   double_to_bigint,
   double_to_string,
@@ -380,6 +381,12 @@ datum expression::eval_node(uint32_t index, std::span<const datum> row,
     case opcode::multiply_double:
       if (!operands(n, row, arena, x, y)) return datum::null();
       return datum::of_double(x.double_ * y.double_);
+    case opcode::epoch_to_timestamp: {
+      if (!operands(n, row, arena, x, y) || (y.bigint != 0 && y.bigint != 3)) return datum::null();
+      const int64_t scale = y.bigint == 0 ? micros_per_second : 1000;
+      if (__builtin_mul_overflow(x.bigint, scale, &result)) return datum::null();
+      return datum::of_timestamp(result);
+    }
     case opcode::divide_bigint:
       if (!operands(n, row, arena, x, y) || y.bigint == 0 ||
           (y.bigint == -1 && x.bigint == std::numeric_limits<int64_t>::min()))
@@ -517,7 +524,11 @@ class expression::compiler {
         {1, {dtype::double_}, dtype::timestamp, opcode::double_seconds_to_timestamp},
         {1, {dtype::string}, dtype::timestamp, opcode::string_to_timestamp},
     };
-    static constexpr function table[] = {{"to_timestamp", to_timestamp}};
+    static constexpr signature to_timestamp_ltz[] = {
+        {2, {dtype::bigint, dtype::bigint}, dtype::timestamp, opcode::epoch_to_timestamp},
+    };
+    static constexpr function table[] = {{"to_timestamp", to_timestamp},
+                                         {"to_timestamp_ltz", to_timestamp_ltz}};
     return table;
   }
 

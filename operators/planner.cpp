@@ -105,7 +105,7 @@ class select_planner {
 
   absl::Status plan_group_by(const std::vector<expr>& group_by) {
     for (const auto& e : group_by) {
-      if (e.what == expr::kind::call && same_name(e.name, "window")) {
+      if (e.what == expr::kind::call && is_group_window(e)) {
         SLUICE_RETURN_IF_ERROR(plan_window(e));
         continue;
       }
@@ -119,6 +119,19 @@ class select_planner {
 
   absl::StatusOr<expr> rewrite(const expr& e) {
     if (auto kind = aggregate_of(e)) return rewrite_aggregate(e, *kind);
+    if (e.what == expr::kind::call) {
+      for (std::string_view group : {"tumble", "hop"}) {
+        for (std::string_view bound : {"start", "end"}) {
+          if (!same_name(e.name, fmt::format("{}_{}", group, bound))) continue;
+          if (!window_call_ || !same_name(window_call_->name, group) ||
+              window_call_->args.size() != e.args.size() ||
+              !std::equal(e.args.begin(), e.args.end(), window_call_->args.begin(), same_expr))
+            return error_at(e.pos, fmt::format("{} needs GROUP BY {}(...) with the same arguments",
+                                               e.name, group));
+          return column_ref(fmt::format("window.{}", bound), e.pos);
+        }
+      }
+    }
     for (size_t k = 0; k < key_exprs_.size(); ++k)
       if (same_expr(e, *key_exprs_[k])) return column_ref(fmt::format("$key{}", k), e.pos);
     if (e.what == expr::kind::column) {
@@ -143,28 +156,50 @@ class select_planner {
   }
 
  private:
+  static bool is_group_window(const expr& e) {
+    for (std::string_view name : {"window", "tumble", "hop", "session", "session_window"})
+      if (same_name(e.name, name)) return true;
+    return false;
+  }
+
+  // Spark's window(time, "size" [, "slide"]); Flink's TUMBLE(time, INTERVAL size) and HOP(time,
+  // INTERVAL slide, INTERVAL size).
   absl::Status plan_window(const expr& e) {
-    if (plan_.window) return error_at(e.pos, "GROUP BY can hold one window(...)");
-    if (e.args.size() != 2 && e.args.size() != 3)
-      return error_at(e.pos, "window(time, \"duration\" [, \"slide\"]) takes a time, a duration "
-                             "and, for sliding windows, a slide");
+    if (plan_.window) return error_at(e.pos, "GROUP BY can hold one window");
+    if (same_name(e.name, "session") || same_name(e.name, "session_window"))
+      return error_at(e.pos, fmt::format("session windows ({}) are not supported yet; group by "
+                                         "window(time, \"size\") (tumbling) or window(time, "
+                                         "\"size\", \"slide\") (sliding)",
+                                         e.name));
+    const bool hop = same_name(e.name, "hop"), tumble = same_name(e.name, "tumble");
+    const size_t arity = e.args.size();
+    if ((hop && arity != 3) || (tumble && arity != 2) || (!hop && !tumble && arity != 2 && arity != 3))
+      return error_at(e.pos, hop      ? "HOP(time, INTERVAL slide, INTERVAL size) takes three arguments"
+                             : tumble ? "TUMBLE(time, INTERVAL size) takes two arguments"
+                                      : "window(time, \"size\" [, \"slide\"]) takes a time, a "
+                                        "size and, for sliding windows, a slide");
     SLUICE_ASSIGN_OR_RETURN(auto time, compile_input(e.args[0]));
     if (time.type() != dtype::timestamp)
       return error_at(e.args[0].pos,
-                      fmt::format("window() needs a TIMESTAMP, not {}; for a column of ms since "
-                                  "the epoch write to_timestamp(timestamp / 1000)",
-                                  dtype_name(time.type())));
-    std::string durations[2];
-    for (size_t i = 1; i < e.args.size(); ++i) {
+                      fmt::format("{}() needs a TIMESTAMP, not {}; for a column of ms since the "
+                                  "epoch write {}",
+                                  e.name, dtype_name(time.type()),
+                                  plan_.options.dialect == sql_dialect::flink
+                                      ? "TO_TIMESTAMP_LTZ(ts, 3)"
+                                      : "to_timestamp(timestamp / 1000)"));
+    std::string durations[2];  // size, slide
+    for (size_t i = 1; i < arity; ++i) {
       const expr& duration = e.args[i];
       if (duration.what != expr::kind::literal || !std::holds_alternative<std::string>(duration.literal))
-        return error_at(duration.pos, "a window duration is a string such as \"10 seconds\"");
-      durations[i - 1] = std::get<std::string>(duration.literal);
+        return error_at(duration.pos, "a window duration is a string such as \"10 seconds\" (or "
+                                      "INTERVAL '10' SECOND)");
+      durations[hop ? 2 - i : i - 1] = std::get<std::string>(duration.literal);
     }
     auto window = time_window::parse(durations[0], durations[1]);
     if (!window.ok()) return error_at(e.args.back().pos, std::string(window.status().message()));
     plan_.event_time = std::move(time);
     plan_.window = *window;
+    window_call_ = &e;
     return absl::OkStatus();
   }
 
@@ -190,6 +225,7 @@ class select_planner {
   job_plan& plan_;
   std::vector<input_column> input_;
   std::vector<const expr*> key_exprs_;
+  const expr* window_call_ = nullptr;  // the GROUP BY window
 };
 
 // The SELECT items, SELECT * expanded to every column of `table`.

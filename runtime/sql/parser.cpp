@@ -587,6 +587,15 @@ absl::StatusOr<expr> parse_cast(token_cursor& in) {
   return cast;
 }
 
+// INTERVAL 'n' UNIT (Flink's durations): the string literal "n UNIT", as window() takes it.
+absl::StatusOr<expr> parse_interval(token_cursor& in) {
+  const position pos = in.next().pos;
+  std::string amount = in.next().text;
+  if (in.peek().kind != token_kind::identifier)
+    return in.unexpected(fmt::format("a unit (SECOND, MINUTE, HOUR, DAY) after INTERVAL '{}'", amount));
+  return make_literal(pos, amount + " " + in.next().text);
+}
+
 absl::Status unclosed(const token_cursor& in, position open) {
   return in.unexpected(
       fmt::format("')' to close the '(' at line {}, column {}", open.line, open.column));
@@ -610,6 +619,7 @@ absl::StatusOr<expr> parse_identifier_primary(token_cursor& in) {
   if (in.accept_keyword("FALSE")) return make_literal(pos, false);
   if (in.accept_keyword("NULL")) return make_literal(pos, value{});
   if (in.at_keyword("CAST") && in.at_symbol("(", 1)) return parse_cast(in);
+  if (in.at_keyword("INTERVAL") && in.peek(1).kind == token_kind::string) return parse_interval(in);
   if (is_reserved(in.peek())) return in.unexpected("an expression");
   return parse_name_or_call(in);
 }

@@ -230,6 +230,38 @@ TEST_CASE_FIXTURE(job_fixture, "sliding windows, streamed with updates and delet
              {{"count", match::exact}, {"totalPrice", match::relative}});
 }
 
+TEST_CASE_FIXTURE(job_fixture, "Flink's group windows: TUMBLE and HOP with their _START and _END") {
+  create_order_tables();
+  const std::vector<std::string> orders_args = {"--rows", "10000", "--users", "100", "--seed", "6"};
+  gen(orders_args);
+  auto orders = generated(orders_args);
+  const std::string tables =
+      "CREATE TABLE src (UserId VARCHAR, OrderId VARCHAR, price DOUBLE, `timestamp` BIGINT,\n"
+      "  PRIMARY KEY (UserId, OrderId)) WITH (type = 'ots', tableName = 'OrderSource');\n"
+      "CREATE TABLE sink (`begin` VARCHAR, `end` VARCHAR, `count` BIGINT, totalPrice DOUBLE,\n"
+      "  PRIMARY KEY (`begin`, `end`)) WITH (type = 'ots', tableName = 'OrderStreamSink');\n";
+  auto job = [&](const std::string& group, const std::string& args) {
+    return tables + fmt::format(
+                        "INSERT INTO sink SELECT CAST({0}_START({1}) AS VARCHAR), "
+                        "CAST({0}_END({1}) AS VARCHAR), count(*), sum(price)\n"
+                        "FROM src GROUP BY {0}({1});\n",
+                        group, args);
+  };
+  const std::string time = "TO_TIMESTAMP_LTZ(`timestamp`, 3)";
+  run(script("tumble.sql", job("TUMBLE", time + ", INTERVAL '10' SECOND")));
+  check_windows(scan_jsonl("OrderStreamSink"), orders, 10);
+  sql("DROP TABLE OrderStreamSink; CREATE TABLE OrderStreamSink (begin STRING, end STRING, "
+      "count BIGINT, totalPrice DOUBLE, PRIMARY KEY (begin, end))");
+  // One line further down: another job name, so not the tumbling job's checkpoints.
+  run(script("hop.sql", "\n" + job("HOP", time + ", INTERVAL '5' SECOND, INTERVAL '10' SECOND")));
+  check_rows(scan_jsonl("OrderStreamSink"), sliding_rows(orders), {"begin", "end"},
+             {{"count", match::exact}, {"totalPrice", match::relative}});
+  auto session = sluice("run", {"--until-drained", script("session.sql", tables +
+      "INSERT INTO sink SELECT 'a', 'b', count(*), sum(price) FROM src GROUP BY "
+      "SESSION(" + time + ", INTERVAL '1' MINUTE)").string()});
+  CHECK(contains(session.err, "session windows (SESSION) are not supported yet"));
+}
+
 // --- seed 002, Flink: revenue per province, updates and deletes retracted
 
 struct charge {
