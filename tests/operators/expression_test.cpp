@@ -106,6 +106,7 @@ struct rig {
 
   std::vector<std::pair<std::string, arg>> cells;
   absl::TimeZone zone;
+  sql_dialect dialect = sql_dialect::spark;
   string_arena arena;
 
   std::vector<input_column> input() const {
@@ -121,7 +122,7 @@ struct rig {
 
   std::string run(const sql::expr& e) {
     const auto input_columns = input();
-    auto compiled = expression::compile(e, input_columns, zone);
+    auto compiled = expression::compile(e, input_columns, zone, dialect);
     REQUIRE_MESSAGE(compiled.ok(), compiled.status().ToString());
     const auto values = row();
     const datum d = compiled->eval(values, arena);
@@ -242,6 +243,31 @@ TEST_CASE("division is DOUBLE division and a zero divisor gives NULL, as Spark")
   CHECK(binary("%", I(1), I(0)) == "BIGINT NULL");
   CHECK(binary("%", D(1.5), D(0)) == "DOUBLE NULL");
   CHECK(binary("%", D(1.5), I(0)) == "DOUBLE NULL");
+}
+
+TEST_CASE("in the Flink dialect BIGINT / BIGINT is integer division, truncated toward zero") {
+  auto flink = [](arg x, arg y) {
+    rig r{{{"x", x}, {"y", y}}};
+    r.dialect = sql_dialect::flink;
+    std::string by_columns = r.run(bin("/", col("x"), col("y")));
+    CHECK(r.run(bin("/", *literal_of(x), *literal_of(y))) == by_columns);
+    return by_columns;
+  };
+  CHECK(flink(I(7), I(2)) == "BIGINT 3");
+  CHECK(flink(I(-7), I(2)) == "BIGINT -3");
+  CHECK(flink(I(8999999), I(3600000)) == "BIGINT 2");
+  CHECK(flink(I(1), I(0)) == "BIGINT NULL");
+  CHECK(flink(I(int64_min), I(-1)) == "BIGINT NULL");
+  CHECK(flink(D(7), I(2)) == "DOUBLE 3.5");
+}
+
+TEST_CASE("TO_TIMESTAMP_LTZ takes seconds (precision 0) or milliseconds (3)") {
+  rig r;
+  CHECK(r.run(call("to_timestamp_ltz", {literal(int64_t{1700000000123}), literal(int64_t{3})})) ==
+        r.run(call("to_timestamp", {literal(1700000000.123)})));
+  CHECK(r.run(call("to_timestamp_ltz", {literal(int64_t{1700000000}), literal(int64_t{0})})) ==
+        r.run(call("to_timestamp", {literal(int64_t{1700000000})})));
+  CHECK(r.run(call("to_timestamp_ltz", {literal(int64_t{1}), literal(int64_t{6})})) == "TIMESTAMP NULL");
 }
 
 TEST_CASE("comparisons of numbers, strings, booleans and timestamps") {
@@ -566,7 +592,8 @@ TEST_CASE("compile errors say what is wrong, where, and what is accepted") {
         "window.start");
 
   CHECK(r.error(at(4, 2, call("tumble", {col("qty")}))) ==
-        "line 4, column 2: unknown function 'tumble'; known functions: to_timestamp");
+        "line 4, column 2: unknown function 'tumble'; known functions: to_timestamp, "
+        "to_timestamp_ltz");
   CHECK(r.error(at(1, 8, call("sum", {col("qty")}))) ==
         "line 1, column 8: aggregate function sum is not allowed here");
   CHECK(r.error(at(1, 8, call("COUNT", {at(1, 14, star())}))) ==
