@@ -196,6 +196,11 @@ absl::Status parse_table_elements(token_cursor& in, create_table& table) {
       SLUICE_RETURN_IF_ERROR(declare_key(
           pos, fmt::format("as PRIMARY KEY at line {}, column {}", pos.line, pos.column)));
       SLUICE_ASSIGN_OR_RETURN(table.primary_key, parse_key_columns(in));
+      // Flink's PRIMARY KEY (...) NOT ENFORCED: the store enforces every key.
+      if (in.at_keyword("NOT") && in.at_keyword("ENFORCED", 1)) {
+        in.next();
+        in.next();
+      }
       after = "PRIMARY KEY (...)";
     } else {
       SLUICE_ASSIGN_OR_RETURN(auto name, in.expect_name("a column name or PRIMARY KEY"));
@@ -551,6 +556,9 @@ absl::StatusOr<expr> parse_call(token_cursor& in, const token& name) {
     if (!in.accept_symbol(")")) return in.unexpected(fmt::format("')' after {}(*", name.text));
     return call;
   }
+  if (in.at_keyword("DISTINCT"))
+    return syntax_error(in.peek().pos, fmt::format("{}(DISTINCT ...) is not supported yet",
+                                                   name.text));
   while (true) {
     SLUICE_ASSIGN_OR_RETURN(auto arg, parse_expr(in));
     call.args.push_back(std::move(arg));
@@ -765,7 +773,14 @@ absl::Status parse_query_clauses(token_cursor& in, select_query& query) {
     SLUICE_ASSIGN_OR_RETURN(query.limit, parse_limit(in));
     accepted = "';' or end of input after LIMIT";
   }
-  if (!in.at_statement_end()) return in.unexpected(accepted);
+  if (!in.at_statement_end()) {
+    for (std::string_view join : {"JOIN", "LEFT", "RIGHT", "INNER", "FULL", "CROSS"})
+      if (in.at_keyword(join))
+        return syntax_error(in.peek().pos, "joins are not supported yet; a query reads one table");
+    if (in.at_keyword("UNION"))
+      return syntax_error(in.peek().pos, "UNION is not supported yet; run the queries one by one");
+    return in.unexpected(accepted);
+  }
   return absl::OkStatus();
 }
 
@@ -776,6 +791,9 @@ absl::StatusOr<select_query> parse_select(token_cursor& in, std::string_view con
   select_query query;
   query.pos = in.peek().pos;
   SLUICE_RETURN_IF_ERROR(in.expect_keyword("SELECT", context));
+  if (in.at_keyword("DISTINCT"))
+    return syntax_error(in.peek().pos, "SELECT DISTINCT is not supported yet; GROUP BY the "
+                                       "selected columns instead");
   if (in.at_symbol("*") && in.at_keyword("FROM", 1)) {
     in.next();
     in.next();

@@ -796,6 +796,21 @@ TEST_CASE("errors in the streaming statements say what is accepted") {
         "line 1, column 27: expected an alias after AS, found 'FROM'");
 }
 
+TEST_CASE("what the dialects have and Sluice not yet is refused by name") {
+  CHECK(parse_error("SELECT a FROM t JOIN u ON t.k = u.k") ==
+        "line 1, column 17: joins are not supported yet; a query reads one table");
+  CHECK(parse_error("SELECT a FROM t WHERE a > 1 UNION SELECT a FROM u") ==
+        "line 1, column 29: UNION is not supported yet; run the queries one by one");
+  CHECK(parse_error("SELECT DISTINCT a FROM t") ==
+        "line 1, column 8: SELECT DISTINCT is not supported yet; GROUP BY the selected columns "
+        "instead");
+  CHECK(parse_error("SELECT count(DISTINCT a) FROM t") ==
+        "line 1, column 14: count(DISTINCT ...) is not supported yet");
+  auto flink = only<create_connector_table>(
+      "CREATE TABLE o (id INT, PRIMARY KEY (id) NOT ENFORCED) WITH ('connector' = 'x')");
+  CHECK(flink.primary_key == std::vector<std::string>{"id"});
+}
+
 TEST_CASE("expression errors point at the offending token") {
   CHECK(parse_error("INSERT INTO s SELECT *, a FROM t") ==
         "line 1, column 22: '*' is accepted only as in count(*); name the columns");
