@@ -1,6 +1,7 @@
 // `sluice run`: runs a script of statements in order, all roles in this process: catalog
-// statements change the store, external tables and scans name things for the script, and each
-// job (CREATE STREAM, INSERT INTO ... SELECT) starts a coordinator with its sources and
+// statements change the store, external tables and scans name things for the script, batch jobs
+// and queries run as they come (ops::run_script), and each stream (CREATE STREAM, or an INSERT
+// that streams in the script's dialect) then starts a coordinator with its sources and
 // reducers. It then shows progress every second until every job has ended: on Ctrl-C (after a
 // final checkpoint), or with --until-drained once each job has read what its channels held at
 // its start and recorded a checkpoint after that.
@@ -175,12 +176,16 @@ void add_run_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<run_options>();
   auto* command = app.add_subcommand(
       "run",
-      "Run a SQL script with the streaming runtime in this process: DDL, external tables "
-      "(CREATE TABLE x USING tablestore OPTIONS(table.name=...)), scans (CREATE SCAN v ON x "
-      "USING STREAM), and jobs (CREATE STREAM job OPTIONS(checkpointLocation=...) INSERT INTO "
-      "sink SELECT ... GROUP BY window(to_timestamp(timestamp / 1000), \"10 seconds\")). Jobs "
-      "run until Ctrl-C (a final checkpoint is taken) or, with --until-drained, until they have "
-      "read their channels to the end they had at the start. A job started again with the same "
+      "Run a SQL script in this process, statement by statement: DDL, external tables "
+      "(CREATE TABLE x USING tablestore OPTIONS(table.name=...)) or Flink's tables (CREATE TABLE "
+      "x (...) WITH (type='ots', tableName=...)), scans (CREATE SCAN v ON x USING STREAM), "
+      "SELECT queries, batch jobs (in Spark's dialect, INSERT INTO|OVERWRITE sink SELECT ... "
+      "FROM a table: run once over a snapshot) and streams (CREATE STREAM job "
+      "OPTIONS(checkpointLocation=...) INSERT INTO sink SELECT ... GROUP BY "
+      "window(to_timestamp(timestamp / 1000), \"10 seconds\"); in Flink's dialect every "
+      "INSERT). A script of batch jobs and queries returns when they are done; streams run until "
+      "Ctrl-C (a final checkpoint is taken) or, with --until-drained, until they have read their "
+      "channels to the end they had at the start. A stream started again with the same "
       "checkpointLocation resumes from its last checkpoint.\n"
       "Example: sluice run --until-drained examples/sql/seed_10s_window.sql");
   add_data_option(*command, options->data);
