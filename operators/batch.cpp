@@ -48,7 +48,8 @@ absl::StatusOr<grouped> aggregate(std::shared_ptr<const job_plan> plan, const st
     if (!messages[0].empty()) SLUICE_RETURN_IF_ERROR(reducer.merge(messages[0]));
   }
   reducer.advance_watermark(std::numeric_limits<int64_t>::max());
-  const bool global = plan->keys.empty() && !plan->window && reducer.size() == 0;
+  const bool global =
+      plan->keys.empty() && !plan->window && !plan->session_gap && reducer.size() == 0;
   SLUICE_ASSIGN_OR_RETURN(auto rows, reducer.take_changes());
   if (global) {
     // SQL: an aggregate without GROUP BY over no rows is one row (count 0, sum NULL).

@@ -40,7 +40,8 @@ void encode_group(std::span<const datum> key, int64_t window_start, std::string&
 
 }  // namespace
 
-group_table::group_table(std::vector<aggregate_spec> specs) : specs_(std::move(specs)) {}
+group_table::group_table(std::vector<aggregate_spec> specs, bool by_key_only)
+    : specs_(std::move(specs)), by_key_only_(by_key_only) {}
 
 group_state& group_table::at(std::span<const datum> key, int64_t window_start) {
   encode_group(key, window_start, scratch_);
@@ -54,7 +55,9 @@ group_state& group_table::at(std::span<const datum> key, int64_t window_start) {
       group.aggregates.resize(specs_.size());
       // Windows spread over key groups too, so that a job without group keys still uses every
       // reducer.
-      group.key_group = static_cast<uint32_t>(stable_hash_bytes(scratch_) % key_groups);
+      std::string_view hashed = scratch_;
+      if (by_key_only_) hashed.remove_suffix(sizeof window_start);
+      group.key_group = static_cast<uint32_t>(stable_hash_bytes(hashed) % key_groups);
       it = groups_.emplace(scratch_, std::move(group)).first;
     }
     last_ = &*it;

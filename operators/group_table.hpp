@@ -49,7 +49,9 @@ struct group_state {
 
 class group_table {
  public:
-  explicit group_table(std::vector<aggregate_spec> specs);
+  // With `by_key_only`, a group's key group follows its key alone, not its window: every group
+  // of a key meets in one reducer (session windows need them all together).
+  group_table(std::vector<aggregate_spec> specs, bool by_key_only);
 
   const std::vector<aggregate_spec>& specs() const { return specs_; }
   size_t size() const { return groups_.size(); }
@@ -131,6 +133,7 @@ class group_table {
   void add(group_state& group, wire::PartialGroup::Reader delta);
 
   std::vector<aggregate_spec> specs_;
+  bool by_key_only_;
   // Node-based: a group is allocated at its own size and never moves, so growing the table moves
   // pointers only and leaves no unused group-sized slots (the 10 M-order per-user drain peaked at
   // 2.1 GiB with a flat table, 1.37 GiB with this one).

@@ -56,6 +56,10 @@ struct job_plan {
   std::vector<expression> keys;
   std::optional<expression> event_time;  // TIMESTAMP
   std::optional<time_window> window;
+  // Session windows (Spark's session_window(time, "gap"), Flink's SESSION): a group per key and
+  // event time; the reducer makes sessions of a key's times, a session ending `gap` after its
+  // last row, and a row closer than `gap` to the next joins its session. Excludes `window`.
+  std::optional<int64_t> session_gap;  // microseconds
   // One input expression per aggregate (absent for count(*)).
   std::vector<aggregate_spec> aggregates;
   std::vector<std::optional<expression>> aggregate_inputs;

@@ -9,7 +9,7 @@
 namespace sluice::ops {
 
 partial_aggregator::partial_aggregator(std::shared_ptr<const job_plan> plan)
-    : plan_(std::move(plan)), groups_(plan_->aggregates) {
+    : plan_(std::move(plan)), groups_(plan_->aggregates, plan_->session_gap.has_value()) {
   key_.resize(plan_->keys.size());
   inputs_.resize(plan_->aggregates.size());
   used_.assign(plan_->source.table->column_count(), false);
@@ -51,7 +51,7 @@ bool partial_aggregator::apply(std::string_view image, int sign) {
     if (keep.is_null() || !keep.boolean) return true;
   }
   std::optional<int64_t> time;
-  if (plan.window) {
+  if (plan.window || plan.session_gap) {
     datum t = plan.event_time->eval(row_, arena_);
     if (t.is_null()) {
       ++rows_without_time_;
@@ -64,10 +64,14 @@ bool partial_aggregator::apply(std::string_view image, int sign) {
   for (size_t a = 0; a < inputs_.size(); ++a)
     inputs_[a] = plan.aggregate_inputs[a] ? plan.aggregate_inputs[a]->eval(row_, arena_)
                                           : datum::null();
-  if (time) {
+  if (plan.window) {
     plan.window->for_each_start(*time, [&](int64_t start) {
       groups_.add(groups_.at(key_, start), inputs_, sign);
     });
+    return true;
+  }
+  if (time) {  // a session window: the group of the key at this time
+    groups_.add(groups_.at(key_, *time), inputs_, sign);
     return true;
   }
   groups_.add(groups_.at(key_, 0), inputs_, sign);

@@ -120,7 +120,7 @@ class select_planner {
   absl::StatusOr<expr> rewrite(const expr& e) {
     if (auto kind = aggregate_of(e)) return rewrite_aggregate(e, *kind);
     if (e.what == expr::kind::call) {
-      for (std::string_view group : {"tumble", "hop"}) {
+      for (std::string_view group : {"tumble", "hop", "session"}) {
         for (std::string_view bound : {"start", "end"}) {
           if (!same_name(e.name, fmt::format("{}_{}", group, bound))) continue;
           if (!window_call_ || !same_name(window_call_->name, group) ||
@@ -136,9 +136,15 @@ class select_planner {
       if (same_expr(e, *key_exprs_[k])) return column_ref(fmt::format("$key{}", k), e.pos);
     if (e.what == expr::kind::column) {
       if (same_name(e.name, "window.start") || same_name(e.name, "window.end")) {
-        if (!plan_.window)
+        if (!plan_.window && !plan_.session_gap)
           return error_at(e.pos, fmt::format("{} needs GROUP BY window(...)", e.name));
         return column_ref(same_name(e.name, "window.start") ? "window.start" : "window.end", e.pos);
+      }
+      if (same_name(e.name, "session_window.start") || same_name(e.name, "session_window.end")) {
+        if (!plan_.session_gap)
+          return error_at(e.pos, fmt::format("{} needs GROUP BY session_window(...)", e.name));
+        return column_ref(same_name(e.name, "session_window.start") ? "window.start" : "window.end",
+                          e.pos);
       }
       return error_at(e.pos, fmt::format("column {} is neither in GROUP BY nor inside an "
                                          "aggregate function",
@@ -165,12 +171,8 @@ class select_planner {
   // Spark's window(time, "size" [, "slide"]); Flink's TUMBLE(time, INTERVAL size) and HOP(time,
   // INTERVAL slide, INTERVAL size).
   absl::Status plan_window(const expr& e) {
-    if (plan_.window) return error_at(e.pos, "GROUP BY can hold one window");
-    if (same_name(e.name, "session") || same_name(e.name, "session_window"))
-      return error_at(e.pos, fmt::format("session windows ({}) are not supported yet; group by "
-                                         "window(time, \"size\") (tumbling) or window(time, "
-                                         "\"size\", \"slide\") (sliding)",
-                                         e.name));
+    if (plan_.window || plan_.session_gap) return error_at(e.pos, "GROUP BY can hold one window");
+    if (same_name(e.name, "session") || same_name(e.name, "session_window")) return plan_session(e);
     const bool hop = same_name(e.name, "hop"), tumble = same_name(e.name, "tumble");
     const size_t arity = e.args.size();
     if ((hop && arity != 3) || (tumble && arity != 2) || (!hop && !tumble && arity != 2 && arity != 3))
@@ -199,6 +201,27 @@ class select_planner {
     if (!window.ok()) return error_at(e.args.back().pos, std::string(window.status().message()));
     plan_.event_time = std::move(time);
     plan_.window = *window;
+    window_call_ = &e;
+    return absl::OkStatus();
+  }
+
+  // Spark's session_window(time, "gap"), Flink's SESSION(time, INTERVAL gap).
+  absl::Status plan_session(const expr& e) {
+    if (e.args.size() != 2)
+      return error_at(e.pos, fmt::format("{}(time, gap) takes a time and a gap", e.name));
+    SLUICE_ASSIGN_OR_RETURN(auto time, compile_input(e.args[0]));
+    if (time.type() != dtype::timestamp)
+      return error_at(e.args[0].pos, fmt::format("{}() needs a TIMESTAMP, not {}", e.name,
+                                                 dtype_name(time.type())));
+    const expr& gap = e.args[1];
+    if (gap.what != expr::kind::literal || !std::holds_alternative<std::string>(gap.literal))
+      return error_at(gap.pos, "a session gap is a string such as \"5 minutes\" (or INTERVAL "
+                               "'5' MINUTE)");
+    auto micros = parse_duration(std::get<std::string>(gap.literal));
+    if (!micros.ok()) return error_at(gap.pos, std::string(micros.status().message()));
+    if (*micros == 0) return error_at(gap.pos, "a session gap must be positive");
+    plan_.event_time = std::move(time);
+    plan_.session_gap = *micros;
     window_call_ = &e;
     return absl::OkStatus();
   }
@@ -310,6 +333,9 @@ absl::StatusOr<std::shared_ptr<const job_plan>> plan(std::string name,
   if (p.options.mode == output_mode::append && (!p.window || !p.options.lateness))
     return error_at(query.pos, "outputMode 'append' writes each window once, when it is final: "
                                "it needs GROUP BY window(...) and a lateness option");
+  if (p.options.lateness && p.session_gap)
+    return error_at(query.pos, "session windows do not take a lateness yet: a session stays open "
+                               "for its rows' retractions; drop the lateness option");
   if (p.options.lateness && !p.window)
     return error_at(query.pos, "a lateness applies to windows: add GROUP BY window(...) or drop "
                                "the lateness option");
@@ -340,6 +366,7 @@ absl::StatusOr<std::shared_ptr<const job_plan>> plan(std::string name,
                               p.window ? p.window->size() : 0);
   if (p.window && p.window->slide() != p.window->size())
     p.fingerprint += fmt::format(" sliding {}", p.window->slide());
+  if (p.session_gap) p.fingerprint += fmt::format(" session {}", *p.session_gap);
   for (const auto& key : p.keys) p.fingerprint += fmt::format(" {}", dtype_name(key.type()));
   p.fingerprint += " aggregates";
   for (const auto& a : p.aggregates)

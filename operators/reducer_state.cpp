@@ -5,9 +5,11 @@
 #include <fmt/format.h>
 #include <kj/exception.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
+#include "runtime/core/key_codec.hpp"
 #include "runtime/core/status.hpp"
 
 namespace sluice::ops {
@@ -42,7 +44,7 @@ value to_column(const datum& d, column_type type) {
 }  // namespace
 
 reducer_state::reducer_state(std::shared_ptr<const job_plan> plan)
-    : plan_(std::move(plan)), groups_(plan_->aggregates) {}
+    : plan_(std::move(plan)), groups_(plan_->aggregates, plan_->session_gap.has_value()) {}
 
 absl::Status reducer_state::merge(std::span<const char> partial_batch) {
   return read_partial_batch(partial_batch, [&](wire::PartialBatch::Reader batch) {
@@ -67,13 +69,18 @@ bool reducer_state::is_final(const group_state& group) const {
          group.window_start + plan_->window->size() <= watermark_;
 }
 
-absl::StatusOr<std::vector<value>> reducer_state::sink_row(const group_state& group) {
+int64_t reducer_state::window_end(const group_state& group) const {
+  return plan_->window ? group.window_start + plan_->window->size() : 0;
+}
+
+absl::StatusOr<std::vector<value>> reducer_state::sink_row(const group_state& group,
+                                                           int64_t window_end) {
   const job_plan& plan = *plan_;
   output_.clear();
   for (const auto& key : group.key) output_.push_back(to_datum(key));
-  if (plan.window) {
+  if (plan.window || plan.session_gap) {
     output_.push_back(datum::of_timestamp(group.window_start));
-    output_.push_back(datum::of_timestamp(group.window_start + plan.window->size()));
+    output_.push_back(datum::of_timestamp(window_end));
   } else {
     output_.push_back(datum::null());
     output_.push_back(datum::null());
@@ -94,10 +101,11 @@ absl::StatusOr<std::vector<value>> reducer_state::sink_row(const group_state& gr
 absl::StatusOr<std::vector<value>> reducer_state::empty_group_row() {
   group_state empty;
   empty.aggregates.resize(plan_->aggregates.size());
-  return sink_row(empty);
+  return sink_row(empty, 0);
 }
 
 absl::StatusOr<row_batch> reducer_state::take_changes() {
+  if (plan_->session_gap) return take_session_changes();
   row_batch changes(plan_->sink);
   absl::Status status;
   bool append = plan_->options.mode == output_mode::append;
@@ -107,7 +115,7 @@ absl::StatusOr<row_batch> reducer_state::take_changes() {
   auto drop = [&](const group_state& group) { return is_final(group); };
   groups_.take(emit, drop, [&](group_state& group) {
     if (!status.ok()) return;
-    auto row = sink_row(group);
+    auto row = sink_row(group, window_end(group));
     if (!row.ok()) {
       status = row.status();
       return;
@@ -156,6 +164,89 @@ std::vector<std::vector<char>> reducer_state::snapshot(const std::vector<bool>& 
   return chunks;
 }
 
+absl::flat_hash_map<std::string, std::vector<const group_state*>> reducer_state::groups_by_key(
+    absl::flat_hash_set<std::string>* changed_keys) {
+  absl::flat_hash_map<std::string, std::vector<const group_state*>> keys;
+  std::string key;
+  auto key_of = [&](const group_state& group) -> const std::string& {
+    key.clear();
+    for (const auto& v : group.key) append_key_cell(v, key);
+    return key;
+  };
+  groups_.take(
+      [&](const group_state& group) {
+        if (changed_keys && group.changed) changed_keys->insert(key_of(group));
+        return true;
+      },
+      [](const group_state&) { return false; },
+      [&](group_state& group) {
+        if (!group_table::is_empty(group)) keys[key_of(group)].push_back(&group);
+      });
+  for (auto& [k, members] : keys)
+    std::sort(members.begin(), members.end(),
+              [](const group_state* a, const group_state* b) { return a->window_start < b->window_start; });
+  return keys;
+}
+
+std::vector<reducer_state::session> reducer_state::sessions_of(
+    const std::vector<const group_state*>& members) const {
+  const int64_t gap = *plan_->session_gap;
+  std::vector<session> out;
+  for (const group_state* group : members) {
+    if (out.empty() || group->window_start >= out.back().end) {
+      session next;
+      next.merged.key = group->key;
+      next.merged.window_start = group->window_start;
+      next.merged.aggregates.resize(plan_->aggregates.size());
+      out.push_back(std::move(next));
+    }
+    session& current = out.back();
+    current.end = group->window_start + gap;
+    current.merged.rows += group->rows;
+    for (size_t a = 0; a < plan_->aggregates.size(); ++a)
+      current.merged.aggregates[a].merge(group->aggregates[a]);
+  }
+  return out;
+}
+
+absl::StatusOr<row_batch> reducer_state::take_session_changes() {
+  row_batch changes(plan_->sink);
+  auto add = [&](const group_state& group, int64_t end, change_op op) -> absl::Status {
+    SLUICE_ASSIGN_OR_RETURN(auto row, sink_row(group, end));
+    size_t r = changes.add_row(op);
+    for (size_t c = 0; c < row.size(); ++c) changes.set(r, c, std::move(row[c]));
+    return absl::OkStatus();
+  };
+  absl::flat_hash_set<std::string> changed;
+  auto keys = groups_by_key(&changed);
+  for (const auto& k : changed) {
+    std::vector<session> now;
+    if (auto it = keys.find(k); it != keys.end()) now = sessions_of(it->second);
+    auto& sink = emitted_[k];
+    if (!now.empty()) sink.key = now.front().merged.key;
+    // Deletes first: a new session may have the sink key of one it replaces.
+    for (const auto& [start, end] : sink.sessions) {
+      bool kept = std::any_of(now.begin(), now.end(), [&](const session& s) {
+        return s.merged.window_start == start && s.end == end;
+      });
+      if (kept) continue;
+      group_state gone;
+      gone.key = sink.key;
+      gone.window_start = start;
+      gone.aggregates.resize(plan_->aggregates.size());
+      SLUICE_RETURN_IF_ERROR(add(gone, end, change_op::delete_));
+    }
+    sink.sessions.clear();
+    for (const auto& s : now) {
+      SLUICE_RETURN_IF_ERROR(add(s.merged, s.end, change_op::put));
+      sink.sessions.emplace_back(s.merged.window_start, s.end);
+    }
+    if (now.empty()) emitted_.erase(k);
+  }
+  arena_.clear();
+  return changes;
+}
+
 absl::Status reducer_state::restore(std::span<const char> snapshot) {
   return read_partial_batch(snapshot, [&](wire::PartialBatch::Reader batch) {
     batch.totalSize();  // walks the whole message: a bad one throws before anything is applied
@@ -173,6 +264,17 @@ absl::Status reducer_state::restore(std::span<const char> snapshot) {
 
 void reducer_state::finish_restore(absl::FunctionRef<bool(uint32_t)> owns) {
   groups_.erase_key_groups([&](uint32_t key_group) { return !owns(key_group); });
+  if (plan_->session_gap) {
+    // What the sink holds: the sessions of the restored groups.
+    emitted_.clear();
+    for (const auto& [k, members] : groups_by_key(nullptr)) {
+      auto& sink = emitted_[k];
+      for (const auto& s : sessions_of(members)) {
+        sink.key = s.merged.key;
+        sink.sessions.emplace_back(s.merged.window_start, s.end);
+      }
+    }
+  }
   groups_.take_changed([](group_state&) {});
   groups_.take_dirty([](const group_state&, bool) {});
   groups_.take_removed();

@@ -6,12 +6,16 @@
 // Not thread-safe: one per reducer actor.
 #pragma once
 
+#include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
 #include <absl/functional/function_ref.h>
 #include <absl/status/statusor.h>
 
 #include <limits>
 #include <memory>
 #include <span>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "operators/group_table.hpp"
@@ -61,8 +65,29 @@ class reducer_state {
   absl::StatusOr<std::vector<value>> empty_group_row();
 
  private:
-  // The sink row of `group`, converted to the sink's column types.
-  absl::StatusOr<std::vector<value>> sink_row(const group_state& group);
+  // The sink row of `group` (its window ending at `window_end`), converted to the sink's column
+  // types.
+  absl::StatusOr<std::vector<value>> sink_row(const group_state& group, int64_t window_end);
+  int64_t window_end(const group_state& group) const;
+
+  // Session windows: the changes are per key, its sessions as they are now against those the
+  // sink holds (`emitted_`): a session gone (split, merged, grown) is deleted before the new
+  // ones are put.
+  absl::StatusOr<row_batch> take_session_changes();
+  struct session {
+    group_state merged;  // window_start is the session's start
+    int64_t end;
+  };
+  // The sessions of one key's groups, which `members` holds sorted by time.
+  std::vector<session> sessions_of(const std::vector<const group_state*>& members) const;
+  // Every key's groups, sorted by time; with `changed_keys`, the keys that changed (removed groups
+  // included) since the last call. Removes the empty groups.
+  absl::flat_hash_map<std::string, std::vector<const group_state*>> groups_by_key(
+      absl::flat_hash_set<std::string>* changed_keys);
+  struct emitted_key {
+    decltype(group_state::key) key;
+    std::vector<std::pair<int64_t, int64_t>> sessions;  // (start, end) as the sink holds them
+  };
 
   bool is_final(const group_state& group) const;
 
@@ -72,6 +97,7 @@ class reducer_state {
   uint64_t late_rows_ = 0;
   std::vector<datum> output_;
   string_arena arena_;
+  absl::flat_hash_map<std::string, emitted_key> emitted_;  // session windows only
 };
 
 }  // namespace sluice::ops
