@@ -202,6 +202,9 @@ absl::Status parse_table_elements(token_cursor& in, create_table& table) {
         in.next();
       }
       after = "PRIMARY KEY (...)";
+    } else if (in.at_keyword("WATERMARK") && in.at_keyword("FOR", 1)) {
+      return syntax_error(in.peek().pos, "WATERMARK FOR is not supported yet; give the job a "
+                                         "lateness option for its windows' watermark");
     } else {
       SLUICE_ASSIGN_OR_RETURN(auto name, in.expect_name("a column name or PRIMARY KEY"));
       SLUICE_ASSIGN_OR_RETURN(auto type, parse_column_type(in, name));

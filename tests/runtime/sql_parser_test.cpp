@@ -806,6 +806,10 @@ TEST_CASE("what the dialects have and Sluice not yet is refused by name") {
         "instead");
   CHECK(parse_error("SELECT count(DISTINCT a) FROM t") ==
         "line 1, column 14: count(DISTINCT ...) is not supported yet");
+  CHECK(parse_error("CREATE TABLE o (id INT, ts BIGINT, WATERMARK FOR ts AS ts - 5) WITH "
+                    "('connector' = 'x')") ==
+        "line 1, column 36: WATERMARK FOR is not supported yet; give the job a lateness option "
+        "for its windows' watermark");
   auto flink = only<create_connector_table>(
       "CREATE TABLE o (id INT, PRIMARY KEY (id) NOT ENFORCED) WITH ('connector' = 'x')");
   CHECK(flink.primary_key == std::vector<std::string>{"id"});
