@@ -340,6 +340,20 @@ TEST_CASE_FIXTURE(job_fixture, "session windows merge when a row bridges two and
                                "sql sessions")
                                 .out);
   check_rows(queried, expected, {"UserId", "begin"}, columns);
+  sql("DROP TABLE UserSessions; CREATE TABLE UserSessions (UserId STRING, begin STRING, end STRING, "
+      "count BIGINT, totalPrice DOUBLE, PRIMARY KEY (UserId, begin))");
+  const std::string session = "SESSION(TO_TIMESTAMP_LTZ(`timestamp`, 3), INTERVAL '5' SECOND)";
+  run(script("flink_sessions.sql",
+             "CREATE TABLE src (UserId VARCHAR, OrderId VARCHAR, price DOUBLE, `timestamp` BIGINT,\n"
+             "  PRIMARY KEY (UserId, OrderId)) WITH (type = 'ots', tableName = 'OrderSource');\n"
+             "CREATE TABLE sessions (UserId VARCHAR, `begin` VARCHAR, `end` VARCHAR, `count` BIGINT,\n"
+             "  totalPrice DOUBLE, PRIMARY KEY (UserId, `begin`)) WITH (type = 'ots', tableName = "
+             "'UserSessions');\n"
+             "INSERT INTO sessions SELECT UserId, CAST(SESSION_START(TO_TIMESTAMP_LTZ(`timestamp`, 3), "
+             "INTERVAL '5' SECOND) AS VARCHAR), CAST(SESSION_END(TO_TIMESTAMP_LTZ(`timestamp`, 3), "
+             "INTERVAL '5' SECOND) AS VARCHAR), count(*), sum(price)\n"
+             "FROM src GROUP BY UserId, " + session));
+  check_rows(scan_jsonl("UserSessions"), expected, {"UserId", "begin"}, columns);
 }
 
 // --- seed 002, Flink: revenue per province, updates and deletes retracted
