@@ -248,7 +248,7 @@ void assign_sources(self_ptr self) {
       ends.push_back(state.config.until_drained ? state.targets[c] : UINT64_MAX);
     }
     self->request(state.assigned[w], assign_timeout, sources_atom::value, name, epoch,
-                  state.reducers, channels, offsets, ends)
+                  state.reducers, channels, offsets, ends, state.watermark)
         .then(
             [self, epoch, channels](const std::vector<caf::actor>& sources) {
               auto& state = self->state;
@@ -305,6 +305,7 @@ void assign_from(self_ptr self, const store::checkpoint& from) {
   state.checkpoint = from.id;
   state.first_snapshot = from.id + 1;
   state.committed = from.offsets;
+  state.watermark = from.watermark;
   state.idle_at.assign(from.offsets.size(), 0);
   // A wait that came while the job had no assignment may be over already: no checkpoint is
   // taken while nothing comes.
@@ -454,8 +455,10 @@ caf::behavior job_actor(self_ptr self, job_config config) {
         if (epoch == self->state.epoch && self->state.round.on_offset(checkpoint, channel, offset))
           record_checkpoint(self);
       },
-      [self](ack_atom, uint64_t epoch, uint64_t checkpoint, uint32_t reducer, uint64_t late) {
-        if (epoch == self->state.epoch && self->state.round.on_ack(checkpoint, reducer, late))
+      [self](ack_atom, uint64_t epoch, uint64_t checkpoint, uint32_t reducer, uint64_t late,
+             int64_t watermark) {
+        if (epoch == self->state.epoch &&
+            self->state.round.on_ack(checkpoint, reducer, late, watermark))
           record_checkpoint(self);
       },
       [self](fail_atom, uint64_t epoch, const std::string& what) {

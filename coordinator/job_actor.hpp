@@ -28,6 +28,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include <chrono>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -115,6 +116,7 @@ struct job_state {
   std::vector<uint64_t> targets;     // end offsets at the start (until_drained)
   std::vector<uint64_t> start_offsets;   // where this run began
   std::vector<uint64_t> committed;   // of the last complete checkpoint
+  int64_t watermark = std::numeric_limits<int64_t>::min();  // of the assignment's checkpoint
   std::vector<uint64_t> idle_at;     // per channel: where its source last found it empty
   std::vector<uint64_t> late;        // per reducer, as of the last complete checkpoint
   uint32_t drained_sources = 0;

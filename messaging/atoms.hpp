@@ -7,7 +7,8 @@
 //   job -> worker          request (reducer_atom, job, epoch, script, index, reducers, sources,
 //                                   restore checkpoint, its first snapshot, restore parts) -> actor
 //   job -> worker          request (sources_atom, job, epoch, reducers, channels, offsets,
-//                                   end offsets) -> std::vector<actor>  (one source per channel)
+//                                   end offsets, int64_t watermark of the checkpoint)
+//                                   -> std::vector<actor>  (one source per channel)
 //   job -> worker          (undeploy_atom, job, epoch)          stop the job's actors up to epoch
 //   actor -> its store I/O (io_atom, shared_ptr<store_call>) -> ok_atom  run a store call there
 //   job -> source          (barrier_atom, checkpoint n)
@@ -18,7 +19,8 @@
 //   source -> job          (drained_atom, epoch, channel)       read up to its end offset
 //   source -> job          (idle_atom, epoch, channel, offset)  found its channel empty after
 //                                                               processing everything below offset
-//   reducer -> job         (ack_atom, epoch, checkpoint n, reducer, late rows so far)
+//   reducer -> job         (ack_atom, epoch, checkpoint n, reducer, late rows so far,
+//                           int64_t watermark as of n)
 //   source/reducer -> job  (fail_atom, epoch, what went wrong)
 //   job -> itself          (tick_atom)                          start the next checkpoint
 //   job -> itself          (deploy_atom, epoch)                 reassign after a failure

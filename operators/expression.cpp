@@ -325,6 +325,11 @@ constexpr std::string_view aggregate_functions[] = {"count", "sum", "min", "max"
 
 }  // namespace
 
+std::string timestamp_text(int64_t micros, const absl::TimeZone& zone) {
+  std::array<char, 64> buffer;
+  return std::string(format_timestamp(micros, zone, buffer));
+}
+
 // Forced inline: the calls they save are most of the cost of a small expression.
 [[gnu::always_inline]] inline datum expression::operand(uint32_t index,
                                                         std::span<const datum> row,

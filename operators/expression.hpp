@@ -31,6 +31,9 @@ struct input_column {
   dtype type;
 };
 
+// A TIMESTAMP as CAST(... AS STRING) prints it: 'yyyy-MM-dd HH:mm:ss[.ffffff]' in `zone`.
+std::string timestamp_text(int64_t micros, const absl::TimeZone& zone);
+
 // Where the semantics of the SQL dialects differ (see expression.cpp): a script in Flink's
 // dialect compiles with flink.
 enum class sql_dialect : uint8_t { spark, flink };

@@ -35,6 +35,8 @@ struct job_options {
   std::optional<absl::Duration> lateness;
   absl::TimeZone zone = absl::UTCTimeZone();
   sql_dialect dialect = sql_dialect::spark;  // of the script that defines the job
+  // lateRowsTable: with a lateness, where rows that come for windows already final are kept.
+  std::string late_rows_table;
 };
 
 struct source_binding {
@@ -68,6 +70,8 @@ struct job_plan {
   // (TIMESTAMPs, NULL without a window), then the aggregate results (output_columns()).
   std::shared_ptr<const table_schema> sink;
   std::vector<expression> outputs;
+  // options.late_rows_table: the row of each late source row image (late_row_columns()).
+  std::shared_ptr<const table_schema> late_rows;
 
   job_options options;
 
@@ -76,6 +80,13 @@ struct job_plan {
   // so that a checkpoint location is never resumed by a different computation.
   std::string fingerprint;
 };
+
+// The columns of a late-row table after the source's own: the window the row came too late
+// for, when it came, and which change record it was (its channel and offset, and whether it
+// retracted the row's earlier image); the key is (channel, offset, retracted, window_start).
+inline constexpr const char* late_row_columns =
+    "window_start STRING, window_end STRING, arrived STRING, channel BIGINT, offset BIGINT, "
+    "retracted BOOLEAN, PRIMARY KEY (channel, offset, retracted, window_start)";
 
 // The output row the sink expressions read: $key0.., window.start, window.end, $agg0..
 std::vector<input_column> output_columns(const std::vector<expression>& keys,

@@ -1,5 +1,7 @@
 #include "operators/partial_aggregator.hpp"
 
+#include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 #include <fmt/format.h>
@@ -23,8 +25,10 @@ partial_aggregator::partial_aggregator(std::shared_ptr<const job_plan> plan)
 absl::Status partial_aggregator::on_batch(const store::change_batch& batch) {
   uint64_t corrupt = 0;
   const bool ignore_delete = plan_->source.ignore_delete;
+  channel_ = batch.channel();
   batch.for_each([&](uint64_t offset, wire::ChangeRecord::Reader record) {
     if (corrupt != 0 || (ignore_delete && !record.hasAfter())) return;
+    offset_ = offset;
     if ((record.hasBefore() && !apply(store::image_bytes(record.getBefore()), -1)) ||
         (record.hasAfter() && !apply(store::image_bytes(record.getAfter()), +1)))
       corrupt = offset + 1;
@@ -65,8 +69,12 @@ bool partial_aggregator::apply(std::string_view image, int sign) {
     inputs_[a] = plan.aggregate_inputs[a] ? plan.aggregate_inputs[a]->eval(row_, arena_)
                                           : datum::null();
   if (plan.window) {
+    const int64_t bound = plan.late_rows ? late_bound() : std::numeric_limits<int64_t>::min();
     plan.window->for_each_start(*time, [&](int64_t start) {
-      groups_.add(groups_.at(key_, start), inputs_, sign);
+      auto& group = groups_.at(key_, start);
+      groups_.add(group, inputs_, sign);
+      if (start + plan.window->size() <= bound)
+        late_.push_back({&group, channel_, offset_, sign < 0, std::string(image)});
     });
     return true;
   }
@@ -78,13 +86,30 @@ bool partial_aggregator::apply(std::string_view image, int sign) {
   return true;
 }
 
+int64_t partial_aggregator::late_bound() const {
+  int64_t own = std::numeric_limits<int64_t>::min();
+  if (max_event_time_ != std::numeric_limits<int64_t>::min())
+    own = max_event_time_ - absl::ToInt64Microseconds(*plan_->options.lateness);
+  return std::max(own, watermark_floor_);
+}
+
 std::vector<std::vector<char>> partial_aggregator::flush(std::span<const uint32_t> owner,
                                                          uint32_t reducers, uint64_t epoch,
                                                          uint32_t channel) {
+  absl::flat_hash_set<const group_state*> with_late;
+  for (const auto& candidate : late_) with_late.insert(candidate.group);
   std::vector<std::vector<const group_state*>> by_reducer(reducers);
+  // An empty delta still goes where it has late rows: the reducer may find them late.
   groups_.for_each([&](const group_state& group) {
-    if (!group_table::is_empty(group)) by_reducer[owner[group.key_group]].push_back(&group);
+    if (!group_table::is_empty(group) || with_late.contains(&group))
+      by_reducer[owner[group.key_group]].push_back(&group);
   });
+  absl::flat_hash_map<const group_state*, uint32_t> index;
+  std::vector<std::vector<const late_candidate*>> late_by_reducer(reducers);
+  for (uint32_t r = 0; r < reducers; ++r)
+    for (uint32_t i = 0; i < by_reducer[r].size(); ++i) index[by_reducer[r][i]] = i;
+  for (const auto& candidate : late_)
+    late_by_reducer[owner[candidate.group->key_group]].push_back(&candidate);
   std::vector<std::vector<char>> messages(reducers);
   for (uint32_t r = 0; r < reducers; ++r) {
     if (by_reducer[r].empty()) continue;
@@ -95,10 +120,23 @@ std::vector<std::vector<char>> partial_aggregator::flush(std::span<const uint32_
     auto groups = batch.initGroups(by_reducer[r].size());
     for (size_t i = 0; i < by_reducer[r].size(); ++i)
       group_table::to_wire(*by_reducer[r][i], groups[i]);
+    if (!late_by_reducer[r].empty()) {
+      auto late = batch.initLate(static_cast<uint32_t>(late_by_reducer[r].size()));
+      for (uint32_t i = 0; i < late_by_reducer[r].size(); ++i) {
+        const auto& candidate = *late_by_reducer[r][i];
+        late[i].setGroup(index.at(candidate.group));
+        late[i].setChannel(candidate.channel);
+        late[i].setOffset(candidate.offset);
+        late[i].setRetracted(candidate.retracted);
+        late[i].setImage(capnp::Data::Reader(
+            reinterpret_cast<const capnp::byte*>(candidate.image.data()), candidate.image.size()));
+      }
+    }
     auto words = capnp::messageToFlatArray(message);
     auto bytes = words.asChars();
     messages[r].assign(bytes.begin(), bytes.end());
   }
+  late_.clear();
   groups_.clear();
   return messages;
 }

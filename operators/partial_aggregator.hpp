@@ -13,6 +13,7 @@
 #include <limits>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -33,6 +34,10 @@ class partial_aggregator {
   // not decode.
   absl::Status add_row(std::string_view image);
 
+  // With a late-row table: windows ending at or below `watermark` are final already (the
+  // checkpoint the source starts from says so), whatever the rows seen here say.
+  void set_watermark_floor(int64_t watermark) { watermark_floor_ = watermark; }
+
   // Rows whose event time was NULL (they belong to no window and are skipped).
   uint64_t rows_without_time() const { return rows_without_time_; }
   // The largest event time seen (microseconds), or the lowest int64 before any.
@@ -47,6 +52,16 @@ class partial_aggregator {
  private:
   // False when the image does not decode.
   bool apply(std::string_view image, int sign);
+  // Windows ending at or below this may be final at the reducers (a late-row table's jobs).
+  int64_t late_bound() const;
+
+  struct late_candidate {
+    const group_state* group;
+    uint32_t channel;
+    uint64_t offset;
+    bool retracted;
+    std::string image;
+  };
 
   std::shared_ptr<const job_plan> plan_;
   group_table groups_;
@@ -57,6 +72,10 @@ class partial_aggregator {
   string_arena arena_;
   uint64_t rows_without_time_ = 0;
   int64_t max_event_time_ = std::numeric_limits<int64_t>::min();
+  int64_t watermark_floor_ = std::numeric_limits<int64_t>::min();
+  uint32_t channel_ = 0;  // of the record being applied
+  uint64_t offset_ = 0;
+  std::vector<late_candidate> late_;  // since the last flush
 };
 
 }  // namespace sluice::ops

@@ -81,6 +81,8 @@ absl::StatusOr<job_options> parse_options(const std::vector<sql::option>& option
       SLUICE_ASSIGN_OR_RETURN(out.checkpoint_interval, parse_duration_option(option));
     } else if (same_name(option.key, "lateness")) {
       SLUICE_ASSIGN_OR_RETURN(out.lateness, parse_duration_option(option));
+    } else if (same_name(option.key, "lateRowsTable")) {
+      out.late_rows_table = option.value;
     } else if (same_name(option.key, "timeZone")) {
       if (!absl::LoadTimeZone(option.value, &out.zone))
         return error_at(option.pos, fmt::format("unknown time zone '{}' (use a name such as "
@@ -90,7 +92,7 @@ absl::StatusOr<job_options> parse_options(const std::vector<sql::option>& option
       return error_at(option.pos,
                       fmt::format("unknown job option '{}'; accepted: checkpointLocation, "
                                   "outputMode, checkpoint.interval, lateness, "
-                                  "timeZone",
+                                  "lateRowsTable, timeZone",
                                   option.key));
     }
   }
@@ -294,6 +296,36 @@ std::string expr_text(const expr& e) {
   return "?";
 }
 
+// The statement that makes late-row table `name` of `source`: its columns, then late_row_columns.
+std::string late_rows_ddl(const std::string& name, const table_schema& source) {
+  std::string columns;
+  for (const auto& column : source.columns())
+    columns += fmt::format("{} {}, ", column.name, type_name(column.type));
+  return fmt::format("CREATE TABLE {} ({}{})", name, columns, late_row_columns);
+}
+
+absl::Status check_late_rows_table(const table_schema& late, const table_schema& source,
+                                   sql::position where) {
+  const std::vector<std::pair<std::string, column_type>> extra = {
+      {"window_start", column_type::string}, {"window_end", column_type::string},
+      {"arrived", column_type::string},      {"channel", column_type::bigint},
+      {"offset", column_type::bigint},       {"retracted", column_type::boolean}};
+  bool same = late.column_count() == source.column_count() + extra.size();
+  for (size_t c = 0; same && c < late.column_count(); ++c) {
+    const auto& want = c < source.column_count()
+                           ? std::pair(source.column(c).name, source.column(c).type)
+                           : extra[c - source.column_count()];
+    same = late.column(c).name == want.first && late.column(c).type == want.second;
+  }
+  const std::vector<std::string> key = {"channel", "offset", "retracted", "window_start"};
+  for (size_t k = 0; same && k < key.size(); ++k)
+    same = late.primary_key().size() == key.size() &&
+           late.column(late.primary_key()[k]).name == key[k];
+  if (same) return absl::OkStatus();
+  return error_at(where, fmt::format("late-row table {} is {}; it should be {}", late.name(),
+                                     late.describe(), late_rows_ddl(late.name(), source)));
+}
+
 bool assignable(dtype from, column_type to) {
   if (from == dtype::null) return true;
   if (from == to_dtype(to)) return true;
@@ -339,6 +371,18 @@ absl::StatusOr<std::shared_ptr<const job_plan>> plan(std::string name,
   if (p.options.lateness && !p.window)
     return error_at(query.pos, "a lateness applies to windows: add GROUP BY window(...) or drop "
                                "the lateness option");
+  if (!p.options.late_rows_table.empty()) {
+    if (!p.options.lateness || !p.window)
+      return error_at(query.pos, "lateRowsTable keeps the rows that come for windows already "
+                                 "final: it needs GROUP BY window(...) and a lateness option");
+    auto late = names.sink(p.options.late_rows_table, query.pos);
+    if (!late.ok())
+      return absl::Status(late.status().code(),
+                          fmt::format("{}; make it with {}", std::string(late.status().message()),
+                                      late_rows_ddl(p.options.late_rows_table, *p.source.table)));
+    p.late_rows = *late;
+    SLUICE_RETURN_IF_ERROR(check_late_rows_table(*p.late_rows, *p.source.table, query.pos));
+  }
   std::vector<expr> rewritten;
   const auto items = select_items(query, *p.source.table);
   for (const auto& item : items) {
@@ -372,6 +416,8 @@ absl::StatusOr<std::shared_ptr<const job_plan>> plan(std::string name,
   for (const auto& a : p.aggregates)
     p.fingerprint += fmt::format(" {}({})", aggregate_name(a.kind), dtype_name(a.input));
   if (p.options.dialect == sql_dialect::flink) p.fingerprint += " flink";
+  if (p.late_rows)
+    p.fingerprint += fmt::format(" late rows {}/{}", p.late_rows->name(), p.late_rows->id());
   if (p.source.ignore_delete) p.fingerprint += " ignoring deletes";
   return std::shared_ptr<const job_plan>(std::move(result));
 }

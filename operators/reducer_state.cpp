@@ -3,6 +3,7 @@
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 #include <fmt/format.h>
+#include <absl/time/clock.h>
 #include <kj/exception.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <cstring>
 
 #include "runtime/core/key_codec.hpp"
+#include "runtime/core/row_codec.hpp"
 #include "runtime/core/status.hpp"
 
 namespace sluice::ops {
@@ -49,16 +51,50 @@ reducer_state::reducer_state(std::shared_ptr<const job_plan> plan)
 absl::Status reducer_state::merge(std::span<const char> partial_batch) {
   return read_partial_batch(partial_batch, [&](wire::PartialBatch::Reader batch) {
     batch.totalSize();  // walks the whole message: a bad one throws before anything is merged
-    for (auto group : batch.getGroups()) {
+    auto groups = batch.getGroups();
+    std::vector<bool> late(groups.size(), false);
+    for (uint32_t i = 0; i < groups.size(); ++i) {
+      auto group = groups[i];
       if (plan_->options.lateness && plan_->window &&
           group.getWindowStart() + plan_->window->size() <= watermark_) {
-        late_rows_ += static_cast<uint64_t>(std::abs(group.getRows()));
+        // With a late-row table, each image written to it counts (an update's two as well).
+        if (!plan_->late_rows) late_rows_ += static_cast<uint64_t>(std::abs(group.getRows()));
+        late[i] = true;
         continue;
       }
       groups_.merge(group);
     }
+    if (!plan_->late_rows) return;
+    const std::string arrived = timestamp_text(absl::ToUnixMicros(absl::Now()), plan_->options.zone);
+    for (auto candidate : batch.getLate()) {
+      if (candidate.getGroup() >= groups.size() || !late[candidate.getGroup()]) continue;
+      add_late_row(candidate, groups[candidate.getGroup()].getWindowStart(), arrived);
+      ++late_rows_;
+    }
   });
 }
+
+void reducer_state::add_late_row(wire::LateCandidate::Reader candidate, int64_t window_start,
+                                 const std::string& arrived) {
+  const table_schema& source = *plan_->source.table;
+  if (!late_) late_.emplace(plan_->late_rows);
+  std::vector<value> row;
+  auto image = candidate.getImage();
+  auto decoded = decode_row(std::string_view(reinterpret_cast<const char*>(image.begin()), image.size()),
+                            source.column_count(), row);
+  if (!decoded.ok()) return;  // a corrupt image: its record fails the source that read it
+  size_t r = late_->add_row(change_op::put);
+  for (size_t c = 0; c < row.size(); ++c) late_->set(r, c, std::move(row[c]));
+  size_t c = source.column_count();
+  late_->set(r, c++, timestamp_text(window_start, plan_->options.zone));
+  late_->set(r, c++, timestamp_text(window_start + plan_->window->size(), plan_->options.zone));
+  late_->set(r, c++, arrived);
+  late_->set(r, c++, static_cast<int64_t>(candidate.getChannel()));
+  late_->set(r, c++, static_cast<int64_t>(candidate.getOffset()));
+  late_->set(r, c, candidate.getRetracted());
+}
+
+std::optional<row_batch> reducer_state::take_late_rows() { return std::exchange(late_, std::nullopt); }
 
 void reducer_state::advance_watermark(int64_t watermark) {
   watermark_ = std::max(watermark_, watermark);

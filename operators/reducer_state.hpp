@@ -12,6 +12,7 @@
 #include <absl/status/statusor.h>
 
 #include <limits>
+#include <optional>
 #include <memory>
 #include <span>
 #include <string>
@@ -36,8 +37,12 @@ class reducer_state {
   // or below it are final.
   void advance_watermark(int64_t watermark);
   int64_t watermark() const { return watermark_; }
-  // Source rows of late groups: they came for windows already final and were not applied.
+  // Source rows of late groups: they came for windows already final and were not applied (with
+  // a late-row table, the images written to it).
   uint64_t late_rows() const { return late_rows_; }
+  // With a late-row table (plan->late_rows): the late rows merged since the last call, as puts
+  // of that table (the row, its window, when it came, its change record).
+  std::optional<row_batch> take_late_rows();
 
   // The sink changes since the last call, as one batch of the sink table: a put of the row of
   // every changed group (update mode) or of every window that became final (append mode), and a
@@ -90,11 +95,14 @@ class reducer_state {
   };
 
   bool is_final(const group_state& group) const;
+  void add_late_row(wire::LateCandidate::Reader candidate, int64_t window_start,
+                    const std::string& arrived);
 
   std::shared_ptr<const job_plan> plan_;
   group_table groups_;
   int64_t watermark_ = std::numeric_limits<int64_t>::min();
   uint64_t late_rows_ = 0;
+  std::optional<row_batch> late_;  // plan->late_rows only
   std::vector<datum> output_;
   string_arena arena_;
   absl::flat_hash_map<std::string, emitted_key> emitted_;  // session windows only

@@ -17,6 +17,7 @@ bool checkpoint_round::begin(uint64_t last, const std::vector<uint64_t>& committ
   offset_in_.assign(committed.size(), false);
   ack_in_.assign(reducers, false);
   late_.assign(reducers, 0);
+  watermark_ = std::numeric_limits<int64_t>::min();
   offsets_in_ = acks_in_ = 0;
   return true;
 }
@@ -29,10 +30,12 @@ bool checkpoint_round::on_offset(uint64_t id, uint32_t channel, uint64_t offset)
   return ready();
 }
 
-bool checkpoint_round::on_ack(uint64_t id, uint32_t reducer, uint64_t late_rows) {
+bool checkpoint_round::on_ack(uint64_t id, uint32_t reducer, uint64_t late_rows,
+                              int64_t watermark) {
   if (id != pending_ || reducer >= late_.size() || ack_in_[reducer]) return false;
   ack_in_[reducer] = true;
   late_[reducer] = late_rows;
+  watermark_ = std::max(watermark_, watermark);
   ++acks_in_;
   return ready();
 }
@@ -46,6 +49,7 @@ store::checkpoint checkpoint_round::record(uint64_t first_snapshot, std::string 
       first_snapshot, cp.id >= ops::snapshot_slices ? cp.id - ops::snapshot_slices + 1 : 0);
   cp.created_ms = absl::ToUnixMillis(absl::Now());
   cp.fingerprint = std::move(fingerprint);
+  cp.watermark = watermark_;
   return cp;
 }
 

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "runtime/store/checkpoint.hpp"
@@ -28,7 +29,8 @@ class checkpoint_round {
   // An answer of checkpoint `id`. True when it was the last one: the caller records record()
   // in the store and calls recorded() once the store has it.
   bool on_offset(uint64_t id, uint32_t channel, uint64_t offset);
-  bool on_ack(uint64_t id, uint32_t reducer, uint64_t late_rows);
+  // A reducer's ack carries its late rows so far and its watermark as of the checkpoint.
+  bool on_ack(uint64_t id, uint32_t reducer, uint64_t late_rows, int64_t watermark);
 
   // What the store keeps of the round. The snapshots an assignment takes first image every key
   // group (`first_snapshot`); after that each key group is imaged whole once every
@@ -55,6 +57,7 @@ class checkpoint_round {
   std::vector<bool> offset_in_;
   std::vector<bool> ack_in_;
   std::vector<uint64_t> late_;
+  int64_t watermark_ = std::numeric_limits<int64_t>::min();  // the highest acked
   size_t offsets_in_ = 0;
   size_t acks_in_ = 0;
 };

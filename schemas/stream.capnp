@@ -34,6 +34,17 @@ struct PartialGroup {
   aggregates @3 :List(AggregateState);
 }
 
+# A source row image that may have come too late: its group's window ends at or below the
+# sending source's watermark, which bounds every reducer's from above. If the reducer finds the
+# group late, the row goes to the job's late-row table.
+struct LateCandidate {
+  group @0 :UInt32;        # index into the batch's groups
+  channel @1 :UInt32;
+  offset @2 :UInt64;       # of the change record
+  retracted @3 :Bool;      # the record's before-image (retracted), not its after-image
+  image @4 :Data;          # the row (row_codec)
+}
+
 # What a source actor flushes to one reducer: groups of that reducer's key groups. A reducer's
 # snapshot is made of them too, with its watermark: each message either images some key groups
 # whole (`imaged`: a restore drops what it holds of them, then takes the groups given) or holds
@@ -45,4 +56,5 @@ struct PartialBatch {
   groups @2 :List(PartialGroup);
   watermark @3 :Int64 = -9223372036854775808;  # microseconds; windows ending at or below are final
   imaged @4 :List(UInt32); # snapshots: the key groups this message holds whole
+  late @5 :List(LateCandidate);  # jobs with a late-row table only
 }

@@ -14,14 +14,20 @@ using namespace sluice::msg;
 // so a large change set need not be one huge atomic write.
 constexpr size_t sink_batch_rows = 4096;
 
-absl::Status write(const checkpoint_writer_config& config, const checkpoint_output& output) {
-  const auto& changes = output.changes;
-  for (size_t first = 0; first < changes.size(); first += sink_batch_rows)
+absl::Status write_rows(const checkpoint_writer_config& config, const row_batch& rows) {
+  for (size_t first = 0; first < rows.size(); first += sink_batch_rows)
     SLUICE_RETURN_IF_ERROR(
         config.db
-            ->write(changes.slice(first, std::min(sink_batch_rows, changes.size() - first)),
-                    config.fence)
+            ->write(rows.slice(first, std::min(sink_batch_rows, rows.size() - first)), config.fence)
             .status());
+  return absl::OkStatus();
+}
+
+// The sink rows, the late rows (upserts of their change records: a replay writes them again),
+// then the snapshot.
+absl::Status write(const checkpoint_writer_config& config, const checkpoint_output& output) {
+  SLUICE_RETURN_IF_ERROR(write_rows(config, output.changes));
+  if (output.late) SLUICE_RETURN_IF_ERROR(write_rows(config, *output.late));
   return config.db->put_snapshot(config.job, output.checkpoint, config.part, output.snapshot,
                                  config.fence);
 }
@@ -40,7 +46,7 @@ caf::behavior checkpoint_writer(caf::stateful_actor<checkpoint_writer_state>* se
           return self->quit();
         }
         self->send(config.coordinator, ack_atom::value, config.fence.epoch, output->checkpoint,
-                   config.part, output->late_rows);
+                   config.part, output->late_rows, output->watermark);
       },
   };
 }

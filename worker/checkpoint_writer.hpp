@@ -15,6 +15,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,8 +29,10 @@ struct checkpoint_output {
   checkpoint_output(uint64_t id, row_batch sink_rows) : checkpoint(id), changes(std::move(sink_rows)) {}
   uint64_t checkpoint;
   row_batch changes;                        // sink rows: puts and deletes
+  std::optional<row_batch> late;            // rows for the late-row table, if any came
   std::vector<std::vector<char>> snapshot;  // PartialBatch messages of the reducer's groups
   uint64_t late_rows = 0;                   // so far, for the ack
+  int64_t watermark = 0;                    // as of the checkpoint, for the ack
 };
 
 struct checkpoint_writer_config {

@@ -72,6 +72,8 @@ absl::Status take_checkpoint(self_ptr self, const protocol::aligned& barrier) {
       protocol::imaged_key_groups(state.config.owns, barrier.checkpoint, !state.snapshotted));
   state.snapshotted = true;
   output->late_rows = state.groups->late_rows();
+  output->watermark = state.groups->watermark();
+  output->late = state.groups->take_late_rows();
   self->send(state.writer, std::move(output));
   return absl::OkStatus();
 }

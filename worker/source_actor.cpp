@@ -93,6 +93,7 @@ caf::behavior source_actor(self_ptr self, source_config config) {
   auto& state = self->state;
   state.config = std::move(config);
   state.partial = std::make_unique<ops::partial_aggregator>(state.config.plan);
+  state.partial->set_watermark_floor(state.config.watermark);
   state.flow = std::make_unique<protocol::source_flow>(
       state.config.offset, state.config.end_offset, state.config.plan->source.max_records,
       static_cast<uint32_t>(state.config.reducers.size()), state.config.max_in_flight);

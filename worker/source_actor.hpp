@@ -10,6 +10,7 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include <limits>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -30,6 +31,9 @@ struct source_config {
   // Where to stop reading (a job run until drained): reaching it is reported to the
   // coordinator once. UINT64_MAX: never.
   uint64_t end_offset = UINT64_MAX;
+  // The reducers' watermark at the checkpoint the source starts from: windows it closed are
+  // final, whatever this source's own watermark says.
+  int64_t watermark = std::numeric_limits<int64_t>::min();
   std::vector<caf::actor> reducers;
   std::vector<uint32_t> owner;  // key group -> index into reducers
   caf::actor coordinator;

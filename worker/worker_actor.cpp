@@ -136,8 +136,8 @@ caf::behavior worker_actor(self_ptr self, store::api* db, std::string address) {
       },
       [self](sources_atom, const std::string& job, uint64_t epoch,
              const std::vector<caf::actor>& reducers, const std::vector<uint64_t>& channels,
-             const std::vector<uint64_t>& offsets,
-             const std::vector<uint64_t>& end_offsets) -> caf::result<std::vector<caf::actor>> {
+             const std::vector<uint64_t>& offsets, const std::vector<uint64_t>& end_offsets,
+             int64_t watermark) -> caf::result<std::vector<caf::actor>> {
         auto it = self->state.jobs.find(job);
         if (it == self->state.jobs.end() || it->second.epoch != epoch)
           return refused(fmt::format("job {}: assignment {} has no reducer here", job, epoch));
@@ -156,6 +156,7 @@ caf::behavior worker_actor(self_ptr self, store::api* db, std::string address) {
           config.channel = static_cast<uint32_t>(channels[i]);
           config.offset = offsets[i];
           config.end_offset = end_offsets[i];
+          config.watermark = watermark;
           config.reducers = reducers;
           config.owner = owner;
           config.coordinator = caf::actor_cast<caf::actor>(self->current_sender());

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@ struct checkpoint {
   // The snapshots of checkpoints first_snapshot..id, applied in order, restore its state (each
   // checkpoint stores `parts` of them); older ones are deleted when it is recorded.
   uint64_t first_snapshot = 0;
+  // The reducers' watermark as of this checkpoint (lowest: none): a source restarted from it
+  // knows the windows final before its first barrier.
+  int64_t watermark = std::numeric_limits<int64_t>::min();
 };
 
 }  // namespace sluice::store

@@ -12,17 +12,20 @@
 
 namespace sluice::store {
 
-// id, created_ms, parts (its top bit set), the number of offsets, the offsets, first_snapshot
-// (all little-endian u64), then the fingerprint's bytes. A record without the top bit set in
-// parts (written before snapshots came in slices) has no first_snapshot: its snapshots image
-// everything, so it is its own first.
+// id, created_ms, parts (its top bit set, and the next one), the number of offsets, the
+// offsets, first_snapshot, the watermark (all little-endian u64), then the fingerprint's bytes.
+// A record without the top bit set in parts (written before snapshots came in slices) has no
+// first_snapshot: its snapshots image everything, so it is its own first. One without the next
+// bit (written before checkpoints kept their watermark) has none.
 constexpr uint64_t has_first_snapshot = uint64_t{1} << 63;
+constexpr uint64_t has_watermark = uint64_t{1} << 62;
 
 std::string encode_checkpoint(const checkpoint& cp) {
   std::vector<uint64_t> words = {cp.id, static_cast<uint64_t>(cp.created_ms),
-                                 cp.parts | has_first_snapshot, cp.offsets.size()};
+                                 cp.parts | has_first_snapshot | has_watermark, cp.offsets.size()};
   words.insert(words.end(), cp.offsets.begin(), cp.offsets.end());
   words.push_back(cp.first_snapshot);
+  words.push_back(static_cast<uint64_t>(cp.watermark));
   return encode_offsets(words) + cp.fingerprint;
 }
 
@@ -31,13 +34,18 @@ absl::StatusOr<checkpoint> decode_checkpoint(std::string_view bytes) {
   if (bytes.size() < 32) return truncated;
   SLUICE_ASSIGN_OR_RETURN(auto head, decode_offsets(bytes.substr(0, 32), 4));
   const bool first_given = (head[2] & has_first_snapshot) != 0;
-  const uint64_t words = head[3] + (first_given ? 1 : 0);
+  const bool watermark_given = (head[2] & has_watermark) != 0;
+  const uint64_t words = head[3] + (first_given ? 1 : 0) + (watermark_given ? 1 : 0);
   if (head[3] >= (uint64_t{1} << 32) || words > (bytes.size() - 32) / 8) return truncated;
   SLUICE_ASSIGN_OR_RETURN(auto tail, decode_offsets(bytes.substr(32, words * 8), words));
   checkpoint cp;
   cp.id = head[0];
   cp.created_ms = static_cast<int64_t>(head[1]);
-  cp.parts = static_cast<uint32_t>(head[2] & ~has_first_snapshot);
+  cp.parts = static_cast<uint32_t>(head[2] & ~(has_first_snapshot | has_watermark));
+  if (watermark_given) {
+    cp.watermark = static_cast<int64_t>(tail.back());
+    tail.pop_back();
+  }
   cp.first_snapshot = first_given ? tail.back() : cp.id;
   if (first_given) tail.pop_back();
   cp.offsets = std::move(tail);

@@ -7,6 +7,8 @@
 
 #include <csignal>
 #include <map>
+#include <set>
+#include <tuple>
 #include <random>
 #include <string>
 #include <thread>
@@ -354,6 +356,75 @@ TEST_CASE_FIXTURE(job_fixture, "session windows merge when a row bridges two and
              "INTERVAL '5' SECOND) AS VARCHAR), count(*), sum(price)\n"
              "FROM src GROUP BY UserId, " + session));
   check_rows(scan_jsonl("UserSessions"), expected, {"UserId", "begin"}, columns);
+}
+
+TEST_CASE_FIXTURE(job_fixture, "a late-row table holds exactly the rows that came for windows already final") {
+  create_order_source();
+  sql("CREATE TABLE Windows (begin STRING, end STRING, count BIGINT, totalPrice DOUBLE, "
+      "PRIMARY KEY (begin, end));"
+      "CREATE TABLE LateOrders (UserId STRING, OrderId STRING, price DOUBLE, timestamp BIGINT, "
+      "window_start STRING, window_end STRING, arrived STRING, channel BIGINT, offset BIGINT, "
+      "retracted BOOLEAN, PRIMARY KEY (channel, offset, retracted, window_start))");
+  // In order within each channel: nothing is late the first time.
+  const int64_t t0 = 1700000000000;
+  std::vector<order> on_time;
+  for (int i = 0; i < 2000; ++i)
+    on_time.push_back({fmt::format("u{}", i % 13), fmt::format("o{:04}", i),
+                       static_cast<double>(100 + i % 700) / 4, t0 + i * 100});
+  put("OrderSource", jsonl_of(on_time));
+  const auto job = script("late.sql",
+                          "CREATE STREAM w OPTIONS(checkpointLocation='w', lateness='10 seconds', "
+                          "lateRowsTable='LateOrders')\n"
+                          "INSERT INTO Windows SELECT CAST(window.start AS String) AS begin, "
+                          "CAST(window.end AS String) AS end, count(*) AS count, sum(price) AS "
+                          "totalPrice FROM OrderSource GROUP BY window(to_timestamp(timestamp / "
+                          "1000), \"10 seconds\")");
+  run(job);
+  CHECK(scan_jsonl("LateOrders").empty());
+  // The watermark is now 189.9 s in: windows up to [180 s, 190 s) are final. Two new orders and
+  // an update and a delete of old ones come for them; one new order does not.
+  const order early{"u1", "late1", 12.5, t0 + 5000}, later{"u2", "late2", 7.25, t0 + 55000},
+      fresh{"u3", "fresh", 3.5, t0 + 195000};
+  put("OrderSource", jsonl_of({early, later, fresh}));
+  put("OrderSource",
+      fmt::format(R"({{"_op":"update","UserId":"{}","OrderId":"{}","price":99.5}})", on_time[200].user,
+                  on_time[200].id) + "\n" +
+          fmt::format(R"({{"_op":"delete","UserId":"{}","OrderId":"{}"}})", on_time[300].user,
+                      on_time[300].id) + "\n");
+  auto again = run(job);
+  CHECK_MESSAGE(contains(again.out, "5 late rows not applied"), again.out);
+  // Final windows keep what they had; the fresh order counts.
+  auto applied = on_time;
+  applied.push_back(fresh);
+  check_windows(scan_jsonl("Windows"), applied, 10);
+  // Exactly the late images, each with its window and change record.
+  std::multiset<std::tuple<std::string, double, std::string, bool>> late;
+  for (const auto& row : scan_jsonl("LateOrders")) {
+    late.insert({row["OrderId"].get<std::string>(), row["price"].get<double>(),
+                 row["window_start"].get<std::string>(), row["retracted"].get<bool>()});
+    CHECK(row["window_end"].is_string());
+    CHECK(!row["arrived"].get<std::string>().empty());
+    CHECK(row["offset"].get<int64_t>() >= 0);
+  }
+  const auto& updated = on_time[200];
+  const auto& deleted = on_time[300];
+  std::multiset<std::tuple<std::string, double, std::string, bool>> expected = {
+      {early.id, early.price, utc_text(t0), false},
+      {later.id, later.price, utc_text(t0 + 50000), false},
+      {updated.id, updated.price, utc_text(t0 + 20000), true},
+      {updated.id, 99.5, utc_text(t0 + 20000), false},
+      {deleted.id, deleted.price, utc_text(t0 + 30000), true}};
+  CHECK(late == expected);
+  // A late-row table of another shape is refused with the one to make.
+  auto wrong = sluice("run", {"--until-drained", "-e",
+                              "CREATE STREAM x OPTIONS(checkpointLocation='x', lateness='1 second', "
+                              "lateRowsTable='Windows') INSERT INTO Windows SELECT CAST(window.start "
+                              "AS String), CAST(window.end AS String), count(*), sum(price) FROM "
+                              "OrderSource GROUP BY window(to_timestamp(timestamp / 1000), \"10 "
+                              "seconds\")"});
+  CHECK(wrong.exit_code != 0);
+  CHECK(contains(wrong.err, "it should be CREATE TABLE Windows (UserId STRING, OrderId STRING, "
+                            "price DOUBLE, timestamp BIGINT, window_start STRING"));
 }
 
 // --- seed 002, Flink: revenue per province, updates and deletes retracted

@@ -17,12 +17,12 @@ TEST_CASE("a round is ready with the last answer, in any order, and not before")
   REQUIRE(round.begin(4, {10, 20}, 2, t0));
   CHECK(round.pending() == 5);
   CHECK_FALSE(round.begin(4, {10, 20}, 2, t0));  // one round at a time
-  CHECK_FALSE(round.on_ack(5, 1, 3));
+  CHECK_FALSE(round.on_ack(5, 1, 3, 700));
   CHECK_FALSE(round.on_offset(5, 1, 25));
   CHECK_FALSE(round.on_offset(5, 1, 26));  // a repeated answer
-  CHECK_FALSE(round.on_ack(4, 0, 0));      // an answer of another round
+  CHECK_FALSE(round.on_ack(4, 0, 0, 900));  // an answer of another round
   CHECK_FALSE(round.on_offset(6, 0, 99));
-  CHECK_FALSE(round.on_ack(5, 0, 1));
+  CHECK_FALSE(round.on_ack(5, 0, 1, 600));
   CHECK(round.on_offset(5, 0, 15));
   CHECK(round.offsets() == std::vector<uint64_t>{15, 25});
   CHECK(round.late_rows() == std::vector<uint64_t>{1, 3});
@@ -31,6 +31,7 @@ TEST_CASE("a round is ready with the last answer, in any order, and not before")
   CHECK(cp.parts == 2);
   CHECK(cp.offsets == std::vector<uint64_t>{15, 25});
   CHECK(cp.fingerprint == "fp");
+  CHECK(cp.watermark == 700);  // the highest acked: restarted sources know windows final
   CHECK(round.pending() == 5);  // until the store has it
   CHECK(round.recorded(t0 + std::chrono::milliseconds(30)).count() == doctest::Approx(30));
   CHECK(round.pending() == 0);
@@ -47,7 +48,7 @@ TEST_CASE("a dropped round ignores its answers; overdue only while under way") {
   round.drop();
   CHECK_FALSE(round.overdue(t0 + std::chrono::seconds(61), std::chrono::seconds(60)));
   CHECK_FALSE(round.on_offset(1, 0, 5));
-  CHECK_FALSE(round.on_ack(1, 0, 0));
+  CHECK_FALSE(round.on_ack(1, 0, 0, 0));
 }
 
 TEST_CASE("the record's first snapshot: the assignment's first, then the last snapshot_slices") {

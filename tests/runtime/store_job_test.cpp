@@ -81,6 +81,7 @@ TEST_CASE_FIXTURE(fixture,
   }
   auto third = cp(3, start);
   third.first_snapshot = 2;
+  third.watermark = -1700000000123456;
   REQUIRE(db->complete_checkpoint("cp", third, *sink, tunnel).ok());
   CHECK(absl::IsNotFound(db->get_snapshot("cp", 1, 0).status()));
   for (uint64_t id = 2; id <= 4; ++id) CHECK(db->get_snapshot("cp", id, 0).ok());
@@ -90,6 +91,7 @@ TEST_CASE_FIXTURE(fixture,
   CHECK(last->parts == 1);
   CHECK(last->offsets == start);
   CHECK(last->fingerprint == "f");
+  CHECK(last->watermark == -1700000000123456);
   // A checkpoint cannot need snapshots of checkpoints after it.
   auto fourth = cp(4, start);
   fourth.first_snapshot = 5;

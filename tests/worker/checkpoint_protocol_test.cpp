@@ -345,7 +345,7 @@ caf::behavior coordinator_probe(caf::event_based_actor* self, trace* log) {
   });
   return {
       [log](ack_atom, uint64_t /*epoch*/, uint64_t checkpoint, uint32_t reducer,
-            uint64_t /*late rows*/) {
+            uint64_t /*late rows*/, int64_t /*watermark*/) {
         log->acks.emplace_back(checkpoint, reducer);
       },
       [log](fail_atom, uint64_t /*epoch*/, const std::string& what) {
