@@ -28,9 +28,7 @@ struct sql_options {
 };
 
 bool is_catalog(const sql::statement& statement) {
-  return std::visit(
-      [](const auto& s) { return std::is_constructible_v<store::catalog_op, decltype(s)>; },
-      statement);
+  return ops::catalog_op_of(statement).has_value();
 }
 
 bool writes(const sql::statement& statement) {
@@ -42,12 +40,7 @@ bool writes(const sql::statement& statement) {
 absl::Status apply_catalog(const std::vector<sql::statement>& statements, const std::string& source,
                            store::api& db) {
   std::vector<store::catalog_op> ops;
-  for (const auto& statement : statements)
-    std::visit(
-        [&](const auto& s) {
-          if constexpr (std::is_constructible_v<store::catalog_op, decltype(s)>) ops.emplace_back(s);
-        },
-        statement);
+  for (const auto& statement : statements) ops.push_back(*ops::catalog_op_of(statement));
   size_t failed = 0;
   auto done = db.apply_catalog(ops, &failed);
   if (!done.ok()) {

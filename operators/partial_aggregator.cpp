@@ -104,12 +104,17 @@ std::vector<std::vector<char>> partial_aggregator::flush(std::span<const uint32_
     if (!group_table::is_empty(group) || with_late.contains(&group))
       by_reducer[owner[group.key_group]].push_back(&group);
   });
+  // Late candidates are rare (rows behind their source's own watermark): the index of their
+  // groups is built only when there are some.
   absl::flat_hash_map<const group_state*, uint32_t> index;
   std::vector<std::vector<const late_candidate*>> late_by_reducer(reducers);
-  for (uint32_t r = 0; r < reducers; ++r)
-    for (uint32_t i = 0; i < by_reducer[r].size(); ++i) index[by_reducer[r][i]] = i;
-  for (const auto& candidate : late_)
-    late_by_reducer[owner[candidate.group->key_group]].push_back(&candidate);
+  if (!late_.empty()) {
+    for (uint32_t r = 0; r < reducers; ++r)
+      for (uint32_t i = 0; i < by_reducer[r].size(); ++i)
+        if (with_late.contains(by_reducer[r][i])) index[by_reducer[r][i]] = i;
+    for (const auto& candidate : late_)
+      late_by_reducer[owner[candidate.group->key_group]].push_back(&candidate);
+  }
   std::vector<std::vector<char>> messages(reducers);
   for (uint32_t r = 0; r < reducers; ++r) {
     if (by_reducer[r].empty()) continue;

@@ -253,6 +253,22 @@ class select_planner {
   const expr* window_call_ = nullptr;  // the GROUP BY window
 };
 
+std::vector<input_column> input_columns(const table_schema& table) {
+  std::vector<input_column> input;
+  for (const auto& column : table.columns()) input.push_back({column.name, to_dtype(column.type)});
+  return input;
+}
+
+absl::Status plan_where(const sql::select_query& query, select_planner& planner, job_plan& p) {
+  if (!query.where) return absl::OkStatus();
+  SLUICE_ASSIGN_OR_RETURN(auto filter, planner.compile_input(*query.where));
+  if (filter.type() != dtype::boolean && filter.type() != dtype::null)
+    return error_at(query.where->pos, fmt::format("WHERE needs a BOOLEAN condition, not {}",
+                                                  dtype_name(filter.type())));
+  p.filter = std::move(filter);
+  return absl::OkStatus();
+}
+
 // The SELECT items, SELECT * expanded to every column of `table`.
 std::vector<sql::select_item> select_items(const sql::select_query& query, const table_schema& table) {
   if (!query.star) return query.items;
@@ -350,17 +366,9 @@ absl::StatusOr<std::shared_ptr<const job_plan>> plan(std::string name,
                                "queries only");
   SLUICE_ASSIGN_OR_RETURN(p.source, names.source(query.from, query.from_pos));
   SLUICE_ASSIGN_OR_RETURN(p.sink, names.sink(sink, sink_pos));
-  std::vector<input_column> input;
-  for (const auto& column : p.source.table->columns())
-    input.push_back({column.name, to_dtype(column.type)});
+  const auto input = input_columns(*p.source.table);
   select_planner planner(p, input);
-  if (query.where) {
-    SLUICE_ASSIGN_OR_RETURN(auto filter, planner.compile_input(*query.where));
-    if (filter.type() != dtype::boolean && filter.type() != dtype::null)
-      return error_at(query.where->pos, fmt::format("WHERE needs a BOOLEAN condition, not {}",
-                                                    dtype_name(filter.type())));
-    p.filter = std::move(filter);
-  }
+  SLUICE_RETURN_IF_ERROR(plan_where(query, planner, p));
   SLUICE_RETURN_IF_ERROR(planner.plan_group_by(query.group_by));
   if (p.options.mode == output_mode::append && (!p.window || !p.options.lateness))
     return error_at(query.pos, "outputMode 'append' writes each window once, when it is final: "
@@ -452,17 +460,9 @@ absl::StatusOr<query_plan> plan_query(const sql::select_statement& statement,
   p.name = fmt::format("query at line {}", statement.pos.line);
   p.options.dialect = names.dialect();
   SLUICE_ASSIGN_OR_RETURN(p.source, names.source(query.from, query.from_pos));
-  std::vector<input_column> input;
-  for (const auto& column : p.source.table->columns())
-    input.push_back({column.name, to_dtype(column.type)});
+  const auto input = input_columns(*p.source.table);
   select_planner planner(p, input);
-  if (query.where) {
-    SLUICE_ASSIGN_OR_RETURN(auto filter, planner.compile_input(*query.where));
-    if (filter.type() != dtype::boolean && filter.type() != dtype::null)
-      return error_at(query.where->pos, fmt::format("WHERE needs a BOOLEAN condition, not {}",
-                                                    dtype_name(filter.type())));
-    p.filter = std::move(filter);
-  }
+  SLUICE_RETURN_IF_ERROR(plan_where(query, planner, p));
   const auto items = select_items(query, *p.source.table);
   out.grouped = !query.group_by.empty() || (query.having && has_aggregate(*query.having)) ||
                 std::any_of(items.begin(), items.end(),

@@ -52,14 +52,15 @@ absl::Status reducer_state::merge(std::span<const char> partial_batch) {
   return read_partial_batch(partial_batch, [&](wire::PartialBatch::Reader batch) {
     batch.totalSize();  // walks the whole message: a bad one throws before anything is merged
     auto groups = batch.getGroups();
-    std::vector<bool> late(groups.size(), false);
+    std::vector<bool> late;  // which groups were late: kept for a late-row table only
+    if (plan_->late_rows) late.assign(groups.size(), false);
     for (uint32_t i = 0; i < groups.size(); ++i) {
       auto group = groups[i];
       if (plan_->options.lateness && plan_->window &&
           group.getWindowStart() + plan_->window->size() <= watermark_) {
         // With a late-row table, each image written to it counts (an update's two as well).
-        if (!plan_->late_rows) late_rows_ += static_cast<uint64_t>(std::abs(group.getRows()));
-        late[i] = true;
+        if (plan_->late_rows) late[i] = true;
+        else late_rows_ += static_cast<uint64_t>(std::abs(group.getRows()));
         continue;
       }
       groups_.merge(group);

@@ -12,22 +12,11 @@
 #include "operators/planner.hpp"
 #include "operators/session.hpp"
 #include "runtime/core/status.hpp"
+#include "runtime/sql/lexer.hpp"
 #include "runtime/sql/parser.hpp"
 
 namespace sluice::ops {
 namespace {
-
-// The catalog op of a statement that changes the store, if it is one.
-std::optional<store::catalog_op> catalog_op_of(const sql::statement& statement) {
-  return std::visit(
-      [](const auto& s) -> std::optional<store::catalog_op> {
-        if constexpr (std::is_constructible_v<store::catalog_op, decltype(s)>)
-          return s;
-        else
-          return std::nullopt;
-      },
-      statement);
-}
 
 // What undoes a catalog statement: the drop of the table or tunnel it is about to create.
 std::optional<store::catalog_op> undo_of(const sql::statement& statement, const store::api& db) {
@@ -46,11 +35,6 @@ sql::position position_of(const sql::statement& statement) {
   return std::visit([](const auto& s) { return s.pos; }, statement);
 }
 
-absl::Status error_at(sql::position where, std::string_view message) {
-  return absl::InvalidArgumentError(
-      fmt::format("line {}, column {}: {}", where.line, where.column, message));
-}
-
 // Flink's when the script defines a connector table; Spark's otherwise. Spark's own statements
 // in a Flink script are refused, so that no statement runs with the other engine's meaning.
 absl::StatusOr<sql_dialect> dialect_of(const std::vector<sql::statement>& statements) {
@@ -64,7 +48,7 @@ absl::StatusOr<sql_dialect> dialect_of(const std::vector<sql::statement>& statem
     if (std::holds_alternative<sql::create_scan>(statement)) spark = "CREATE SCAN";
     if (std::holds_alternative<sql::create_stream>(statement)) spark = "CREATE STREAM";
     if (!spark.empty())
-      return error_at(position_of(statement),
+      return sql::syntax_error(position_of(statement),
                       fmt::format("{} is Spark SQL, but this script is in Flink's dialect (table "
                                   "{} at line {} has type = 'ots'); write a script in one dialect",
                                   spark, flink->name, flink->pos.line));
@@ -171,10 +155,10 @@ absl::StatusOr<bool> run_job(const sql::statement& statement, const session& nam
   if (!job) return false;
   if (!job->batch) {
     if (job->overwrite)
-      return error_at(where, "INSERT OVERWRITE replaces a table with a batch result; a stream "
+      return sql::syntax_error(where, "INSERT OVERWRITE replaces a table with a batch result; a stream "
                              "(this one reads a scan USING STREAM) writes with INSERT INTO");
     if (!options.streams)
-      return error_at(where, fmt::format("{} is a stream: run it with sluice run, or on a cluster "
+      return sql::syntax_error(where, fmt::format("{} is a stream: run it with sluice run, or on a cluster "
                                          "with sluice sql --coordinator",
                                          job->name));
     SLUICE_ASSIGN_OR_RETURN(out.jobs.emplace_back(), job->plan(names));
@@ -213,6 +197,17 @@ absl::Status run_statements(const std::vector<sql::statement>& statements, store
 }
 
 }  // namespace
+
+std::optional<store::catalog_op> catalog_op_of(const sql::statement& statement) {
+  return std::visit(
+      [](const auto& s) -> std::optional<store::catalog_op> {
+        if constexpr (std::is_constructible_v<store::catalog_op, decltype(s)>)
+          return s;
+        else
+          return std::nullopt;
+      },
+      statement);
+}
 
 absl::StatusOr<script_result> run_script(std::string_view text, std::string_view source,
                                          store::api& db, const script_options& options) {

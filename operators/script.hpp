@@ -17,12 +17,14 @@
 #include <absl/status/statusor.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "operators/job_plan.hpp"
 #include "runtime/format/row_writer.hpp"
+#include "runtime/sql/ast.hpp"
 #include "runtime/store/api.hpp"
 
 namespace sluice::ops {
@@ -38,6 +40,9 @@ struct script_result {
   std::vector<std::shared_ptr<const job_plan>> jobs;   // the streams, planned, not started
   std::vector<store::catalog_op> undo;                 // drops of what it created, newest first
 };
+
+// The catalog op of a statement that changes the store, if it is one.
+std::optional<store::catalog_op> catalog_op_of(const sql::statement& statement);
 
 // Runs the statements in order and plans every stream. On an error, which names `source` and
 // the statement's position, the tables and tunnels the script created are dropped again (what

@@ -196,6 +196,7 @@ class base_snapshot {
   friend class store;
   base_snapshot(const store& owner, std::shared_ptr<const table_schema> table,
                 const rocksdb::Snapshot* snapshot, std::vector<uint64_t> end_offsets);
+  struct channel_rows;
 
   const store& store_;
   std::shared_ptr<const table_schema> table_;

@@ -166,18 +166,38 @@ absl::Status store::scan_images(const table_schema& table, unsigned readers,
   return absl::OkStatus();
 }
 
+// An iterator over the rows of one channel in the snapshot, with the bound it reads up to (which
+// must outlive it: the struct is not moved).
+struct base_snapshot::channel_rows {
+  template <typename Tune>
+  channel_rows(const base_snapshot& view, uint32_t channel, Tune&& tune)
+      : prefix(keys::channel_prefix(view.table_->id(), channel)),
+        upper(keys::channel_prefix(view.table_->id(), channel + 1)),
+        upper_slice(upper) {
+    rocksdb::ReadOptions options;
+    options.snapshot = view.snapshot_;
+    options.iterate_upper_bound = &upper_slice;
+    tune(options);
+    it.reset(view.store_.db_->NewIterator(options, view.store_.rows_));
+  }
+  channel_rows(const channel_rows&) = delete;
+
+  std::string prefix;
+  std::string upper;
+  rocksdb::Slice upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it;
+};
+
 absl::Status base_snapshot::for_each_image(
     uint32_t channel, const std::function<absl::Status(std::string_view row)>& fn) const {
-  std::string prefix = keys::channel_prefix(table_->id(), channel);
-  std::string upper = keys::channel_prefix(table_->id(), channel + 1);
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions read_options;
-  read_options.snapshot = snapshot_;
-  read_options.iterate_upper_bound = &upper_slice;
-  read_options.readahead_size = 2 << 20;
-  read_options.fill_cache = false;  // a whole table read once would evict what others read often
-  std::unique_ptr<rocksdb::Iterator> it(store_.db_->NewIterator(read_options, store_.rows_));
-  for (it->Seek(prefix); it->Valid(); it->Next()) SLUICE_RETURN_IF_ERROR(fn(it->value().ToStringView()));
+  // A whole table read once: read ahead, and leave the block cache to what is read often.
+  channel_rows rows(*this, channel, [](rocksdb::ReadOptions& options) {
+    options.readahead_size = 2 << 20;
+    options.fill_cache = false;
+  });
+  auto& it = rows.it;
+  for (it->Seek(rows.prefix); it->Valid(); it->Next())
+    SLUICE_RETURN_IF_ERROR(fn(it->value().ToStringView()));
   return from_rocksdb(it->status(), "reading a base snapshot");
 }
 
@@ -188,14 +208,9 @@ absl::StatusOr<base_snapshot::chunk> base_snapshot::read(uint32_t channel,
     return absl::InvalidArgumentError(fmt::format("table {} has channels 0..{}, not {}",
                                                   table_->name(), table_->channels() - 1,
                                                   channel));
-  std::string prefix = keys::channel_prefix(table_->id(), channel);
-  std::string upper = keys::channel_prefix(table_->id(), channel + 1);
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions read_options;
-  read_options.snapshot = snapshot_;
-  read_options.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(store_.db_->NewIterator(read_options, store_.rows_));
-  it->Seek(prefix + std::string(resume_key));
+  channel_rows rows(*this, channel, [](rocksdb::ReadOptions&) {});
+  auto& it = rows.it;
+  it->Seek(rows.prefix + std::string(resume_key));
   if (!resume_key.empty() && it->Valid() &&
       it->key().ToStringView().substr(keys::channel_prefix_size) == resume_key)
     it->Next();
