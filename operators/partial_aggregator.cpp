@@ -101,7 +101,7 @@ std::vector<std::vector<char>> partial_aggregator::flush(std::span<const uint32_
   std::vector<std::vector<const group_state*>> by_reducer(reducers);
   // An empty delta still goes where it has late rows: the reducer may find them late.
   groups_.for_each([&](const group_state& group) {
-    if (!group_table::is_empty(group) || with_late.contains(&group))
+    if (!group_table::is_empty(group) || (!late_.empty() && with_late.contains(&group)))
       by_reducer[owner[group.key_group]].push_back(&group);
   });
   // Late candidates are rare (rows behind their source's own watermark): the index of their
