@@ -5,9 +5,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <cmath>
 #include <limits>
 
+#include "operators/join.hpp"
 #include "operators/partial_aggregator.hpp"
 #include "operators/reducer_state.hpp"
 #include "runtime/core/key_codec.hpp"
@@ -15,6 +17,32 @@
 
 namespace sluice::ops {
 namespace {
+
+// Calls fn(reader, row bytes) for every input row of the plan: the source table's rows, read
+// by `readers` threads, or the joined rows of both sides' (by one).
+absl::Status for_each_input_row(const std::shared_ptr<const job_plan>& plan, const store::api& db,
+                                unsigned readers,
+                                const std::function<absl::Status(unsigned, std::string_view)>& fn) {
+  if (!plan->join) return db.scan_images(*plan->source.table, readers, fn);
+  // The right side first, so that each left row finds its matches there: the result then comes
+  // without retractions.
+  join_state joined(plan->join->kind);
+  const std::vector<uint32_t> owner(key_groups, 0);
+  for (auto side : {join_side::right, join_side::left}) {
+    join_router router(plan, side);
+    const auto& table = side == join_side::left ? *plan->source.table : *plan->join->right.table;
+    SLUICE_RETURN_IF_ERROR(db.scan_images(table, 1, [&](unsigned, std::string_view image) {
+      return router.add_row(image);
+    }));
+    auto messages = router.flush(owner, 1, 0, 0);
+    if (messages[0].empty()) continue;
+    SLUICE_RETURN_IF_ERROR(joined.merge(messages[0], [&](std::string_view row, int64_t weight) {
+      for (int64_t i = 0; i < weight; ++i) SLUICE_RETURN_IF_ERROR(fn(0, row));
+      return absl::OkStatus();
+    }));
+  }
+  return absl::OkStatus();
+}
 
 struct grouped {
   row_batch rows;
@@ -33,11 +61,12 @@ absl::StatusOr<grouped> aggregate(std::shared_ptr<const job_plan> plan, const st
   };
   std::vector<std::unique_ptr<reader_state>> state;
   for (unsigned r = 0; r < readers; ++r) state.push_back(std::make_unique<reader_state>(plan));
-  SLUICE_RETURN_IF_ERROR(db.scan_images(*plan->source.table, readers,
+  if (plan->join) readers = 1;
+  SLUICE_RETURN_IF_ERROR(for_each_input_row(plan, db, readers,
                                         [&](unsigned reader, std::string_view row) {
                                           auto& s = *state[reader];
                                           ++s.read;
-                                          return s.partial.add_row(row);
+                                          return s.partial.add_row(row, +1);
                                         }));
   reducer_state reducer(plan);
   const std::vector<uint32_t> owner(key_groups, 0);
@@ -82,7 +111,8 @@ absl::StatusOr<query_result> project(const query_plan& plan, const store::api& d
                                      unsigned readers) {
   const job_plan& job = *plan.job;
   readers = std::max(1u, readers);
-  std::vector<bool> used(job.source.table->column_count(), false);
+  if (job.join) readers = 1;
+  std::vector<bool> used(job.input_width(), false);
   if (job.filter) job.filter->mark_columns(used);
   for (const auto& output : job.outputs) output.mark_columns(used);
   struct alignas(64) reader_state {
@@ -92,8 +122,8 @@ absl::StatusOr<query_result> project(const query_plan& plan, const store::api& d
     uint64_t read = 0;
   };
   std::vector<reader_state> state(readers);
-  SLUICE_RETURN_IF_ERROR(db.scan_images(
-      *job.source.table, readers, [&](unsigned reader, std::string_view image) {
+  SLUICE_RETURN_IF_ERROR(for_each_input_row(
+      plan.job, db, readers, [&](unsigned reader, std::string_view image) {
         auto& s = state[reader];
         ++s.read;
         if (!to_datums(image, used, s.row)) return absl::DataLossError("a row of the table is corrupt");

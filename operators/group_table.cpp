@@ -1,5 +1,6 @@
 #include "operators/group_table.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "runtime/core/hash.hpp"
@@ -8,10 +9,21 @@
 namespace sluice::ops {
 namespace {
 
-// The lookup key of a group: a tag and the bytes of each key datum, then the window start.
-// Exact (no two different groups share it), not ordered.
-void encode_group(std::span<const datum> key, int64_t window_start, std::string& out) {
+// The lookup key of a group: its key datums, then the window start. Returns the size of the
+// encoding of the first `routed` key datums.
+size_t encode_group(std::span<const datum> key, int64_t window_start, size_t routed,
+                    std::string& out) {
   out.clear();
+  append_key_datums(key.first(std::min(routed, key.size())), out);
+  const size_t routed_size = out.size();
+  if (routed < key.size()) append_key_datums(key.subspan(routed), out);
+  out.append(reinterpret_cast<const char*>(&window_start), sizeof window_start);
+  return routed_size;
+}
+
+}  // namespace
+
+void append_key_datums(std::span<const datum> key, std::string& out) {
   auto put_fixed = [&](const void* p) { out.append(static_cast<const char*>(p), 8); };
   for (const auto& d : key) {
     // A TIMESTAMP key travels as a BIGINT value (values have no TIMESTAMP): it is encoded as one,
@@ -35,16 +47,13 @@ void encode_group(std::span<const datum> key, int64_t window_start, std::string&
       }
     }
   }
-  put_fixed(&window_start);
 }
 
-}  // namespace
-
-group_table::group_table(std::vector<aggregate_spec> specs, bool by_key_only)
-    : specs_(std::move(specs)), by_key_only_(by_key_only) {}
+group_table::group_table(std::vector<aggregate_spec> specs, size_t routed_keys, bool by_key_only)
+    : specs_(std::move(specs)), routed_keys_(routed_keys), by_key_only_(by_key_only) {}
 
 group_state& group_table::at(std::span<const datum> key, int64_t window_start) {
-  encode_group(key, window_start, scratch_);
+  const size_t routed_size = encode_group(key, window_start, routed_keys_, scratch_);
   // Consecutive rows often fall in one group (every row of a window, without group keys).
   if (last_ == nullptr || last_->first != scratch_) {
     auto it = groups_.find(scratch_);
@@ -56,7 +65,7 @@ group_state& group_table::at(std::span<const datum> key, int64_t window_start) {
       // Windows spread over key groups too, so that a job without group keys still uses every
       // reducer.
       std::string_view hashed = scratch_;
-      if (by_key_only_) hashed.remove_suffix(sizeof window_start);
+      if (by_key_only_ || routed_keys_ < key.size()) hashed = hashed.substr(0, routed_size);
       group.key_group = static_cast<uint32_t>(stable_hash_bytes(hashed) % key_groups);
       it = groups_.emplace(scratch_, std::move(group)).first;
     }

@@ -35,6 +35,10 @@ inline uint32_t reducer_of(uint32_t key_group, uint32_t reducers) {
 // assignment's first) restore the state, and a checkpoint writes what changed plus 1/S of the rest.
 inline constexpr uint32_t snapshot_slices = 8;
 
+// Appends an exact encoding of `key` (no two different keys share it; not ordered), as group
+// lookups and join keys use it.
+void append_key_datums(std::span<const datum> key, std::string& out);
+
 // Keys of one or two columns and up to two aggregates live inside the group, with no allocation
 // of their own.
 struct group_state {
@@ -49,9 +53,11 @@ struct group_state {
 
 class group_table {
  public:
-  // With `by_key_only`, a group's key group follows its key alone, not its window: every group
-  // of a key meets in one reducer (session windows need them all together).
-  group_table(std::vector<aggregate_spec> specs, bool by_key_only);
+  // A group's key group follows its first `routed_keys` key values and, unless `by_key_only`, its
+  // window: with by_key_only every group of a key meets in one reducer (session windows need
+  // them all together); with fewer routed keys, every group of those (a projection's groups of
+  // one sink key, which must meet to be written in order).
+  group_table(std::vector<aggregate_spec> specs, size_t routed_keys, bool by_key_only);
 
   const std::vector<aggregate_spec>& specs() const { return specs_; }
   size_t size() const { return groups_.size(); }
@@ -133,6 +139,7 @@ class group_table {
   void add(group_state& group, wire::PartialGroup::Reader delta);
 
   std::vector<aggregate_spec> specs_;
+  size_t routed_keys_;
   bool by_key_only_;
   // Node-based: a group is allocated at its own size and never moves, so growing the table moves
   // pointers only and leaves no unused group-sized slots (the 10 M-order per-user drain peaked at

@@ -48,9 +48,24 @@ struct source_binding {
   bool ignore_delete = false;
 };
 
+enum class join_kind { inner, left };
+
+// FROM a JOIN b ON a.k = b.k [AND ...]: the job's source is the left side, `right` the other.
+// Sources route each side's row images by their join key to joiners, which keep both sides per
+// key and emit the joined rows (the left row's columns, then the right's; NULLs for a LEFT
+// JOIN's row without a match) into the rest of the job as if they were a table's.
+struct join_plan {
+  join_kind kind = join_kind::inner;
+  source_binding right;
+  // The equi-join keys, pairwise of one type: over the left row, and over the right row.
+  std::vector<expression> left_keys;
+  std::vector<expression> right_keys;
+};
+
 struct job_plan {
   std::string name;
   source_binding source;
+  std::optional<join_plan> join;
 
   // Per source row image: kept when `filter` is TRUE (absent: every row).
   std::optional<expression> filter;
@@ -62,6 +77,12 @@ struct job_plan {
   // event time; the reducer makes sessions of a key's times, a session ending `gap` after its
   // last row, and a row closer than `gap` to the next joins its session. Excludes `window`.
   std::optional<int64_t> session_gap;  // microseconds
+  // A projection (a SELECT with neither GROUP BY nor aggregates): the keys are the SELECT items,
+  // the sink key's first, and one count(*) counts each distinct result row; the key group
+  // follows the sink key's items only (`routed_keys` of them), so that every version of a sink
+  // row meets in one reducer, which deletes the old before it puts the new.
+  bool projection = false;
+  size_t routed_keys = SIZE_MAX;  // every key, unless a projection
   // One input expression per aggregate (absent for count(*)).
   std::vector<aggregate_spec> aggregates;
   std::vector<std::optional<expression>> aggregate_inputs;
@@ -74,6 +95,16 @@ struct job_plan {
   std::shared_ptr<const table_schema> late_rows;
 
   job_options options;
+
+  // The columns the filter, keys and aggregate inputs read: the source's, or with a join the
+  // left side's then the right's.
+  size_t input_width() const {
+    return source.table->column_count() + (join ? join->right.table->column_count() : 0);
+  }
+  // The job's input channels: the source's, then with a join the right side's.
+  uint32_t channels() const {
+    return source.table->channels() + (join ? join->right.table->channels() : 0);
+  }
 
   // What the job computes, as a string: the source table and tunnel, the sink table, and the
   // shape of the query (filter, key and output types, window, aggregates). Checkpoints carry it

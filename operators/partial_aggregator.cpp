@@ -8,13 +8,15 @@
 
 #include <optional>
 
+#include "operators/wire_message.hpp"
+
 namespace sluice::ops {
 
 partial_aggregator::partial_aggregator(std::shared_ptr<const job_plan> plan)
-    : plan_(std::move(plan)), groups_(plan_->aggregates, plan_->session_gap.has_value()) {
+    : plan_(std::move(plan)), groups_(plan_->aggregates, plan_->routed_keys, plan_->session_gap.has_value()) {
   key_.resize(plan_->keys.size());
   inputs_.resize(plan_->aggregates.size());
-  used_.assign(plan_->source.table->column_count(), false);
+  used_.assign(plan_->input_width(), false);
   if (plan_->filter) plan_->filter->mark_columns(used_);
   if (plan_->event_time) plan_->event_time->mark_columns(used_);
   for (const auto& key : plan_->keys) key.mark_columns(used_);
@@ -40,8 +42,8 @@ absl::Status partial_aggregator::on_batch(const store::change_batch& batch) {
   return absl::OkStatus();
 }
 
-absl::Status partial_aggregator::add_row(std::string_view image) {
-  bool decoded = apply(image, +1);
+absl::Status partial_aggregator::add_row(std::string_view image, int sign) {
+  bool decoded = apply(image, sign);
   arena_.clear();
   if (!decoded) return absl::DataLossError("a row of the table is corrupt");
   return absl::OkStatus();
@@ -137,9 +139,7 @@ std::vector<std::vector<char>> partial_aggregator::flush(std::span<const uint32_
             reinterpret_cast<const capnp::byte*>(candidate.image.data()), candidate.image.size()));
       }
     }
-    auto words = capnp::messageToFlatArray(message);
-    auto bytes = words.asChars();
-    messages[r].assign(bytes.begin(), bytes.end());
+    messages[r] = message_bytes(message);
   }
   late_.clear();
   groups_.clear();

@@ -30,9 +30,9 @@ class partial_aggregator {
   // Adds the batch's records (each retracts its before-image and adds its after-image). A
   // record whose image does not decode is DataLoss; the aggregator is then of no further use.
   absl::Status on_batch(const store::change_batch& batch);
-  // Adds one row of a table (row_codec bytes), as a batch job reads them. DataLoss when it does
-  // not decode.
-  absl::Status add_row(std::string_view image);
+  // Adds (sign +1) or retracts (-1) one row (row_codec bytes): a table's, as a batch job reads
+  // them, or a joined one. DataLoss when it does not decode.
+  absl::Status add_row(std::string_view image, int sign);
 
   // With a late-row table: windows ending at or below `watermark` are final already (the
   // checkpoint the source starts from says so), whatever the rows seen here say.

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <functional>
 
 #include "runtime/core/status.hpp"
 
@@ -269,12 +270,119 @@ absl::Status plan_where(const sql::select_query& query, select_planner& planner,
   return absl::OkStatus();
 }
 
-// The SELECT items, SELECT * expanded to every column of `table`.
-std::vector<sql::select_item> select_items(const sql::select_query& query, const table_schema& table) {
+// The SELECT items, SELECT * expanded to every input column.
+std::vector<sql::select_item> select_items(const sql::select_query& query,
+                                           const std::vector<input_column>& input) {
   if (!query.star) return query.items;
   std::vector<sql::select_item> items;
-  for (const auto& column : table.columns()) items.push_back({column_ref(column.name, query.pos), ""});
+  for (const auto& column : input) items.push_back({column_ref(column.name, query.pos), ""});
   return items;
+}
+
+// A query's FROM, bound: the source (and with a JOIN, the join), the columns its expressions read,
+// and the query with every column of a join named as `qualifier.column`.
+struct bound_input {
+  sql::select_query query;
+  std::vector<input_column> input;
+};
+
+// Calls fn(expr&) for every column reference of the query's clauses.
+template <typename F>
+absl::Status for_each_column(sql::select_query& query, F&& fn) {
+  std::function<absl::Status(expr&)> walk = [&](expr& e) -> absl::Status {
+    if (e.what == expr::kind::column) return fn(e);
+    for (auto& arg : e.args) SLUICE_RETURN_IF_ERROR(walk(arg));
+    return absl::OkStatus();
+  };
+  for (auto& item : query.items) SLUICE_RETURN_IF_ERROR(walk(item.value));
+  for (auto* clause : {&query.where, &query.having})
+    if (*clause) SLUICE_RETURN_IF_ERROR(walk(**clause));
+  for (auto& e : query.group_by) SLUICE_RETURN_IF_ERROR(walk(e));
+  for (auto& order : query.order_by) SLUICE_RETURN_IF_ERROR(walk(order.value));
+  if (query.join) SLUICE_RETURN_IF_ERROR(walk(query.join->on));
+  return absl::OkStatus();
+}
+
+// The columns of `table` as `qualifier.name`.
+std::vector<input_column> qualified_columns(const table_schema& table, const std::string& qualifier) {
+  auto input = input_columns(table);
+  for (auto& column : input) column.name = qualifier + "." + column.name;
+  return input;
+}
+
+// Whether every column `e` reads starts with `qualifier.`.
+bool reads_only(const expr& e, const std::string& qualifier) {
+  if (e.what == expr::kind::column) return absl::StartsWith(e.name, qualifier + ".");
+  return std::all_of(e.args.begin(), e.args.end(),
+                     [&](const expr& arg) { return reads_only(arg, qualifier); });
+}
+
+// ON a.x = b.y [AND ...]: the key pairs, each side's compiled over its own row.
+absl::Status plan_join_keys(const expr& on, const std::vector<input_column>& left,
+                            const std::vector<input_column>& right, const std::string& lq,
+                            const std::string& rq, job_plan& p) {
+  if (on.what == expr::kind::binary && on.name == "AND") {
+    SLUICE_RETURN_IF_ERROR(plan_join_keys(on.args[0], left, right, lq, rq, p));
+    return plan_join_keys(on.args[1], left, right, lq, rq, p);
+  }
+  const bool equality = on.what == expr::kind::binary && on.name == "=";
+  const expr* l = equality ? &on.args[0] : nullptr;
+  const expr* r = equality ? &on.args[1] : nullptr;
+  if (equality && reads_only(*l, rq) && reads_only(*r, lq)) std::swap(l, r);
+  if (!equality || !reads_only(*l, lq) || !reads_only(*r, rq))
+    return error_at(on.pos, fmt::format("a join condition is equalities of a {} column and a {} "
+                                        "column, joined by AND (put other conditions in WHERE)",
+                                        lq, rq));
+  auto& join = *p.join;
+  SLUICE_ASSIGN_OR_RETURN(auto left_key, expression::compile(*l, left, p.options.zone, p.options.dialect));
+  SLUICE_ASSIGN_OR_RETURN(auto right_key, expression::compile(*r, right, p.options.zone, p.options.dialect));
+  auto same_type = [](dtype a, dtype b) {
+    auto as_stored = [](dtype t) { return t == dtype::timestamp ? dtype::bigint : t; };
+    return as_stored(a) == as_stored(b);
+  };
+  if (!same_type(left_key.type(), right_key.type()))
+    return error_at(on.pos, fmt::format("the join compares {} with {}; CAST one side", 
+                                        dtype_name(left_key.type()), dtype_name(right_key.type())));
+  join.left_keys.push_back(std::move(left_key));
+  join.right_keys.push_back(std::move(right_key));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bound_input> bind_input(const sql::select_query& query, const session& names,
+                                       job_plan& p) {
+  bound_input out{query, {}};
+  SLUICE_ASSIGN_OR_RETURN(p.source, names.source(query.from, query.from_pos));
+  if (!query.join) {
+    out.input = input_columns(*p.source.table);
+    return out;
+  }
+  const sql::join_clause& clause = *query.join;
+  auto& join = p.join.emplace();
+  join.kind = clause.what == sql::join_clause::kind::left ? join_kind::left : join_kind::inner;
+  SLUICE_ASSIGN_OR_RETURN(join.right, names.source(clause.table, clause.table_pos));
+  const std::string lq = query.from_alias.empty() ? query.from : query.from_alias;
+  const std::string rq = clause.alias.empty() ? clause.table : clause.alias;
+  if (lq == rq)
+    return error_at(clause.table_pos, fmt::format("both sides of the join are called {}; give "
+                                                  "them aliases (FROM {} a JOIN {} b ON ...)",
+                                                  lq, query.from, clause.table));
+  const auto left = qualified_columns(*p.source.table, lq);
+  const auto right = qualified_columns(*join.right.table, rq);
+  out.input = left;
+  out.input.insert(out.input.end(), right.begin(), right.end());
+  // A bare column name is the column of the side that has it.
+  SLUICE_RETURN_IF_ERROR(for_each_column(out.query, [&](expr& e) -> absl::Status {
+    if (absl::StartsWith(e.name, lq + ".") || absl::StartsWith(e.name, rq + ".")) return absl::OkStatus();
+    bool in_left = p.source.table->find_column(e.name).has_value();
+    bool in_right = join.right.table->find_column(e.name).has_value();
+    if (in_left && in_right)
+      return error_at(e.pos, fmt::format("column {} is in {} and in {}: write {}.{} or {}.{}",
+                                         e.name, lq, rq, lq, e.name, rq, e.name));
+    if (in_left || in_right) e.name = (in_left ? lq : rq) + "." + e.name;
+    return absl::OkStatus();
+  }));
+  SLUICE_RETURN_IF_ERROR(plan_join_keys(out.query.join->on, left, right, lq, rq, p));
+  return out;
 }
 
 bool has_aggregate(const expr& e) {
@@ -342,6 +450,26 @@ absl::Status check_late_rows_table(const table_schema& late, const table_schema&
                                      late.describe(), late_rows_ddl(late.name(), source)));
 }
 
+// A projection's keys are its SELECT items, those of the sink key first, and a count(*) counts
+// each distinct result row; the outputs read the keys back in the sink's column order.
+absl::StatusOr<std::vector<expr>> plan_projection(const std::vector<sql::select_item>& items,
+                                                  select_planner& planner, job_plan& p) {
+  std::vector<size_t> order(p.sink->primary_key().begin(), p.sink->primary_key().end());
+  for (size_t i = 0; i < items.size(); ++i)
+    if (std::find(order.begin(), order.end(), i) == order.end()) order.push_back(i);
+  std::vector<expr> outputs(items.size());
+  for (size_t k = 0; k < order.size(); ++k) {
+    const expr& item = items[order[k]].value;
+    SLUICE_ASSIGN_OR_RETURN(auto key, planner.compile_input(item));
+    p.keys.push_back(std::move(key));
+    outputs[order[k]] = column_ref(fmt::format("$key{}", k), item.pos);
+  }
+  p.aggregates.push_back({aggregate_kind::count_star, dtype::null});
+  p.aggregate_inputs.emplace_back();
+  p.routed_keys = p.sink->primary_key().size();
+  return outputs;
+}
+
 bool assignable(dtype from, column_type to) {
   if (from == dtype::null) return true;
   if (from == to_dtype(to)) return true;
@@ -352,21 +480,25 @@ absl::StatusOr<std::shared_ptr<const job_plan>> plan(std::string name,
                                                      const std::vector<sql::option>& options,
                                                      const std::string& sink,
                                                      sql::position sink_pos,
-                                                     const sql::select_query& query,
+                                                     const sql::select_query& written,
                                                      const session& names) {
   auto result = std::make_shared<job_plan>();
   job_plan& p = *result;
   p.name = std::move(name);
   SLUICE_ASSIGN_OR_RETURN(p.options, parse_options(options));
   p.options.dialect = names.dialect();
-  if (query.having)
-    return error_at(query.having->pos, "a job cannot have HAVING yet; it works in SELECT queries");
-  if (!query.order_by.empty() || query.limit)
-    return error_at(query.pos, "a job writes every group: ORDER BY and LIMIT apply to SELECT "
-                               "queries only");
-  SLUICE_ASSIGN_OR_RETURN(p.source, names.source(query.from, query.from_pos));
+  if (written.having)
+    return error_at(written.having->pos, "a job cannot have HAVING yet; it works in SELECT queries");
+  if (!written.order_by.empty() || written.limit)
+    return error_at(written.pos, "a job writes every group: ORDER BY and LIMIT apply to SELECT "
+                                 "queries only");
+  SLUICE_ASSIGN_OR_RETURN(auto bound, bind_input(written, names, p));
+  const sql::select_query& query = bound.query;
   SLUICE_ASSIGN_OR_RETURN(p.sink, names.sink(sink, sink_pos));
-  const auto input = input_columns(*p.source.table);
+  const auto& input = bound.input;
+  if (p.join && p.options.lateness)
+    return error_at(query.pos, "a join keeps both sides whole, with no lateness; drop the "
+                               "lateness option");
   select_planner planner(p, input);
   SLUICE_RETURN_IF_ERROR(plan_where(query, planner, p));
   SLUICE_RETURN_IF_ERROR(planner.plan_group_by(query.group_by));
@@ -392,14 +524,21 @@ absl::StatusOr<std::shared_ptr<const job_plan>> plan(std::string name,
     SLUICE_RETURN_IF_ERROR(check_late_rows_table(*p.late_rows, *p.source.table, query.pos));
   }
   std::vector<expr> rewritten;
-  const auto items = select_items(query, *p.source.table);
-  for (const auto& item : items) {
-    SLUICE_ASSIGN_OR_RETURN(rewritten.emplace_back(), planner.rewrite(item.value));
+  const auto items = select_items(query, input);
+  if (items.size() != p.sink->column_count())
+    return error_at(query.pos, fmt::format("{} has {} columns but the SELECT gives {}",
+                                           p.sink->name(), p.sink->column_count(), items.size()));
+  p.projection = query.group_by.empty() &&
+                 std::none_of(items.begin(), items.end(),
+                              [](const auto& item) { return has_aggregate(item.value); });
+  if (p.projection) {
+    SLUICE_ASSIGN_OR_RETURN(rewritten, plan_projection(items, planner, p));
+  } else {
+    for (const auto& item : items) {
+      SLUICE_ASSIGN_OR_RETURN(rewritten.emplace_back(), planner.rewrite(item.value));
+    }
   }
   auto output = output_columns(p.keys, p.aggregates);
-  if (rewritten.size() != p.sink->column_count())
-    return error_at(query.pos, fmt::format("{} has {} columns but the SELECT gives {}",
-                                           p.sink->name(), p.sink->column_count(), rewritten.size()));
   for (size_t i = 0; i < rewritten.size(); ++i) {
     SLUICE_ASSIGN_OR_RETURN(auto out, expression::compile(rewritten[i], output, p.options.zone,
                                                           p.options.dialect));
@@ -427,6 +566,14 @@ absl::StatusOr<std::shared_ptr<const job_plan>> plan(std::string name,
   if (p.late_rows)
     p.fingerprint += fmt::format(" late rows {}/{}", p.late_rows->name(), p.late_rows->id());
   if (p.source.ignore_delete) p.fingerprint += " ignoring deletes";
+  if (p.projection) p.fingerprint += " projection";
+  if (p.join) {
+    const auto& right = p.join->right;
+    p.fingerprint += fmt::format(" {} join {}/{} tunnel {} on", p.join->kind == join_kind::left ? "left" : "inner",
+                                 right.table->name(), right.table->id(), right.tunnel_id);
+    for (const auto& key : p.join->left_keys) p.fingerprint += fmt::format(" {}", dtype_name(key.type()));
+    if (right.ignore_delete) p.fingerprint += " ignoring right deletes";
+  }
   return std::shared_ptr<const job_plan>(std::move(result));
 }
 
@@ -453,24 +600,25 @@ expr cast_to_string(expr e) {
 
 absl::StatusOr<query_plan> plan_query(const sql::select_statement& statement,
                                       const session& names) {
-  const sql::select_query& query = statement.query;
   query_plan out;
   auto job = std::make_shared<job_plan>();
   job_plan& p = *job;
   p.name = fmt::format("query at line {}", statement.pos.line);
   p.options.dialect = names.dialect();
-  SLUICE_ASSIGN_OR_RETURN(p.source, names.source(query.from, query.from_pos));
-  const auto input = input_columns(*p.source.table);
+  SLUICE_ASSIGN_OR_RETURN(auto from, bind_input(statement.query, names, p));
+  const sql::select_query& query = from.query;
+  const auto& input = from.input;
   select_planner planner(p, input);
   SLUICE_RETURN_IF_ERROR(plan_where(query, planner, p));
-  const auto items = select_items(query, *p.source.table);
+  const auto items = select_items(query, input);
   out.grouped = !query.group_by.empty() || (query.having && has_aggregate(*query.having)) ||
                 std::any_of(items.begin(), items.end(),
                             [](const auto& item) { return has_aggregate(item.value); });
   if (query.having && !out.grouped)
     return error_at(query.having->pos, "HAVING needs GROUP BY or an aggregate function");
   if (out.grouped) SLUICE_RETURN_IF_ERROR(planner.plan_group_by(query.group_by));
-  for (const auto& item : items)
+  // Named as written, before a join's columns were qualified.
+  for (const auto& item : select_items(statement.query, input))
     out.columns.push_back(item.alias.empty() ? expr_text(item.value) : item.alias);
   // Every output is bound first (binding plans the aggregates, which make the output row a
   // group's), then compiled: the shown columns, then HAVING and ORDER BY as hidden ones.

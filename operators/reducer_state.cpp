@@ -13,28 +13,14 @@
 #include "runtime/core/key_codec.hpp"
 #include "runtime/core/row_codec.hpp"
 #include "runtime/core/status.hpp"
+#include "operators/wire_message.hpp"
 
 namespace sluice::ops {
 namespace {
 
-// Runs fn(batch) over a PartialBatch message copied to aligned memory; decode faults become
-// InvalidArgument.
 template <typename F>
 absl::Status read_partial_batch(std::span<const char> bytes, F&& fn) {
-  if (bytes.size() % sizeof(capnp::word) != 0)
-    return absl::InvalidArgumentError("a partial batch is not a whole number of words");
-  auto words = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
-  std::memcpy(words.begin(), bytes.data(), bytes.size());
-  try {
-    capnp::ReaderOptions options;
-    options.traversalLimitInWords = 1ULL << 32;
-    capnp::FlatArrayMessageReader reader(words.asPtr(), options);
-    fn(reader.getRoot<wire::PartialBatch>());
-    return absl::OkStatus();
-  } catch (const kj::Exception& e) {
-    return absl::InvalidArgumentError(
-        fmt::format("a partial batch cannot be decoded: {}", e.getDescription().cStr()));
-  }
+  return read_message<wire::PartialBatch>(bytes, "a partial batch", std::forward<F>(fn));
 }
 
 value to_column(const datum& d, column_type type) {
@@ -46,7 +32,7 @@ value to_column(const datum& d, column_type type) {
 }  // namespace
 
 reducer_state::reducer_state(std::shared_ptr<const job_plan> plan)
-    : plan_(std::move(plan)), groups_(plan_->aggregates, plan_->session_gap.has_value()) {}
+    : plan_(std::move(plan)), groups_(plan_->aggregates, plan_->routed_keys, plan_->session_gap.has_value()) {}
 
 absl::Status reducer_state::merge(std::span<const char> partial_batch) {
   return read_partial_batch(partial_batch, [&](wire::PartialBatch::Reader batch) {
@@ -150,6 +136,8 @@ absl::StatusOr<row_batch> reducer_state::take_changes() {
     return append ? is_final(group) : group.changed || is_final(group);
   };
   auto drop = [&](const group_state& group) { return is_final(group); };
+  // Deletes first: a projection's new row of a sink key may come with the delete of its old one.
+  row_batch deletes(plan_->sink);
   groups_.take(emit, drop, [&](group_state& group) {
     if (!status.ok()) return;
     auto row = sink_row(group, window_end(group));
@@ -157,12 +145,18 @@ absl::StatusOr<row_batch> reducer_state::take_changes() {
       status = row.status();
       return;
     }
-    size_t r = changes.add_row(group.rows == 0 ? change_op::delete_ : change_op::put);
-    for (size_t c = 0; c < row->size(); ++c) changes.set(r, c, std::move((*row)[c]));
+    row_batch& into = group.rows == 0 ? deletes : changes;
+    size_t r = into.add_row(group.rows == 0 ? change_op::delete_ : change_op::put);
+    for (size_t c = 0; c < row->size(); ++c) into.set(r, c, std::move((*row)[c]));
   });
   arena_.clear();
   SLUICE_RETURN_IF_ERROR(status);
-  return changes;
+  if (deletes.empty()) return changes;
+  for (size_t r = 0; r < changes.size(); ++r) {
+    size_t to = deletes.add_row(change_op::put);
+    for (size_t c = 0; c < plan_->sink->column_count(); ++c) deletes.set(to, c, changes.get(r, c));
+  }
+  return deletes;
 }
 
 std::vector<std::vector<char>> reducer_state::snapshot(const std::vector<bool>& imaged,
@@ -193,9 +187,7 @@ std::vector<std::vector<char>> reducer_state::snapshot(const std::vector<bool>& 
     }
     auto groups = root.initGroups(count);
     for (size_t i = 0; i < count; ++i) group_table::to_wire(*all[first + i], groups[i]);
-    auto words = capnp::messageToFlatArray(message);
-    auto bytes = words.asChars();
-    chunks.emplace_back(bytes.begin(), bytes.end());
+    chunks.push_back(message_bytes(message));
     first += count;
   } while (first < all.size());
   return chunks;

@@ -95,11 +95,17 @@ struct job_statement {
   std::function<absl::StatusOr<std::shared_ptr<const job_plan>>(const session&)> plan;
 };
 std::optional<job_statement> job_of(const sql::statement& statement, const session& names) {
-  if (auto* stream = std::get_if<sql::create_stream>(&statement))
-    return job_statement{job_name(*stream), names.is_batch_scan(stream->query.from), false,
+  if (auto* stream = std::get_if<sql::create_stream>(&statement)) {
+    const auto& query = stream->query;
+    bool batch = names.is_batch_scan(query.from) &&
+                 (!query.join || names.is_batch_scan(query.join->table));
+    return job_statement{job_name(*stream), batch, false,
                          [stream](const session& s) { return plan_job(*stream, s); }};
+  }
   if (auto* insert = std::get_if<sql::insert_select>(&statement)) {
-    bool batch = names.dialect() == sql_dialect::spark && !names.is_stream_scan(insert->query.from);
+    const auto& query = insert->query;
+    bool batch = names.dialect() == sql_dialect::spark && !names.is_stream_scan(query.from) &&
+                 (!query.join || !names.is_stream_scan(query.join->table));
     return job_statement{job_name(*insert), batch, insert->overwrite,
                          [insert](const session& s) { return plan_job(*insert, s); }};
   }
@@ -120,7 +126,10 @@ std::string describe(const job_plan& plan, const batch_result& done) {
   return fmt::format(
       "batch job {}: read {} rows of {}, wrote {} to {} ({} changed, {} unchanged{}) in "
       "{:.2f} s",
-      plan.name, done.rows_read, plan.source.table->name(),
+      plan.name, done.rows_read,
+      plan.join ? fmt::format("{} joined with {}", plan.source.table->name(),
+                              plan.join->right.table->name())
+                : plan.source.table->name(),
       rows(done.written.changed + done.written.unchanged - done.deleted), plan.sink->name(),
       done.written.changed - std::min(done.written.changed, done.deleted), done.written.unchanged,
       done.deleted ? fmt::format(", {} other rows deleted", done.deleted) : "", done.seconds);
@@ -161,7 +170,10 @@ absl::StatusOr<bool> run_job(const sql::statement& statement, const session& nam
       return sql::syntax_error(where, fmt::format("{} is a stream: run it with sluice run, or on a cluster "
                                          "with sluice sql --coordinator",
                                          job->name));
-    SLUICE_ASSIGN_OR_RETURN(out.jobs.emplace_back(), job->plan(names));
+    SLUICE_ASSIGN_OR_RETURN(auto plan, job->plan(names));
+    if (plan->join)
+      return sql::syntax_error(where, "a streaming job cannot join yet; a batch job can");
+    out.jobs.push_back(std::move(plan));
     return true;
   }
   SLUICE_ASSIGN_OR_RETURN(auto plan, job->plan(names));

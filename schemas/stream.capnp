@@ -58,3 +58,25 @@ struct PartialBatch {
   imaged @4 :List(UInt32); # snapshots: the key groups this message holds whole
   late @5 :List(LateCandidate);  # jobs with a late-row table only
 }
+
+# A row image for a join, from a source to the joiner that owns its join key: which side it is
+# of, +1 (added) or -1 (retracted), the join key's encoding (key groups follow it) and the row.
+# In a joiner's snapshot, a row with weight 0 and no image says that what follows (or nothing)
+# is all that key holds; the others are stored rows with their multiplicity.
+struct JoinRow {
+  right @0 :Bool;
+  weight @1 :Int64;
+  key @2 :Data;
+  keyGroup @3 :UInt32;
+  nullKey @4 :Bool;        # a left row whose join key has a NULL: it matches nothing
+  image @5 :Data;          # row_codec bytes of its table's row
+}
+
+# What a source flushes to one joiner, and what a joiner's snapshot is made of (`imaged`: the key
+# groups the message holds whole, as in PartialBatch).
+struct JoinBatch {
+  epoch @0 :UInt64;
+  channel @1 :UInt32;
+  rows @2 :List(JoinRow);
+  imaged @3 :List(UInt32);
+}

@@ -66,12 +66,25 @@ struct order_item {
   bool descending = false;
 };
 
+// FROM a [alias] [INNER | LEFT [OUTER]] JOIN b [alias] ON condition.
+struct join_clause {
+  enum class kind { inner, left };
+  kind what = kind::inner;
+  position pos;  // of JOIN's first keyword
+  std::string table;
+  position table_pos;
+  std::string alias;  // empty without one
+  expr on;
+};
+
 struct select_query {
   position pos;
   std::vector<select_item> items;  // empty for SELECT *
-  bool star = false;               // SELECT *: every column of the FROM table
+  bool star = false;               // SELECT *: every column of the FROM table(s)
   std::string from;
   position from_pos;
+  std::string from_alias;  // empty without one
+  std::optional<join_clause> join;
   std::optional<expr> where;
   std::vector<expr> group_by;
   std::optional<expr> having;

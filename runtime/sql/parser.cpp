@@ -750,6 +750,48 @@ absl::StatusOr<uint64_t> parse_limit(token_cursor& in) {
   return in.unexpected("a row count (0 or more) after LIMIT");
 }
 
+// A table's alias: [AS] name, unless the next word starts a clause or a join.
+std::string parse_table_alias(token_cursor& in) {
+  const token& t = in.peek();
+  bool as = in.at_keyword("AS");
+  const token& name = as ? in.peek(1) : t;
+  if (name.kind != token_kind::identifier && name.kind != token_kind::quoted_identifier) return "";
+  if (name.kind == token_kind::identifier) {
+    if (is_reserved(name)) return "";
+    for (std::string_view word : {"JOIN", "LEFT", "RIGHT", "INNER", "FULL", "CROSS", "ON", "HAVING",
+                                  "ORDER", "LIMIT", "UNION", "OUTER", "SORT", "CLUSTER", "DISTRIBUTE", "NATURAL", "USING"})
+      if (equals_ignore_case(name.text, word)) return "";
+  }
+  if (as) in.next();
+  return in.next().text;
+}
+
+// [INNER | LEFT [OUTER]] JOIN table [alias] ON condition, if the next word starts one.
+absl::StatusOr<std::optional<join_clause>> parse_join(token_cursor& in) {
+  join_clause join;
+  join.pos = in.peek().pos;
+  for (std::string_view other : {"RIGHT", "FULL", "CROSS"})
+    if (in.at_keyword(other))
+      return syntax_error(join.pos, fmt::format("{} JOIN is not supported; Sluice joins with "
+                                                "JOIN (inner) and LEFT JOIN",
+                                                other));
+  if (in.accept_keyword("LEFT")) {
+    join.what = join_clause::kind::left;
+    in.accept_keyword("OUTER");
+    SLUICE_RETURN_IF_ERROR(in.expect_keyword("JOIN", "after LEFT"));
+  } else if (in.accept_keyword("INNER")) {
+    SLUICE_RETURN_IF_ERROR(in.expect_keyword("JOIN", "after INNER"));
+  } else if (!in.accept_keyword("JOIN")) {
+    return std::nullopt;
+  }
+  join.table_pos = in.peek().pos;
+  SLUICE_ASSIGN_OR_RETURN(join.table, in.expect_name("a table or scan name after JOIN"));
+  join.alias = parse_table_alias(in);
+  SLUICE_RETURN_IF_ERROR(in.expect_keyword("ON", "and the join condition after the joined table"));
+  SLUICE_ASSIGN_OR_RETURN(join.on, parse_expr(in));
+  return join;
+}
+
 // The clauses after FROM name, each optional, in this order.
 absl::Status parse_query_clauses(token_cursor& in, select_query& query) {
   std::string_view accepted =
@@ -779,7 +821,9 @@ absl::Status parse_query_clauses(token_cursor& in, select_query& query) {
   if (!in.at_statement_end()) {
     for (std::string_view join : {"JOIN", "LEFT", "RIGHT", "INNER", "FULL", "CROSS"})
       if (in.at_keyword(join))
-        return syntax_error(in.peek().pos, "joins are not supported yet; a query reads one table");
+        return syntax_error(in.peek().pos, query.join ? "a query joins two tables; join the "
+                                                        "result of this one in another job"
+                                                      : "a join comes right after the FROM table");
     if (in.at_keyword("UNION"))
       return syntax_error(in.peek().pos, "UNION is not supported yet; run the queries one by one");
     return in.unexpected(accepted);
@@ -806,6 +850,8 @@ absl::StatusOr<select_query> parse_select(token_cursor& in, std::string_view con
   }
   query.from_pos = in.peek().pos;
   SLUICE_ASSIGN_OR_RETURN(query.from, in.expect_name("a table or scan name after FROM"));
+  query.from_alias = parse_table_alias(in);
+  SLUICE_ASSIGN_OR_RETURN(query.join, parse_join(in));
   SLUICE_RETURN_IF_ERROR(parse_query_clauses(in, query));
   return query;
 }

@@ -192,13 +192,13 @@ TEST_CASE("partials split any way and shipped as messages merge to the single-pa
                       datum::of_bigint(r.qty)};
     table.add(table.at(key, r.window), inputs, r.sign);
   };
-  group_table single(specs, false);
+  group_table single(specs, SIZE_MAX, false);
   for (const auto& r : rows) feed(single, r);
 
-  group_table reducer(specs, false);
+  group_table reducer(specs, SIZE_MAX, false);
   for (size_t first = 0; first < rows.size();) {
     size_t count = 1 + random() % 700;
-    group_table partial(specs, false);
+    group_table partial(specs, SIZE_MAX, false);
     for (size_t i = first; i < std::min(rows.size(), first + count); ++i) feed(partial, rows[i]);
     first += count;
     capnp::MallocMessageBuilder message;
@@ -223,7 +223,7 @@ TEST_CASE("partials split any way and shipped as messages merge to the single-pa
 
 TEST_CASE("a group lands in the same key group at the source and at the reducer, whatever its key types") {
   std::vector<aggregate_spec> specs = {{aggregate_kind::count_star, dtype::null}};
-  group_table source(specs, false), reducer(specs, false);
+  group_table source(specs, SIZE_MAX, false), reducer(specs, SIZE_MAX, false);
   std::vector<std::vector<datum>> keys = {{datum::of_timestamp(1700000000000000)},
                                           {datum::of_bigint(42), datum::of_string("u1")},
                                           {datum::of_double(-0.0), datum::of_bool(true)}};

@@ -797,8 +797,14 @@ TEST_CASE("errors in the streaming statements say what is accepted") {
 }
 
 TEST_CASE("what the dialects have and Sluice not yet is refused by name") {
-  CHECK(parse_error("SELECT a FROM t JOIN u ON t.k = u.k") ==
-        "line 1, column 17: joins are not supported yet; a query reads one table");
+  CHECK(parse_error("SELECT a FROM t RIGHT JOIN u ON t.k = u.k") ==
+        "line 1, column 17: RIGHT JOIN is not supported; Sluice joins with JOIN (inner) and LEFT "
+        "JOIN");
+  CHECK(parse_error("SELECT a FROM t JOIN u ON t.k = u.k JOIN v ON v.k = u.k") ==
+        "line 1, column 37: a query joins two tables; join the result of this one in another job");
+  CHECK(parse_error("SELECT a FROM t JOIN u WHERE t.k = u.k") ==
+        "line 1, column 24: expected ON and the join condition after the joined table, found "
+        "'WHERE'");
   CHECK(parse_error("SELECT a FROM t WHERE a > 1 UNION SELECT a FROM u") ==
         "line 1, column 29: UNION is not supported yet; run the queries one by one");
   CHECK(parse_error("SELECT DISTINCT a FROM t") ==
@@ -861,6 +867,33 @@ TEST_CASE("too deep expressions are refused, not a stack overflow") {
     negated = "(- " + negated + ")";
   }
   CHECK(shape(minus + "a") == negated);
+}
+
+TEST_CASE("FROM a JOIN b ON ... with aliases, as seed 004 writes it") {
+  auto join = only<insert_select>(
+                  "INSERT INTO dwd SELECT o.order_id, c.customer_name FROM customers c JOIN "
+                  "orders o ON c.customer_id=o.customer_id WHERE o.order_id > 0")
+                  .query;
+  CHECK(join.from == "customers");
+  CHECK(join.from_alias == "c");
+  REQUIRE(join.join.has_value());
+  CHECK(join.join->what == join_clause::kind::inner);
+  CHECK(join.join->table == "orders");
+  CHECK(join.join->alias == "o");
+  CHECK(show(join.join->on) == "(= c.customer_id o.customer_id)");
+  CHECK(join.where.has_value());
+
+  auto left = only<select_statement>(
+                  "SELECT * FROM orders AS o LEFT OUTER JOIN customers AS c ON o.k = c.k AND o.j = c.j")
+                  .query;
+  CHECK(left.from_alias == "o");
+  CHECK(left.join->what == join_clause::kind::left);
+  CHECK(left.join->alias == "c");
+  CHECK(show(left.join->on) == "(AND (= o.k c.k) (= o.j c.j))");
+
+  auto plain = only<select_statement>("SELECT * FROM orders WHERE x = 1").query;
+  CHECK(plain.from_alias.empty());
+  CHECK(!plain.join.has_value());
 }
 
 }  // namespace

@@ -263,7 +263,7 @@ struct order_store {
   // Several PartialBatch messages merged (or, as snapshots, applied in order).
   table_rows decode(const std::vector<std::span<const char>>& messages,
                     std::set<uint32_t>* key_groups = nullptr, bool as_snapshot = false) const {
-    ops::group_table groups(plan->aggregates, false);
+    ops::group_table groups(plan->aggregates, SIZE_MAX, false);
     for (auto bytes : messages) {
       REQUIRE(bytes.size() % sizeof(capnp::word) == 0);
       auto words = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));

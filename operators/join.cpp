@@ -1,0 +1,285 @@
+#include "operators/join.hpp"
+
+#include <capnp/message.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "operators/group_table.hpp"
+#include "operators/wire_message.hpp"
+#include "runtime/core/hash.hpp"
+#include "runtime/core/status.hpp"
+
+namespace sluice::ops {
+namespace {
+
+capnp::Data::Reader data_of(std::string_view bytes) {
+  return capnp::Data::Reader(reinterpret_cast<const capnp::byte*>(bytes.data()), bytes.size());
+}
+
+// The hash maps' heterogeneous lookups take abseil's string_view.
+absl::string_view as_absl(std::string_view bytes) { return {bytes.data(), bytes.size()}; }
+
+std::string_view view_of(capnp::Data::Reader data) {
+  return std::string_view(reinterpret_cast<const char*>(data.begin()), data.size());
+}
+
+}  // namespace
+
+join_router::join_router(std::shared_ptr<const job_plan> plan, join_side side)
+    : plan_(std::move(plan)), side_(side) {
+  const auto& join = *plan_->join;
+  const auto& binding = side == join_side::left ? plan_->source : join.right;
+  keys_ = side == join_side::left ? &join.left_keys : &join.right_keys;
+  ignore_delete_ = binding.ignore_delete;
+  used_.assign(binding.table->column_count(), false);
+  for (const auto& key : *keys_) key.mark_columns(used_);
+  key_.resize(keys_->size());
+}
+
+absl::Status join_router::on_batch(const store::change_batch& batch) {
+  uint64_t corrupt = 0;
+  batch.for_each([&](uint64_t offset, wire::ChangeRecord::Reader record) {
+    if (corrupt != 0 || (ignore_delete_ && !record.hasAfter())) return;
+    if ((record.hasBefore() && !route(store::image_bytes(record.getBefore()), -1)) ||
+        (record.hasAfter() && !route(store::image_bytes(record.getAfter()), +1)))
+      corrupt = offset + 1;
+  });
+  arena_.clear();
+  if (corrupt != 0)
+    return absl::DataLossError(fmt::format("the change record at offset {} of channel {} is corrupt",
+                                           corrupt - 1, batch.channel()));
+  return absl::OkStatus();
+}
+
+absl::Status join_router::add_row(std::string_view image) {
+  bool decoded = route(image, +1);
+  arena_.clear();
+  if (!decoded) return absl::DataLossError("a row of the table is corrupt");
+  return absl::OkStatus();
+}
+
+bool join_router::route(std::string_view image, int64_t weight) {
+  if (!to_datums(image, used_, row_)) return false;
+  bool null_key = false;
+  for (size_t k = 0; k < key_.size(); ++k) {
+    key_[k] = (*keys_)[k].eval(row_, arena_);
+    null_key = null_key || key_[k].is_null();
+  }
+  // NULL equals nothing: only a LEFT JOIN's left row has a result then, its own with NULLs.
+  if (null_key && (side_ == join_side::right || plan_->join->kind == join_kind::inner)) return true;
+  routed out{weight, 0, null_key, {}, std::string(image)};
+  if (null_key) {
+    // Any joiner will do; its retraction, the same image, goes to the same one.
+    out.key_group = static_cast<uint32_t>(stable_hash_bytes(image) % key_groups);
+  } else {
+    append_key_datums(key_, out.key);
+    out.key_group = static_cast<uint32_t>(stable_hash_bytes(out.key) % key_groups);
+  }
+  rows_.push_back(std::move(out));
+  return true;
+}
+
+std::vector<std::vector<char>> join_router::flush(std::span<const uint32_t> owner,
+                                                  uint32_t joiners, uint64_t epoch,
+                                                  uint32_t channel) {
+  std::vector<uint32_t> counts(joiners, 0);
+  for (const auto& row : rows_) ++counts[owner[row.key_group]];
+  std::vector<std::vector<char>> messages(joiners);
+  for (uint32_t j = 0; j < joiners; ++j) {
+    if (counts[j] == 0) continue;
+    capnp::MallocMessageBuilder message;
+    auto batch = message.initRoot<wire::JoinBatch>();
+    batch.setEpoch(epoch);
+    batch.setChannel(channel);
+    auto rows = batch.initRows(counts[j]);
+    uint32_t i = 0;
+    for (const auto& row : rows_) {
+      if (owner[row.key_group] != j) continue;
+      auto out = rows[i++];
+      out.setRight(side_ == join_side::right);
+      out.setWeight(row.weight);
+      out.setKey(data_of(row.key));
+      out.setKeyGroup(row.key_group);
+      out.setNullKey(row.null_key);
+      out.setImage(data_of(row.image));
+    }
+    messages[j] = message_bytes(message);
+  }
+  rows_.clear();
+  return messages;
+}
+
+join_state::join_state(join_kind kind) : kind_(kind) {}
+
+absl::Status join_state::emit_joined(std::string_view left, std::string_view right,
+                                     int64_t weight, emit_fn emit) {
+  if (weight == 0) return absl::OkStatus();
+  joined_.assign(left);
+  joined_.append(right);
+  return emit(joined_, weight);
+}
+
+absl::Status join_state::apply(join_side side, std::string_view key, uint32_t key_group,
+                               bool null_key, std::string_view image, int64_t weight,
+                               emit_fn emit) {
+  if (null_key) {
+    if (side == join_side::left && kind_ == join_kind::left)
+      return emit_joined(image, {}, weight, emit);
+    return absl::OkStatus();
+  }
+  auto [it, added] = keys_.try_emplace(as_absl(key));
+  entry& e = it->second;
+  e.key_group = key_group;
+  e.dirty = true;
+  const int s = static_cast<int>(side), other = 1 - s;
+  if (side == join_side::left) {
+    for (const auto& [right, count] : e.rows[other])
+      SLUICE_RETURN_IF_ERROR(emit_joined(image, right, weight * count, emit));
+    if (kind_ == join_kind::left && e.total[other] == 0)
+      SLUICE_RETURN_IF_ERROR(emit_joined(image, {}, weight, emit));
+  } else {
+    for (const auto& [left, count] : e.rows[other])
+      SLUICE_RETURN_IF_ERROR(emit_joined(left, image, weight * count, emit));
+    if (kind_ == join_kind::left) {
+      const int64_t before = e.total[s], after = before + weight;
+      // The left rows' NULL-joined results go when their first match comes, and come back when
+      // their last one goes.
+      if ((before == 0) != (after == 0))
+        for (const auto& [left, count] : e.rows[other])
+          SLUICE_RETURN_IF_ERROR(emit_joined(left, {}, before == 0 ? -count : count, emit));
+    }
+  }
+  auto stored = e.rows[s].try_emplace(as_absl(image), 0).first;
+  stored->second += weight;
+  if (stored->second == 0) e.rows[s].erase(stored);
+  e.total[s] += weight;
+  if (e.rows[0].empty() && e.rows[1].empty()) {
+    removed_.push_back({std::string(key), key_group});
+    keys_.erase(it);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status join_state::merge(std::span<const char> join_batch, emit_fn emit) {
+  absl::Status applied;
+  auto read = read_message<wire::JoinBatch>(join_batch, "a join batch", [&](wire::JoinBatch::Reader batch) {
+    batch.totalSize();  // walks the whole message: a bad one throws before anything is applied
+    for (auto row : batch.getRows()) {
+      if (row.getKeyGroup() >= key_groups) {
+        applied = absl::InvalidArgumentError("a join batch names an unknown key group");
+        return;
+      }
+    }
+    for (auto row : batch.getRows()) {
+      applied = apply(row.getRight() ? join_side::right : join_side::left, view_of(row.getKey()),
+                      row.getKeyGroup(), row.getNullKey(), view_of(row.getImage()),
+                      row.getWeight(), emit);
+      if (!applied.ok()) return;
+    }
+  });
+  SLUICE_RETURN_IF_ERROR(read);
+  return applied;
+}
+
+size_t join_state::rows() const {
+  size_t n = 0;
+  for (const auto& [key, e] : keys_) n += e.rows[0].size() + e.rows[1].size();
+  return n;
+}
+
+std::vector<std::vector<char>> join_state::snapshot(const std::vector<bool>& imaged,
+                                                    size_t rows_per_chunk) {
+  auto in_image = [&](uint32_t key_group) {
+    return key_group < imaged.size() && imaged[key_group];
+  };
+  struct pending {
+    std::string_view key;
+    uint32_t key_group;
+    const entry* e;  // null: the key is gone
+  };
+  std::vector<pending> keys;
+  for (auto& [key, e] : keys_) {
+    if (e.dirty || in_image(e.key_group)) keys.push_back({key, e.key_group, &e});
+    e.dirty = false;
+  }
+  auto removed = std::exchange(removed_, {});
+  for (const auto& g : removed)
+    if (!in_image(g.key_group) && !keys_.contains(as_absl(g.key))) keys.push_back({g.key, g.key_group, nullptr});
+  std::vector<std::vector<char>> chunks;
+  size_t next = 0;
+  bool first = true;
+  do {
+    // A key is never split over two messages.
+    size_t end = next, rows = 0;
+    while (end < keys.size() && (rows == 0 || rows < rows_per_chunk)) {
+      const entry* e = keys[end].e;
+      rows += 1 + (e ? e->rows[0].size() + e->rows[1].size() : 0);
+      ++end;
+    }
+    capnp::MallocMessageBuilder message;
+    auto root = message.initRoot<wire::JoinBatch>();
+    if (first) {
+      std::vector<uint32_t> groups;
+      for (uint32_t g = 0; g < key_groups; ++g)
+        if (in_image(g)) groups.push_back(g);
+      auto listed = root.initImaged(static_cast<uint32_t>(groups.size()));
+      for (uint32_t i = 0; i < groups.size(); ++i) listed.set(i, groups[i]);
+      first = false;
+    }
+    auto out = root.initRows(static_cast<uint32_t>(rows));
+    uint32_t i = 0;
+    for (size_t k = next; k < end; ++k) {
+      auto marker = out[i++];
+      marker.setKey(data_of(keys[k].key));
+      marker.setKeyGroup(keys[k].key_group);
+      if (!keys[k].e) continue;
+      for (int side = 0; side < 2; ++side) {
+        for (const auto& [image, count] : keys[k].e->rows[side]) {
+          auto row = out[i++];
+          row.setRight(side == 1);
+          row.setWeight(count);
+          row.setKey(data_of(keys[k].key));
+          row.setKeyGroup(keys[k].key_group);
+          row.setImage(data_of(image));
+        }
+      }
+    }
+    chunks.push_back(message_bytes(message));
+    next = end;
+  } while (next < keys.size());
+  return chunks;
+}
+
+absl::Status join_state::restore(std::span<const char> snapshot) {
+  return read_message<wire::JoinBatch>(snapshot, "a join snapshot", [&](wire::JoinBatch::Reader batch) {
+    batch.totalSize();
+    auto imaged = batch.getImaged();
+    if (imaged.size() > 0) {
+      std::vector<bool> drop(key_groups, false);
+      for (uint32_t g : imaged)
+        if (g < key_groups) drop[g] = true;
+      absl::erase_if(keys_, [&](const auto& kv) { return drop[kv.second.key_group]; });
+    }
+    for (auto row : batch.getRows()) {
+      auto key = view_of(row.getKey());
+      if (row.getWeight() == 0) {
+        keys_.erase(as_absl(key));
+        continue;
+      }
+      entry& e = keys_[as_absl(key)];
+      e.key_group = row.getKeyGroup();
+      const int side = row.getRight() ? 1 : 0;
+      e.rows[side][as_absl(view_of(row.getImage()))] += row.getWeight();
+      e.total[side] += row.getWeight();
+    }
+  });
+}
+
+void join_state::finish_restore(absl::FunctionRef<bool(uint32_t)> owns) {
+  absl::erase_if(keys_, [&](const auto& kv) { return !owns(kv.second.key_group); });
+  for (auto& [key, e] : keys_) e.dirty = false;
+  removed_.clear();
+}
+
+}  // namespace sluice::ops

@@ -1,0 +1,45 @@
+// Reading and writing the Cap'n Proto messages of the data path (partial batches, join batches,
+// snapshots) as the byte vectors actors send: bytes from another process are not trusted, so a
+// message is read from an aligned copy and decode faults become InvalidArgument.
+#pragma once
+
+#include <absl/status/status.h>
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <fmt/format.h>
+#include <kj/exception.h>
+
+#include <cstring>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace sluice::ops {
+
+// Runs fn(Root::Reader) over the message in `bytes`; `what` names it in errors ("a partial
+// batch").
+template <typename Root, typename F>
+absl::Status read_message(std::span<const char> bytes, std::string_view what, F&& fn) {
+  if (bytes.size() % sizeof(capnp::word) != 0)
+    return absl::InvalidArgumentError(fmt::format("{} is not a whole number of words", what));
+  auto words = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
+  std::memcpy(words.begin(), bytes.data(), bytes.size());
+  try {
+    capnp::ReaderOptions options;
+    options.traversalLimitInWords = 1ULL << 32;
+    capnp::FlatArrayMessageReader reader(words.asPtr(), options);
+    fn(reader.getRoot<Root>());
+    return absl::OkStatus();
+  } catch (const kj::Exception& e) {
+    return absl::InvalidArgumentError(
+        fmt::format("{} cannot be decoded: {}", what, e.getDescription().cStr()));
+  }
+}
+
+inline std::vector<char> message_bytes(capnp::MessageBuilder& message) {
+  auto words = capnp::messageToFlatArray(message);
+  auto bytes = words.asChars();
+  return std::vector<char>(bytes.begin(), bytes.end());
+}
+
+}  // namespace sluice::ops
