@@ -57,6 +57,7 @@ void release_assignment(self_ptr self) {
       self->send(worker, undeploy_atom::value, state.config.plan->name, state.epoch);
   state.assigned.clear();
   state.reducers.clear();
+  state.joiners.clear();
   state.sources.clear();
   state.round.drop();
 }
@@ -125,7 +126,7 @@ void start_checkpoint(self_ptr self) {
   auto& state = self->state;
   if (state.phase != job_phase::running ||
       !state.round.begin(state.checkpoint, state.committed,
-                         static_cast<uint32_t>(state.reducers.size()),
+                         static_cast<uint32_t>(state.reducers.size() + state.joiners.size()),
                          std::chrono::steady_clock::now()))
     return;
   for (auto& source : state.sources) self->send(source, barrier_atom::value, state.round.pending());
@@ -139,7 +140,7 @@ void checkpoint_unless_caught_up(self_ptr self) {
   if (state.reassign || state.stopping || state.leaving) return start_checkpoint(self);
   ask_store(
       self, state.io,
-      [table = state.config.plan->source.table](store::api& db) { return db.end_offsets(*table); },
+      [plan = state.config.plan](store::api& db) { return input_end_offsets(*plan, db); },
       [self](absl::StatusOr<std::vector<uint64_t>> ends) {
         if (!ends.ok() || !reached(self->state.committed, *ends)) start_checkpoint(self);
       });
@@ -222,9 +223,11 @@ void record_checkpoint(self_ptr self) {
   const uint64_t epoch = state.epoch;
   ask_store(
       self, state.io,
-      [cp, location = plan.options.checkpoint_location, table = plan.source.table,
-       tunnel = plan.source.tunnel_id, fence = store::fence{plan.name, epoch}](store::api& db) {
-        return db.complete_checkpoint(location, cp, *table, tunnel, fence);
+      [cp, location = plan.options.checkpoint_location, plan = state.config.plan,
+       fence = store::fence{plan.name, epoch}](store::api& db) {
+        std::vector<store::source_tunnel> sources = {{plan->source.table.get(), plan->source.tunnel_id}};
+        if (plan->join) sources.push_back({plan->join->right.table.get(), plan->join->right.tunnel_id});
+        return db.complete_checkpoint(location, cp, sources, fence);
       },
       [self, epoch, id = cp.id](absl::StatusOr<std::monostate> done) {
         if (epoch != self->state.epoch || id != self->state.round.pending()) return;
@@ -248,7 +251,8 @@ void assign_sources(self_ptr self) {
       ends.push_back(state.config.until_drained ? state.targets[c] : UINT64_MAX);
     }
     self->request(state.assigned[w], assign_timeout, sources_atom::value, name, epoch,
-                  state.reducers, channels, offsets, ends, state.watermark)
+                  state.config.plan->join ? state.joiners : state.reducers, channels, offsets, ends,
+                  state.watermark)
         .then(
             [self, epoch, channels](const std::vector<caf::actor>& sources) {
               auto& state = self->state;
@@ -263,6 +267,31 @@ void assign_sources(self_ptr self) {
             [self, epoch](const caf::error& error) {
               if (epoch == self->state.epoch && self->state.phase == job_phase::assigning)
                 on_failure(self, "assigning sources: " + self->system().render(error), false);
+            });
+  }
+}
+
+// A job with a join: the assignment's joiners, once every worker has its reducer; then the
+// sources.
+void assign_joiners(self_ptr self, const store::checkpoint& from) {
+  auto& state = self->state;
+  const auto& plan = *state.config.plan;
+  const uint64_t epoch = state.epoch;
+  state.replies = 0;
+  state.joiners.assign(state.assigned.size(), caf::actor{});
+  for (uint32_t j = 0; j < state.assigned.size(); ++j) {
+    self->request(state.assigned[j], assign_timeout, joiner_atom::value, plan.name, epoch, j,
+                  plan.channels(), state.reducers, from.id, from.first_snapshot, from.parts)
+        .then(
+            [self, epoch, j](const caf::actor& joiner) {
+              auto& state = self->state;
+              if (epoch != state.epoch || state.phase != job_phase::assigning) return;
+              state.joiners[j] = joiner;
+              if (++state.replies == state.assigned.size()) assign_sources(self);
+            },
+            [self, epoch](const caf::error& error) {
+              if (epoch == self->state.epoch && self->state.phase == job_phase::assigning)
+                on_failure(self, "assigning joiners: " + self->system().render(error), false);
             });
   }
 }
@@ -310,7 +339,7 @@ void assign_from(self_ptr self, const store::checkpoint& from) {
   // A wait that came while the job had no assignment may be over already: no checkpoint is
   // taken while nothing comes.
   release_waiters(state);
-  const uint32_t channels = plan.source.table->channels();
+  const uint32_t channels = plan.channels();
   const uint32_t workers = static_cast<uint32_t>(state.members.size());
   state.assigned = state.members;
   state.reducers.assign(workers, caf::actor{});
@@ -321,16 +350,22 @@ void assign_from(self_ptr self, const store::checkpoint& from) {
   state.replies = 0;
   state.drained_sources = 0;
   const uint64_t epoch = state.epoch;
+  // With a join, a reducer's inputs are the joiners, and a checkpoint's snapshot parts are the
+  // reducers' then the joiners'.
+  const uint32_t inputs = plan.join ? workers : channels;
+  const uint32_t reducer_parts = plan.join ? from.parts / 2 : from.parts;
   for (uint32_t r = 0; r < workers; ++r) {
     self->request(state.assigned[r], assign_timeout, reducer_atom::value, plan.name, epoch,
-                  state.config.script, r, workers, channels, from.id, from.first_snapshot,
-                  from.parts)
+                  state.config.script, r, workers, inputs, from.id, from.first_snapshot,
+                  reducer_parts)
         .then(
-            [self, epoch, r](const caf::actor& reducer) {
+            [self, epoch, r, from](const caf::actor& reducer) {
               auto& state = self->state;
               if (epoch != state.epoch || state.phase != job_phase::assigning) return;
               state.reducers[r] = reducer;
-              if (++state.replies == state.assigned.size()) assign_sources(self);
+              if (++state.replies < state.assigned.size()) return;
+              if (state.config.plan->join) assign_joiners(self, from);
+              else assign_sources(self);
             },
             [self, epoch](const caf::error& error) {
               if (epoch == self->state.epoch && self->state.phase == job_phase::assigning)
@@ -379,8 +414,18 @@ job_status status_of(const job_state& state) {
 
 }  // namespace
 
+absl::StatusOr<std::vector<uint64_t>> input_end_offsets(const ops::job_plan& plan,
+                                                        const store::api& db) {
+  SLUICE_ASSIGN_OR_RETURN(auto ends, db.end_offsets(*plan.source.table));
+  if (plan.join) {
+    SLUICE_ASSIGN_OR_RETURN(auto right, db.end_offsets(*plan.join->right.table));
+    ends.insert(ends.end(), right.begin(), right.end());
+  }
+  return ends;
+}
+
 absl::StatusOr<store::checkpoint> resume_point(const ops::job_plan& plan, const store::api& db) {
-  const uint32_t channels = plan.source.table->channels();
+  const uint32_t channels = plan.channels();
   store::checkpoint from;
   from.offsets.assign(channels, 0);
   auto last = db.last_checkpoint(plan.options.checkpoint_location);
@@ -406,8 +451,9 @@ caf::behavior job_actor(self_ptr self, job_config config) {
   if (state.config.record) state.epoch = state.config.record->epoch;
   state.started = state.last_complete = std::chrono::steady_clock::now();
   state.io = worker::spawn_store_io(self, state.config.db);
-  auto table = state.config.plan->source.table;
-  auto end_offsets = [table](store::api& db) { return db.end_offsets(*table); };
+  auto end_offsets = [plan = state.config.plan](store::api& db) {
+    return input_end_offsets(*plan, db);
+  };
   if (state.config.until_drained) {
     // The job reads up to the ends the channels have now.
     ask_store<while_asking::awaited>(

@@ -52,6 +52,10 @@ struct job_config {
   caf::actor listener;  // gets (done_atom, job_summary) when the job ends well; may be null
 };
 
+// The end offsets of the job's input channels (ops::job_plan::channels()).
+absl::StatusOr<std::vector<uint64_t>> input_end_offsets(const ops::job_plan& plan,
+                                                        const store::api& db);
+
 // Where a job starts: its last complete checkpoint, or offsets 0 when it has none. An error
 // when the checkpoint location holds checkpoints of another computation or of another number
 // of channels.
@@ -101,6 +105,7 @@ struct job_state {
   uint64_t epoch = 0;                // of the current assignment
   std::vector<caf::actor> assigned;  // its workers; reducer r runs on assigned[r]
   std::vector<caf::actor> reducers;
+  std::vector<caf::actor> joiners;   // with a join: joiner r runs on assigned[r]
   std::vector<caf::actor> sources;   // per channel
   std::vector<uint32_t> channel_worker;  // per channel: index into assigned
   uint32_t replies = 0;              // of the assignment's requests

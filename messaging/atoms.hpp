@@ -6,7 +6,10 @@
 // A job (coordinator/job_actor) and its actors:
 //   job -> worker          request (reducer_atom, job, epoch, script, index, reducers, sources,
 //                                   restore checkpoint, its first snapshot, restore parts) -> actor
-//   job -> worker          request (sources_atom, job, epoch, reducers, channels, offsets,
+//   job -> worker          request (joiner_atom, job, epoch, index, sources, reducers, restore
+//                                   checkpoint, its first snapshot, restore parts) -> actor
+//                                   (jobs with a join: after the reducers, before the sources)
+//   job -> worker          request (sources_atom, job, epoch, reducers or joiners, channels, offsets,
 //                                   end offsets, int64_t watermark of the checkpoint)
 //                                   -> std::vector<actor>  (one source per channel)
 //   job -> worker          (undeploy_atom, job, epoch)          stop the job's actors up to epoch
@@ -15,6 +18,8 @@
 //   source -> source       (pull_atom, from, max)               read, after an idle wait
 //   source -> reducer      request (partial_atom, channel, bytes) -> ok_atom   (credit)
 //   source -> reducer      (barrier_atom, checkpoint n, channel, watermark)
+//   (with a join, source -> joiner as above with join batches, then joiner -> reducer as a
+//    source would, its index for the channel; a joiner acks like a reducer, its part after theirs)
 //   source -> job          (offset_atom, epoch, checkpoint n, channel, offset)
 //   source -> job          (drained_atom, epoch, channel)       read up to its end offset
 //   source -> job          (idle_atom, epoch, channel, offset)  found its channel empty after
@@ -59,6 +64,7 @@ using fail_atom = caf::atom_constant<caf::atom("fail")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using io_atom = caf::atom_constant<caf::atom("io")>;
 using jobs_atom = caf::atom_constant<caf::atom("jobs")>;
+using joiner_atom = caf::atom_constant<caf::atom("joiner")>;
 using offset_atom = caf::atom_constant<caf::atom("offset")>;
 using ok_atom = caf::atom_constant<caf::atom("ok")>;
 using partial_atom = caf::atom_constant<caf::atom("partial")>;

@@ -170,10 +170,7 @@ absl::StatusOr<bool> run_job(const sql::statement& statement, const session& nam
       return sql::syntax_error(where, fmt::format("{} is a stream: run it with sluice run, or on a cluster "
                                          "with sluice sql --coordinator",
                                          job->name));
-    SLUICE_ASSIGN_OR_RETURN(auto plan, job->plan(names));
-    if (plan->join)
-      return sql::syntax_error(where, "a streaming job cannot join yet; a batch job can");
-    out.jobs.push_back(std::move(plan));
+    SLUICE_ASSIGN_OR_RETURN(out.jobs.emplace_back(), job->plan(names));
     return true;
   }
   SLUICE_ASSIGN_OR_RETURN(auto plan, job->plan(names));

@@ -261,12 +261,18 @@ absl::StatusOr<std::vector<std::string>> store_client::get_snapshot(std::string_
 }
 
 absl::Status store_client::complete_checkpoint(std::string_view job, const store::checkpoint& cp,
-                                               const table_schema& table,
-                                               std::string_view tunnel_id,
+                                               std::span<const store::source_tunnel> sources,
                                                const store::fence& by) {
+  std::vector<std::string> tables, tunnels;
+  std::vector<uint64_t> ids;
+  for (const auto& source : sources) {
+    tables.push_back(source.table->name());
+    ids.push_back(source.table->id());
+    tunnels.push_back(source.tunnel_id);
+  }
   return status_of(call(caf::make_message(complete_atom::value, std::string(job),
-                                          store::encode_checkpoint(cp), table.name(), table.id(),
-                                          std::string(tunnel_id), by.job, by.epoch)));
+                                          store::encode_checkpoint(cp), tables, ids, tunnels,
+                                          by.job, by.epoch)));
 }
 
 absl::StatusOr<store::checkpoint> store_client::last_checkpoint(std::string_view job) const {

@@ -69,7 +69,7 @@ class store_client final : public store::api {
                                                         uint64_t checkpoint_id,
                                                         uint32_t part) const override;
   absl::Status complete_checkpoint(std::string_view job, const store::checkpoint& cp,
-                                   const table_schema& table, std::string_view tunnel_id,
+                                   std::span<const store::source_tunnel> sources,
                                    const store::fence& by = {}) override;
   absl::StatusOr<store::checkpoint> last_checkpoint(std::string_view job) const override;
   absl::Status put_job(const store::job_record& job) override;

@@ -158,13 +158,21 @@ caf::behavior session(session_actor* self, store::store* db, caf::actor client) 
           return ok(std::move(chunks));
         });
       },
-      [=](complete_atom, const std::string& job, const std::string& checkpoint, const std::string& table, uint32_t table_id,
-          const std::string& tunnel_id, const std::string& fence_job, uint64_t epoch) {
+      [=](complete_atom, const std::string& job, const std::string& checkpoint,
+          const std::vector<std::string>& tables, const std::vector<uint64_t>& table_ids,
+          const std::vector<std::string>& tunnel_ids, const std::string& fence_job, uint64_t epoch) {
         return answer_with([&]() -> absl::StatusOr<caf::message> {
           SLUICE_ASSIGN_OR_RETURN(auto cp, store::decode_checkpoint(checkpoint));
-          SLUICE_ASSIGN_OR_RETURN(auto schema, table_named(*db, table, table_id));
-          SLUICE_RETURN_IF_ERROR(
-              db->complete_checkpoint(job, cp, *schema, tunnel_id, fence_of(fence_job, epoch)));
+          if (table_ids.size() != tables.size() || tunnel_ids.size() != tables.size())
+            return absl::InvalidArgumentError("a checkpoint names its sources' tables and tunnels pairwise");
+          std::vector<std::shared_ptr<const table_schema>> schemas;
+          std::vector<store::source_tunnel> sources;
+          for (size_t t = 0; t < tables.size(); ++t) {
+            SLUICE_ASSIGN_OR_RETURN(schemas.emplace_back(),
+                                    table_named(*db, tables[t], static_cast<uint32_t>(table_ids[t])));
+            sources.push_back({schemas.back().get(), tunnel_ids[t]});
+          }
+          SLUICE_RETURN_IF_ERROR(db->complete_checkpoint(job, cp, sources, fence_of(fence_job, epoch)));
           return ok();
         });
       },

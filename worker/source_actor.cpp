@@ -26,9 +26,8 @@ void fail(self_ptr self, const std::string& what) {
 void carry_out(self_ptr self, const std::vector<flow_command>& commands);
 
 void read(self_ptr self, uint64_t from, uint64_t max) {
-  const auto& config = self->state.config;
-  auto table = config.plan->source.table;
-  uint32_t channel = config.channel;
+  auto table = self->state.table;
+  uint32_t channel = self->state.table_channel;
   ask_store(
       self, self->state.io,
       [table, channel, from, max](store::api& db) {
@@ -47,11 +46,12 @@ void read(self_ptr self, uint64_t from, uint64_t max) {
 void process(self_ptr self) {
   auto& state = self->state;
   auto& config = state.config;
-  auto added = state.partial->on_batch(*state.batch);
+  auto added = state.router ? state.router->on_batch(*state.batch) : state.partial->on_batch(*state.batch);
   state.batch.reset();
   if (!added.ok()) return fail(self, std::string(added.message()));
-  auto messages = state.partial->flush(config.owner, static_cast<uint32_t>(config.reducers.size()),
-                                       0, config.channel);
+  const auto downstream = static_cast<uint32_t>(config.reducers.size());
+  auto messages = state.router ? state.router->flush(config.owner, downstream, config.epoch, config.channel)
+                               : state.partial->flush(config.owner, downstream, 0, config.channel);
   for (uint32_t r = 0; r < messages.size(); ++r) {
     if (messages[r].empty()) continue;
     state.flow->sent(r);
@@ -92,10 +92,25 @@ void carry_out(self_ptr self, const std::vector<flow_command>& commands) {
 caf::behavior source_actor(self_ptr self, source_config config) {
   auto& state = self->state;
   state.config = std::move(config);
-  state.partial = std::make_unique<ops::partial_aggregator>(state.config.plan);
-  state.partial->set_watermark_floor(state.config.watermark);
+  const auto& plan = *state.config.plan;
+  const uint32_t left_channels = plan.source.table->channels();
+  uint64_t max_records = plan.source.max_records;
+  if (plan.join) {
+    const bool right = state.config.channel >= left_channels;
+    if (right) max_records = plan.join->right.max_records;
+    state.router = std::make_unique<ops::join_router>(
+        state.config.plan, right ? ops::join_side::right : ops::join_side::left);
+    state.table = right ? plan.join->right.table : plan.source.table;
+    state.table_channel = right ? state.config.channel - left_channels : state.config.channel;
+  } else {
+    state.partial = std::make_unique<ops::partial_aggregator>(state.config.plan);
+    state.partial->set_watermark_floor(state.config.watermark);
+    state.table = plan.source.table;
+    state.table_channel = state.config.channel;
+  }
   state.flow = std::make_unique<protocol::source_flow>(
-      state.config.offset, state.config.end_offset, state.config.plan->source.max_records,
+      state.config.offset, state.config.end_offset,
+      max_records,
       static_cast<uint32_t>(state.config.reducers.size()), state.config.max_in_flight);
   state.io = spawn_store_io(self, state.config.db);
   std::vector<flow_command> commands;
@@ -111,7 +126,8 @@ caf::behavior source_actor(self_ptr self, source_config config) {
         // (lowest) before any record or without a lateness.
         int64_t watermark = std::numeric_limits<int64_t>::min();
         const auto& lateness = config.plan->options.lateness;
-        int64_t seen = self->state.partial->max_event_time();
+        int64_t seen = self->state.partial ? self->state.partial->max_event_time()
+                                           : std::numeric_limits<int64_t>::min();
         if (lateness && seen != std::numeric_limits<int64_t>::min())
           watermark = seen - absl::ToInt64Microseconds(*lateness);
         for (const auto& reducer : config.reducers)

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "operators/job_plan.hpp"
+#include "operators/join.hpp"
 #include "operators/partial_aggregator.hpp"
 #include "protocol/source_flow.hpp"
 #include "runtime/store/api.hpp"
@@ -26,6 +27,8 @@ struct source_config {
   std::shared_ptr<const ops::job_plan> plan;
   store::api* db = nullptr;  // outlives the actor system
   uint64_t epoch = 0;        // of the assignment this source belongs to
+  // The job's input channel (ops::job_plan::channels(): with a join, the right side's channels
+  // follow the left's).
   uint32_t channel = 0;
   uint64_t offset = 0;  // where to start reading
   // Where to stop reading (a job run until drained): reaching it is reported to the
@@ -34,6 +37,7 @@ struct source_config {
   // The reducers' watermark at the checkpoint the source starts from: windows it closed are
   // final, whatever this source's own watermark says.
   int64_t watermark = std::numeric_limits<int64_t>::min();
+  // Where its rows go: the reducers, or with a join the joiners.
   std::vector<caf::actor> reducers;
   std::vector<uint32_t> owner;  // key group -> index into reducers
   caf::actor coordinator;
@@ -42,7 +46,10 @@ struct source_config {
 
 struct source_state {
   source_config config;
-  std::unique_ptr<ops::partial_aggregator> partial;
+  std::unique_ptr<ops::partial_aggregator> partial;  // without a join
+  std::unique_ptr<ops::join_router> router;          // with one
+  std::shared_ptr<const table_schema> table;         // the table it reads
+  uint32_t table_channel = 0;                        // and which of its channels
   std::unique_ptr<protocol::source_flow> flow;
   caf::actor io;
   // The batch that came back from the store, until the flow says to process it.

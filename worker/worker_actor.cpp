@@ -7,6 +7,7 @@
 #include "operators/script.hpp"
 #include "messaging/atoms.hpp"
 #include "remote/address.hpp"
+#include "worker/joiner_actor.hpp"
 #include "worker/reducer_actor.hpp"
 #include "worker/source_actor.hpp"
 #include "worker/store_io.hpp"
@@ -133,6 +134,36 @@ caf::behavior worker_actor(self_ptr self, store::api* db, std::string address) {
         auto reply = self->make_response_promise<caf::actor>();
         deploy_reducer(self, std::move(config), script, reducers, reply);
         return reply;
+      },
+      [self](joiner_atom, const std::string& job, uint64_t epoch, uint32_t index,
+             uint32_t sources, const std::vector<caf::actor>& reducers, uint64_t restore_checkpoint,
+             uint64_t restore_first, uint32_t restore_parts) -> caf::result<caf::actor> {
+        auto it = self->state.jobs.find(job);
+        if (it == self->state.jobs.end() || it->second.epoch != epoch)
+          return refused(fmt::format("job {}: assignment {} has no reducer here", job, epoch));
+        if (!it->second.plan->join) return refused(fmt::format("job {} has no join", job));
+        joiner_config config;
+        config.plan = it->second.plan;
+        config.db = self->state.db;
+        config.fence = {job, epoch};
+        config.index = index;
+        const auto joiners = static_cast<uint32_t>(reducers.size());
+        config.part = joiners + index;
+        config.sources = sources;
+        config.reducers = reducers;
+        config.coordinator = caf::actor_cast<caf::actor>(self->current_sender());
+        config.restore_checkpoint = restore_checkpoint;
+        config.restore_first = restore_first;
+        // A checkpoint's parts are its reducers', then as many joiners'.
+        config.first_part = restore_parts / 2;
+        config.restore_parts = restore_parts / 2;
+        config.owns.assign(ops::key_groups, false);
+        for (uint32_t g = 0; g < ops::key_groups; ++g)
+          config.owns[g] = ops::reducer_of(g, joiners) == index;
+        auto joiner = self->spawn(joiner_actor, std::move(config));
+        watch(self, joiner);
+        it->second.actors.push_back(joiner);
+        return joiner;
       },
       [self](sources_atom, const std::string& job, uint64_t epoch,
              const std::vector<caf::actor>& reducers, const std::vector<uint64_t>& channels,

@@ -40,6 +40,12 @@ struct write_result {
 
 // Who writes: the job and the epoch of the assignment the writing actor belongs to. An empty
 // job: an unfenced write (the command-line tools, `sluice run`).
+// A job's source and the tunnel it reads it through: a checkpoint commits its offsets there.
+struct source_tunnel {
+  const table_schema* table;
+  std::string tunnel_id;
+};
+
 struct fence {
   std::string job;
   uint64_t epoch = 0;
@@ -95,11 +101,12 @@ class api {
   virtual absl::StatusOr<std::vector<std::string>> get_snapshot(std::string_view job,
                                                                 uint64_t checkpoint_id,
                                                                 uint32_t part) const = 0;
-  // Makes `cp` the job's last complete checkpoint, commits cp.offsets to the tunnel of `table`,
-  // and deletes the snapshots of earlier checkpoints, in one atomic write.
+  // Makes `cp` the job's last complete checkpoint, commits cp.offsets to the tunnels of its
+  // sources (the offsets of the first's channels, then the next's), and deletes the snapshots of
+  // earlier checkpoints, in one atomic write.
   virtual absl::Status complete_checkpoint(std::string_view job, const checkpoint& cp,
-                                           const table_schema& table,
-                                           std::string_view tunnel_id, const fence& by = {}) = 0;
+                                           std::span<const source_tunnel> sources,
+                                           const fence& by = {}) = 0;
   // NotFound when the job has no complete checkpoint.
   virtual absl::StatusOr<checkpoint> last_checkpoint(std::string_view job) const = 0;
 

@@ -104,7 +104,7 @@ class store final : public api {
                                                         uint64_t checkpoint_id,
                                                         uint32_t part) const override;
   absl::Status complete_checkpoint(std::string_view job, const checkpoint& cp,
-                                   const table_schema& table, std::string_view tunnel_id,
+                                   std::span<const source_tunnel> sources,
                                    const fence& by = {}) override;
   absl::StatusOr<checkpoint> last_checkpoint(std::string_view job) const override;
 

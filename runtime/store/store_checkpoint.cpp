@@ -139,7 +139,7 @@ absl::StatusOr<std::vector<std::string>> store::get_snapshot(std::string_view jo
 }
 
 absl::Status store::complete_checkpoint(std::string_view job, const checkpoint& cp,
-                                        const table_schema& table, std::string_view tunnel_id,
+                                        std::span<const source_tunnel> sources,
                                         const fence& by) {
   SLUICE_RETURN_IF_ERROR(check_writable());
   absl::MutexLock write_lock(&write_mu_);
@@ -156,16 +156,32 @@ absl::Status store::complete_checkpoint(std::string_view job, const checkpoint& 
   } else if (!absl::IsNotFound(last.status())) {
     return last.status();
   }
-  SLUICE_ASSIGN_OR_RETURN(auto tunnel, tunnel_committed_at(table, tunnel_id, cp.offsets));
+  std::vector<tunnel_info> tunnels;
+  size_t first = 0;
+  for (const auto& source : sources) {
+    const size_t channels = source.table->channels();
+    if (first + channels > cp.offsets.size())
+      return absl::InvalidArgumentError(fmt::format(
+          "job {}: checkpoint {} has {} offsets, fewer than its sources' channels", job, cp.id,
+          cp.offsets.size()));
+    SLUICE_ASSIGN_OR_RETURN(tunnels.emplace_back(),
+                            tunnel_committed_at(*source.table, source.tunnel_id,
+                                                std::span(cp.offsets).subspan(first, channels)));
+    first += channels;
+  }
+  if (first != cp.offsets.size())
+    return absl::InvalidArgumentError(fmt::format(
+        "job {}: checkpoint {} has {} offsets for {} channels", job, cp.id, cp.offsets.size(), first));
   rocksdb::WriteBatch batch;
   batch.Put(meta_, keys::job_checkpoint(job), encode_checkpoint(cp));
-  batch.Put(meta_, keys::tunnel(table.id(), tunnel.name), encode_tunnel(tunnel));
+  for (size_t s = 0; s < sources.size(); ++s)
+    batch.Put(meta_, keys::tunnel(sources[s].table->id(), tunnels[s].name), encode_tunnel(tunnels[s]));
   if (cp.first_snapshot > cp.id)
     return absl::InvalidArgumentError(fmt::format(
         "job {}: checkpoint {} cannot start its snapshots at {}", job, cp.id, cp.first_snapshot));
   batch.DeleteRange(meta_, keys::job_snapshots(job), keys::job_snapshot(job, cp.first_snapshot, 0));
   SLUICE_RETURN_IF_ERROR(commit(batch, "recording a checkpoint"));
-  remember_tunnel(table, std::move(tunnel));
+  for (size_t s = 0; s < sources.size(); ++s) remember_tunnel(*sources[s].table, std::move(tunnels[s]));
   return absl::OkStatus();
 }
 

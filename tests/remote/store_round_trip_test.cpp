@@ -125,7 +125,8 @@ TEST_CASE_FIXTURE(round_trip_fixture, "checkpoints, snapshots and jobs round tri
   auto ends = *local->end_offsets(*orders);
   store::checkpoint cp{1, ends, 1, 1700000000000, "fingerprint"};
   auto t1 = *local->find_tunnel(*orders, "t1");
-  REQUIRE(client->complete_checkpoint("per_user", cp, *orders, t1.id, {"per_user", 3}).ok());
+  const std::vector<store::source_tunnel> sources = {{orders.get(), t1.id}};
+  REQUIRE(client->complete_checkpoint("per_user", cp, sources, {"per_user", 3}).ok());
   auto last = client->last_checkpoint("per_user");
   REQUIRE(last.ok());
   CHECK(last->id == 1);

@@ -56,16 +56,16 @@ TEST_CASE_FIXTURE(fixture, "job records persist and a newer epoch fences writes 
 }
 
 TEST_CASE_FIXTURE(fixture, "a checkpoint recorded again is a no-op and an older one is refused") {
-  const auto tunnel = db->find_tunnel(*sink, "default")->id;
+  const std::vector<sluice::store::source_tunnel> sources = {{sink.get(), db->find_tunnel(*sink, "default")->id}};
   REQUIRE(write("a", 1, {}).ok());
   REQUIRE(write("b", 1, {}).ok());
   const auto ends = db->end_offsets(*sink).value();
   const std::vector<uint64_t> start = {0, 0};
-  REQUIRE(db->complete_checkpoint("cp", cp(1, start), *sink, tunnel).ok());
-  REQUIRE(db->complete_checkpoint("cp", cp(2, ends), *sink, tunnel).ok());
-  CHECK(db->complete_checkpoint("cp", cp(2, ends), *sink, tunnel).ok());
-  CHECK(absl::IsFailedPrecondition(db->complete_checkpoint("cp", cp(1, start), *sink, tunnel)));
-  CHECK(absl::IsFailedPrecondition(db->complete_checkpoint("cp", cp(2, start), *sink, tunnel)));
+  REQUIRE(db->complete_checkpoint("cp", cp(1, start), sources).ok());
+  REQUIRE(db->complete_checkpoint("cp", cp(2, ends), sources).ok());
+  CHECK(db->complete_checkpoint("cp", cp(2, ends), sources).ok());
+  CHECK(absl::IsFailedPrecondition(db->complete_checkpoint("cp", cp(1, start), sources)));
+  CHECK(absl::IsFailedPrecondition(db->complete_checkpoint("cp", cp(2, start), sources)));
   CHECK(db->last_checkpoint("cp")->id == 2);
   CHECK(db->last_checkpoint("cp")->offsets == ends);
   CHECK(db->find_tunnel(*sink, "default")->committed_offsets == ends);
@@ -73,7 +73,7 @@ TEST_CASE_FIXTURE(fixture, "a checkpoint recorded again is a no-op and an older 
 
 TEST_CASE_FIXTURE(fixture,
                   "a checkpoint keeps the snapshots from its first_snapshot on and drops the older") {
-  auto tunnel = db->tunnels(*sink)->front().id;
+  const std::vector<sluice::store::source_tunnel> sources = {{sink.get(), db->tunnels(*sink)->front().id}};
   std::vector<uint64_t> start(sink->channels(), 0);
   for (uint64_t id = 1; id <= 4; ++id) {
     std::vector<std::vector<char>> chunks = {std::vector<char>(8, static_cast<char>(id))};
@@ -82,7 +82,7 @@ TEST_CASE_FIXTURE(fixture,
   auto third = cp(3, start);
   third.first_snapshot = 2;
   third.watermark = -1700000000123456;
-  REQUIRE(db->complete_checkpoint("cp", third, *sink, tunnel).ok());
+  REQUIRE(db->complete_checkpoint("cp", third, sources).ok());
   CHECK(absl::IsNotFound(db->get_snapshot("cp", 1, 0).status()));
   for (uint64_t id = 2; id <= 4; ++id) CHECK(db->get_snapshot("cp", id, 0).ok());
   auto last = db->last_checkpoint("cp");
@@ -95,7 +95,7 @@ TEST_CASE_FIXTURE(fixture,
   // A checkpoint cannot need snapshots of checkpoints after it.
   auto fourth = cp(4, start);
   fourth.first_snapshot = 5;
-  CHECK(absl::IsInvalidArgument(db->complete_checkpoint("cp", fourth, *sink, tunnel)));
+  CHECK(absl::IsInvalidArgument(db->complete_checkpoint("cp", fourth, sources)));
 }
 
 }  // namespace

@@ -686,7 +686,8 @@ TEST_CASE("a reducer restored from a checkpoint holds the groups of its key grou
   cp.id = 1;
   cp.offsets = {at1};
   cp.parts = 2;
-  auto recorded = data.db->complete_checkpoint(data.job(), cp, *data.source, data.plan->source.tunnel_id);
+  const std::vector<store::source_tunnel> sources = {{data.source.get(), data.plan->source.tunnel_id}};
+  auto recorded = data.db->complete_checkpoint(data.job(), cp, sources);
   REQUIRE_MESSAGE(recorded.ok(), recorded.ToString());
 
   // Rows after the checkpoint: an update, a new order, and a user whose orders are all deleted,
