@@ -130,20 +130,6 @@ absl::Status run(const run_options& options) {
   for (uint32_t w = 0; w < options.workers; ++w)
     workers.push_back(system.spawn(worker::worker_actor, static_cast<store::api*>(db.get()),
                                    std::string()));
-  std::vector<running_job> jobs;
-  for (const auto& plan : script.jobs) {
-    coordinator::job_config job;
-    job.plan = plan;
-    job.script = text;
-    job.db = db.get();
-    job.workers = workers;
-    job.until_drained = options.until_drained;
-    job.listener = caf::actor_cast<caf::actor>(listener);
-    std::cout << fmt::format("job {}: {} -> {}, checkpoints at {}\n", plan->name,
-                             plan->source.table->name(), plan->sink->name(),
-                             plan->options.checkpoint_location);
-    jobs.push_back({plan->name, system.spawn(coordinator::job_actor, std::move(job))});
-  }
   install_stop_signals();
   std::thread generator;
   if (options.gen_rate > 0) {
@@ -162,11 +148,46 @@ absl::Status run(const run_options& options) {
                                  std::string(loaded.status().message()));
     });
   }
-  auto status = run_jobs(system, listener, jobs);
+  // Until drained, a job that reads what another writes (a layered pipeline) starts once that one
+  // has ended, so that it drains what it wrote; streams without an end all run at once.
+  std::vector<size_t> stage(script.jobs.size(), 0);
+  if (options.until_drained) {
+    auto reads = [](const ops::job_plan& plan, const table_schema& table) {
+      return plan.source.table->id() == table.id() ||
+             (plan.join && plan.join->right.table->id() == table.id());
+    };
+    for (size_t pass = 0; pass < script.jobs.size(); ++pass)
+      for (size_t j = 0; j < script.jobs.size(); ++j)
+        for (size_t u = 0; u < script.jobs.size(); ++u)
+          if (u != j && reads(*script.jobs[j], *script.jobs[u]->sink))
+            stage[j] = std::max(stage[j], std::min(stage[u] + 1, script.jobs.size()));
+  }
+  absl::Status status;
+  for (size_t current = 0; status.ok() && current <= script.jobs.size(); ++current) {
+    std::vector<running_job> jobs;
+    for (size_t j = 0; j < script.jobs.size(); ++j) {
+      if (stage[j] != current) continue;
+      const auto& plan = script.jobs[j];
+      coordinator::job_config job;
+      job.plan = plan;
+      job.script = text;
+      job.db = db.get();
+      job.workers = workers;
+      job.until_drained = options.until_drained;
+      job.listener = caf::actor_cast<caf::actor>(listener);
+      std::cout << fmt::format("job {}: {}{} -> {}, checkpoints at {}\n", plan->name,
+                               plan->source.table->name(),
+                               plan->join ? " join " + plan->join->right.table->name() : "",
+                               plan->sink->name(), plan->options.checkpoint_location);
+      jobs.push_back({plan->name, system.spawn(coordinator::job_actor, std::move(job))});
+    }
+    if (!jobs.empty()) status = run_jobs(system, listener, jobs);
+    if (stop_requested) break;
+  }
   stop_requested = true;
   if (generator.joinable()) generator.join();
   for (auto& worker : workers) listener->send_exit(worker, caf::exit_reason::user_shutdown);
-  if (status.ok() && !jobs.empty()) std::cout << "every job has ended\n";
+  if (status.ok() && !script.jobs.empty()) std::cout << "every job has ended\n";
   return status;
 }
 
