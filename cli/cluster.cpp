@@ -7,7 +7,6 @@
 #include <iostream>
 #include <thread>
 
-#include "messaging/types.hpp"
 #include "remote/address.hpp"
 #include "remote/configure.hpp"
 
@@ -36,7 +35,6 @@ void configure_actors(caf::actor_system_config& config, uint32_t threads) {
 void configure_cluster(caf::actor_system_config& config, uint32_t threads) {
   configure_actors(config, threads);
   remote::configure(config);
-  msg::add_message_types(config);
 }
 
 absl::StatusOr<caf::actor> connect_coordinator(caf::actor_system& system,

@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <iostream>
 
 #include "cli/cluster.hpp"
@@ -60,6 +61,17 @@ void print(const nlohmann::json& listing) {
     }
     std::vector<uint64_t> lags = job["lag"];
     std::cout << fmt::format("  lag per channel: {}\n", fmt::join(lags, " "));
+    // A job chain: the running jobs that read this one's sink.
+    const std::string sink = job["sink"];
+    std::vector<std::string> inputs = job["inputs"], feeds;
+    for (const auto& other : listing["jobs"]) {
+      if (!other.contains("inputs")) continue;
+      std::vector<std::string> reads = other["inputs"];
+      if (std::find(reads.begin(), reads.end(), sink) != reads.end())
+        feeds.push_back(other["name"]);
+    }
+    std::cout << fmt::format("  reads {}, writes {}{}\n", fmt::join(inputs, " and "), sink,
+                             feeds.empty() ? "" : fmt::format(", which feeds {}", fmt::join(feeds, ", ")));
   }
 }
 

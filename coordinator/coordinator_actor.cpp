@@ -163,6 +163,8 @@ nlohmann::json describe(const coordinator_state& state, const std::string& name,
                       {"key_groups", {share.first_group, share.end_group}}});
   return {{"name", name},
           {"state", status.state},
+          {"inputs", status.inputs},
+          {"sink", status.sink},
           {"epoch", status.epoch},
           {"shares", shares},
           {"rows", status.rows},

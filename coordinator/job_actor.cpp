@@ -389,6 +389,10 @@ job_status status_of(const job_state& state) {
       break;
   }
   status.epoch = state.epoch;
+  const auto& plan = *state.config.plan;
+  status.inputs.push_back(plan.source.table->name());
+  if (plan.join) status.inputs.push_back(plan.join->right.table->name());
+  status.sink = plan.sink->name();
   const uint32_t workers = static_cast<uint32_t>(state.assigned.size());
   for (uint32_t w = 0; w < workers; ++w) {
     job_share share;

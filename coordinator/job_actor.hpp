@@ -72,6 +72,8 @@ struct job_share {
 // A job's progress, for progress lines and `sluice jobs`.
 struct job_status {
   std::string state;                // waiting for workers, assigning, running, stopping
+  std::vector<std::string> inputs;  // the tables it reads (two with a join)
+  std::string sink;                 // the table it writes
   uint64_t epoch = 0;               // of the current assignment
   std::vector<job_share> shares;
   uint64_t rows = 0;                // records read up to the last checkpoint, since the start

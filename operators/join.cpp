@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "operators/group_table.hpp"
 #include "operators/wire_message.hpp"
@@ -188,6 +189,36 @@ size_t join_state::rows() const {
   return n;
 }
 
+namespace {
+
+// A snapshot holds a side's rows of a key as one blob: per row its multiplicity (8 bytes), its
+// length (4 bytes) and its bytes, little endian.
+void append_packed(std::string& out, std::string_view image, int64_t count) {
+  const auto size = static_cast<uint32_t>(image.size());
+  out.append(reinterpret_cast<const char*>(&count), sizeof count);
+  out.append(reinterpret_cast<const char*>(&size), sizeof size);
+  out.append(image);
+}
+
+// Calls fn(image, count) for every row of a blob; false when it is malformed.
+template <typename F>
+bool for_each_packed(std::string_view blob, F&& fn) {
+  while (!blob.empty()) {
+    int64_t count = 0;
+    uint32_t size = 0;
+    if (blob.size() < sizeof count + sizeof size) return false;
+    std::memcpy(&count, blob.data(), sizeof count);
+    std::memcpy(&size, blob.data() + sizeof count, sizeof size);
+    blob.remove_prefix(sizeof count + sizeof size);
+    if (blob.size() < size || count == 0) return false;
+    fn(blob.substr(0, size), count);
+    blob.remove_prefix(size);
+  }
+  return true;
+}
+
+}  // namespace
+
 std::vector<std::vector<char>> join_state::snapshot(const std::vector<bool>& imaged,
                                                     size_t rows_per_chunk) {
   auto in_image = [&](uint32_t key_group) {
@@ -207,14 +238,16 @@ std::vector<std::vector<char>> join_state::snapshot(const std::vector<bool>& ima
   for (const auto& g : removed)
     if (!in_image(g.key_group) && !keys_.contains(as_absl(g.key))) keys.push_back({g.key, g.key_group, nullptr});
   std::vector<std::vector<char>> chunks;
+  std::string packed;
   size_t next = 0;
   bool first = true;
   do {
-    // A key is never split over two messages.
-    size_t end = next, rows = 0;
+    // A key is never split over two messages: its marker, then a row per side holding rows.
+    size_t end = next, rows = 0, messages = 0;
     while (end < keys.size() && (rows == 0 || rows < rows_per_chunk)) {
       const entry* e = keys[end].e;
-      rows += 1 + (e ? e->rows[0].size() + e->rows[1].size() : 0);
+      rows += e ? e->rows[0].size() + e->rows[1].size() : 1;
+      messages += 1 + (e ? !e->rows[0].empty() + !e->rows[1].empty() : 0);
       ++end;
     }
     capnp::MallocMessageBuilder message;
@@ -227,7 +260,7 @@ std::vector<std::vector<char>> join_state::snapshot(const std::vector<bool>& ima
       for (uint32_t i = 0; i < groups.size(); ++i) listed.set(i, groups[i]);
       first = false;
     }
-    auto out = root.initRows(static_cast<uint32_t>(rows));
+    auto out = root.initRows(static_cast<uint32_t>(messages));
     uint32_t i = 0;
     for (size_t k = next; k < end; ++k) {
       auto marker = out[i++];
@@ -235,14 +268,13 @@ std::vector<std::vector<char>> join_state::snapshot(const std::vector<bool>& ima
       marker.setKeyGroup(keys[k].key_group);
       if (!keys[k].e) continue;
       for (int side = 0; side < 2; ++side) {
-        for (const auto& [image, count] : keys[k].e->rows[side]) {
-          auto row = out[i++];
-          row.setRight(side == 1);
-          row.setWeight(count);
-          row.setKey(data_of(keys[k].key));
-          row.setKeyGroup(keys[k].key_group);
-          row.setImage(data_of(image));
-        }
+        if (keys[k].e->rows[side].empty()) continue;
+        packed.clear();
+        for (const auto& [image, count] : keys[k].e->rows[side]) append_packed(packed, image, count);
+        auto row = out[i++];
+        row.setRight(side == 1);
+        row.setWeight(1);
+        row.setImage(data_of(packed));
       }
     }
     chunks.push_back(message_bytes(message));
@@ -252,7 +284,8 @@ std::vector<std::vector<char>> join_state::snapshot(const std::vector<bool>& ima
 }
 
 absl::Status join_state::restore(std::span<const char> snapshot) {
-  return read_message<wire::JoinBatch>(snapshot, "a join snapshot", [&](wire::JoinBatch::Reader batch) {
+  bool malformed = false;
+  auto read = read_message<wire::JoinBatch>(snapshot, "a join snapshot", [&](wire::JoinBatch::Reader batch) {
     batch.totalSize();
     auto imaged = batch.getImaged();
     if (imaged.size() > 0) {
@@ -261,19 +294,42 @@ absl::Status join_state::restore(std::span<const char> snapshot) {
         if (g < key_groups) drop[g] = true;
       absl::erase_if(keys_, [&](const auto& kv) { return drop[kv.second.key_group]; });
     }
+    entry* current = nullptr;
+    std::string key_of_marker;  // the key whose marker came last
+    uint32_t group_of_marker = 0;
     for (auto row : batch.getRows()) {
-      auto key = view_of(row.getKey());
       if (row.getWeight() == 0) {
-        keys_.erase(as_absl(key));
+        // A key's marker: what follows is all it holds.
+        auto key = as_absl(view_of(row.getKey()));
+        keys_.erase(key);
+        current = nullptr;
+        if (row.getKeyGroup() >= key_groups) {
+          malformed = true;
+          return;
+        }
+        key_of_marker.assign(key.data(), key.size());
+        group_of_marker = row.getKeyGroup();
         continue;
       }
-      entry& e = keys_[as_absl(key)];
-      e.key_group = row.getKeyGroup();
+      if (key_of_marker.empty()) {
+        malformed = true;
+        return;
+      }
+      if (current == nullptr) {
+        current = &keys_[key_of_marker];
+        current->key_group = group_of_marker;
+      }
       const int side = row.getRight() ? 1 : 0;
-      e.rows[side][as_absl(view_of(row.getImage()))] += row.getWeight();
-      e.total[side] += row.getWeight();
+      malformed = !for_each_packed(view_of(row.getImage()), [&](std::string_view image, int64_t count) {
+        current->rows[side][as_absl(image)] += count;
+        current->total[side] += count;
+      });
+      if (malformed) return;
     }
   });
+  SLUICE_RETURN_IF_ERROR(read);
+  if (malformed) return absl::InvalidArgumentError("a join snapshot is malformed");
+  return absl::OkStatus();
 }
 
 void join_state::finish_restore(absl::FunctionRef<bool(uint32_t)> owns) {

@@ -86,9 +86,10 @@ class join_state {
   absl::Status apply(join_side side, std::string_view key, uint32_t key_group, bool null_key,
                      std::string_view image, int64_t weight, emit_fn emit);
 
-  // A snapshot, as JoinBatch messages of at most `rows_per_chunk` rows each (at least one): every
-  // key of the key groups `imaged` selects, then every other key changed since the last snapshot
-  // (each whole, after a marker; a key gone is its marker alone).
+  // A snapshot, as JoinBatch messages of about `rows_per_chunk` stored rows each (at least one):
+  // every key of the key groups `imaged` selects, then every other key changed since the last
+  // snapshot, each whole after its marker (a key gone is its marker alone), each side's rows
+  // packed in one JoinRow.
   std::vector<std::vector<char>> snapshot(const std::vector<bool>& imaged,
                                           size_t rows_per_chunk = 65536);
   // Applies one message of a snapshot (in order, every message of the snapshots a checkpoint

@@ -6,6 +6,8 @@
 #include <caf/io/middleman.hpp>
 
 #include <chrono>
+#include <cstdint>
+#include <vector>
 
 namespace sluice::remote {
 
@@ -13,6 +15,8 @@ void configure(caf::actor_system_config& config) {
   using namespace std::chrono_literals;
   config.load<caf::io::middleman>();
   config.add_message_type<store::frame_bytes>("sluice.frame");
+  // Offsets and channel lists of jobs, and the table ids of a checkpoint's sources.
+  config.add_message_type<std::vector<uint64_t>>("sluice.u64s");
   // A peer that sends nothing for a second (a heartbeat every 250 ms) is taken for dead: its
   // connection closes and every actor monitoring its actors gets a down message.
   config.set("middleman.heartbeat-interval", caf::timespan{250ms});

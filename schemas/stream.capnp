@@ -61,8 +61,9 @@ struct PartialBatch {
 
 # A row image for a join, from a source to the joiner that owns its join key: which side it is
 # of, +1 (added) or -1 (retracted), the join key's encoding (key groups follow it) and the row.
-# In a joiner's snapshot, a row with weight 0 and no image says that what follows (or nothing)
-# is all that key holds; the others are stored rows with their multiplicity.
+# In a joiner's snapshot, a row with weight 0 (a marker) names a key and says that what follows
+# (or nothing) is all it holds; each row after it holds one side's stored rows, packed in `image`
+# (per row: multiplicity Int64, length UInt32, bytes; little endian).
 struct JoinRow {
   right @0 :Bool;
   weight @1 :Int64;

@@ -15,6 +15,7 @@
 
 #include <csignal>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -321,6 +322,61 @@ TEST_CASE("cluster: queries and batch jobs run against the coordinator and the s
     expected.push_back({{"UserId", user}, {"count", t.count}, {"totalPrice", t.sum()}});
   check_rows(c.scan("OrderBatchSink"), expected, {"UserId"},
              {{"count", match::exact}, {"totalPrice", match::relative}});
+}
+
+TEST_CASE("cluster: a join job stays exact through a killed worker and changes on both sides") {
+  cluster c;
+  c.start(2);
+  c.submit("CREATE TABLE orders (order_id BIGINT, region STRING, customer_id BIGINT, PRIMARY KEY "
+           "(order_id)) WITH (channels = 4); CREATE TABLE customers (customer_id BIGINT, name "
+           "STRING, PRIMARY KEY (customer_id)) WITH (channels = 2); CREATE TABLE dwd (order_id "
+           "BIGINT, region STRING, name STRING, PRIMARY KEY (order_id))");
+  std::map<int64_t, std::string> names;
+  std::map<int64_t, std::pair<std::string, int64_t>> orders;
+  auto put = [&](const std::string& table, const std::string& lines) {
+    auto done = run(cluster::on(c.store_host, {"put", table, "--store", c.store_address}), lines,
+                    command_timeout);
+    REQUIRE_MESSAGE(done.exit_code == 0, done.err);
+  };
+  auto write = [&](int round) {
+    std::string customer_lines, order_lines;
+    for (int64_t k = 0; k < 500; ++k) {
+      if (round > 0 && k % 7 == round) {
+        names.erase(k);
+        customer_lines += json{{"_op", "delete"}, {"customer_id", k}}.dump() + "\n";
+        continue;
+      }
+      names[k] = fmt::format("c{}-{}", k, round);
+      customer_lines += json{{"customer_id", k}, {"name", names[k]}}.dump() + "\n";
+    }
+    for (int64_t id = round * 10000; id < round * 10000 + 20000; ++id) {
+      orders[id] = {fmt::format("r{}", id % 5), (id * 7 + round) % 520};
+      order_lines += json{{"order_id", id}, {"region", orders[id].first},
+                          {"customer_id", orders[id].second}}.dump() + "\n";
+    }
+    put("customers", customer_lines);
+    put("orders", order_lines);
+  };
+  write(0);
+  c.submit("CREATE SCAN os ON orders USING STREAM; CREATE SCAN cs ON customers USING STREAM; "
+           "CREATE STREAM joined OPTIONS(checkpointLocation = 'joined', checkpoint.interval = 200) "
+           "INSERT INTO dwd SELECT o.order_id, o.region, c.name FROM os o JOIN cs c ON "
+           "o.customer_id = c.customer_id");
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  c.workers[1]->signal(SIGKILL);
+  write(1);
+  write(2);
+  auto waited = run(cluster::on(c.store_host, {"jobs", "--coordinator", c.coordinator_address,
+                                               "wait", "joined", "--caught-up", "--timeout", "90"}),
+                    {}, command_timeout);
+  REQUIRE_MESSAGE(waited.exit_code == 0, waited.err << c.logs());
+  std::vector<json> expected;
+  for (const auto& [id, o] : orders)
+    if (auto n = names.find(o.second); n != names.end())
+      expected.push_back({{"order_id", id}, {"region", o.first}, {"name", n->second}});
+  check_rows(c.scan("dwd"), expected, {"order_id"}, {{"region", match::exact}, {"name", match::exact}});
+  auto listing = c.sluice({"jobs", "--coordinator", c.coordinator_address}, "jobs");
+  CHECK_MESSAGE(contains(listing.out, "reads orders and customers, writes dwd"), listing.out);
 }
 
 TEST_CASE(
