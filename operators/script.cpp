@@ -75,6 +75,10 @@ absl::StatusOr<bool> define_name(const sql::statement& statement, session& names
     return true;
   }
   if (auto* connector = std::get_if<sql::create_connector_table>(&statement)) {
+    if (connector->if_not_exists && names.defines(connector->name)) {
+      lines.push_back(fmt::format("{} is defined already; kept", connector->name));
+      return true;
+    }
     SLUICE_RETURN_IF_ERROR(names.add_connector_table(*connector));
     lines.push_back(fmt::format("{} names a store table", connector->name));
     return true;

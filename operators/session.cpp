@@ -136,16 +136,34 @@ absl::Status session::add_connector_table(const sql::create_connector_table& sta
   const sql::option* tunnel_name = nullptr;
   const sql::option* value_columns = nullptr;
   bool ignore_delete = false;
+  // Flink's StarRocks connector: a StarRocks table, here the store table of its 'table-name'; its
+  // database, credentials, URLs and sink tuning are the external system's and are ignored.
+  const auto* connector = find_option(statement.options, "connector");
+  if (connector) {
+    if (!same_key(connector->value, "starrocks"))
+      return error_at(connector->pos,
+                      fmt::format("'connector' = '{}' is not supported yet; accepted: "
+                                  "'connector' = 'starrocks', or type = 'ots', for a store table",
+                                  connector->value));
+    for (const auto& option : statement.options) {
+      if (same_key(option.key, "table-name")) table_name = &option;
+      else if (!same_key(option.key, "connector") && !same_key(option.key, "database-name") &&
+               !same_key(option.key, "username") && !same_key(option.key, "password") &&
+               !same_key(option.key, "jdbc-url") && !same_key(option.key, "load-url") &&
+               !absl::StartsWith(option.key, "sink."))
+        return error_at(option.pos, fmt::format("unknown option '{}' of a starrocks table; "
+                                                "accepted: table-name, database-name, username, "
+                                                "password, jdbc-url, load-url, sink.*",
+                                                option.key));
+    }
+  }
   for (const auto& option : statement.options) {
+    if (connector) break;
     if (same_key(option.key, "type")) {
       if (!same_key(option.value, "ots"))
         return error_at(option.pos, fmt::format("type '{}' is not supported; accepted: type = 'ots' "
                                                 "(a Tablestore table, here a store table)",
                                                 option.value));
-    } else if (same_key(option.key, "connector")) {
-      return error_at(option.pos, fmt::format("'connector' = '{}' is not supported yet; write "
-                                              "type = 'ots' for a store table",
-                                              option.value));
     } else if (same_key(option.key, "tableName")) {
       table_name = &option;
     } else if (same_key(option.key, "tunnelName")) {
@@ -163,8 +181,8 @@ absl::Status session::add_connector_table(const sql::create_connector_table& sta
     }
   }
   if (!table_name || table_name->value.empty())
-    return error_at(statement.pos, fmt::format("{} needs tableName = '...', the store table it names",
-                                               statement.name));
+    return error_at(statement.pos, fmt::format("{} needs {} = '...', the store table it names",
+                                               statement.name, connector ? "'table-name'" : "tableName"));
   auto table = db_.find_table(table_name->value);
   if (!table.ok())
     return error_at(table_name->pos,

@@ -23,6 +23,9 @@ using store::tunnel_type;
 // statement's `pos` is the position of its first token.
 struct create_table : store::create_table_op {
   position pos;
+  // The first column declared NOT NULL: a connector's table may say so; the store does not check
+  // attribute columns, so its own tables refuse it.
+  std::optional<position> not_null;
 };
 
 struct drop_table : store::drop_table_op {
@@ -114,6 +117,7 @@ struct create_external_table {
 // ...): Flink's table of a connector, a session name for a store table whose schema must agree.
 struct create_connector_table {
   position pos;
+  bool if_not_exists = false;  // a name the script has defined already is kept as it is
   std::string name;
   std::vector<column_def> columns;
   std::vector<std::string> primary_key;

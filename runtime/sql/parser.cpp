@@ -208,6 +208,14 @@ absl::Status parse_table_elements(token_cursor& in, create_table& table) {
     } else {
       SLUICE_ASSIGN_OR_RETURN(auto name, in.expect_name("a column name or PRIMARY KEY"));
       SLUICE_ASSIGN_OR_RETURN(auto type, parse_column_type(in, name));
+      // Flink's [NOT] NULL: key columns are never NULL, and a connector's columns are not checked.
+      if (in.at_keyword("NOT") && in.at_keyword("NULL", 1)) {
+        if (!table.not_null) table.not_null = in.peek().pos;
+        in.next();
+        in.next();
+      } else {
+        in.accept_keyword("NULL");
+      }
       if (in.at_keyword("PRIMARY")) {
         position pos = in.next().pos;
         SLUICE_RETURN_IF_ERROR(in.expect_keyword("KEY", "after PRIMARY"));
@@ -302,14 +310,19 @@ bool is_connector_option(const option& entry) {
 
 // WITH (channels = n) makes a store table; a connector's options (Flink's type = 'ots', or
 // 'connector' = '...') make a table of that connector.
+// A store table's columns are not checked for NULLs, so it does not take NOT NULL.
+absl::Status refuse_not_null(const create_table& table) {
+  if (!table.not_null) return absl::OkStatus();
+  return syntax_error(*table.not_null, "NOT NULL is not checked by the store (key columns are "
+                                       "never NULL, the others may be); remove it");
+}
+
 absl::StatusOr<statement> parse_table_with(token_cursor& in, create_table table) {
   SLUICE_ASSIGN_OR_RETURN(auto options, parse_option_list(in, "WITH"));
   if (std::any_of(options.begin(), options.end(), is_connector_option)) {
-    if (table.if_not_exists)
-      return syntax_error(table.pos, "IF NOT EXISTS does not apply to a table of a connector, "
-                                     "which only names a store table for the script; remove it");
     create_connector_table connector;
     connector.pos = table.pos;
+    connector.if_not_exists = table.if_not_exists;
     connector.name = std::move(table.name);
     connector.columns = std::move(table.columns);
     connector.primary_key = std::move(table.primary_key);
@@ -329,6 +342,7 @@ absl::StatusOr<statement> parse_table_with(token_cursor& in, create_table table)
                                                  "{}, not '{}'",
                                                  std::numeric_limits<uint32_t>::max(), entry.value));
   }
+  SLUICE_RETURN_IF_ERROR(refuse_not_null(table));
   return table;
 }
 
@@ -337,6 +351,7 @@ absl::StatusOr<statement> parse_store_table(token_cursor& in, create_table table
   if (in.accept_keyword("WITH")) return parse_table_with(in, std::move(table));
   if (!in.at_statement_end())
     return in.unexpected("WITH, ';' or end of input after the column list");
+  SLUICE_RETURN_IF_ERROR(refuse_not_null(table));
   return table;
 }
 
@@ -945,10 +960,32 @@ absl::StatusOr<std::vector<statement>> parse_script(std::string_view text) {
   SLUICE_ASSIGN_OR_RETURN(auto tokens, tokenize(text));
   token_cursor in(std::move(tokens));
   std::vector<statement> statements;
+  // Flink's BEGIN STATEMENT SET; INSERT ...; ... END; submits its INSERTs together; here every
+  // INSERT is a job of its own anyway, so the set holds INSERTs and changes nothing else.
+  std::optional<position> statement_set;
   while (true) {
     while (in.accept_symbol(";")) {
     }
-    if (in.at_end()) return statements;
+    if (in.at_end()) {
+      if (statement_set)
+        return syntax_error(*statement_set, "BEGIN STATEMENT SET has no END");
+      return statements;
+    }
+    if (in.at_keyword("BEGIN")) {
+      const position at = in.peek().pos;
+      in.next();
+      SLUICE_RETURN_IF_ERROR(in.expect_keyword("STATEMENT", "after BEGIN"));
+      SLUICE_RETURN_IF_ERROR(in.expect_keyword("SET", "after BEGIN STATEMENT"));
+      if (statement_set) return syntax_error(at, "statement sets do not nest");
+      statement_set = at;
+      continue;
+    }
+    if (statement_set && in.accept_keyword("END")) {
+      statement_set.reset();
+      continue;
+    }
+    if (statement_set && !in.at_keyword("INSERT"))
+      return in.unexpected("INSERT INTO or END in a statement set");
     SLUICE_ASSIGN_OR_RETURN(auto parsed, parse_statement(in));
     statements.push_back(std::move(parsed));
     if (!in.at_end()) SLUICE_RETURN_IF_ERROR(in.expect_symbol(";", "or end of input"));

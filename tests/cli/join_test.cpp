@@ -163,5 +163,39 @@ TEST_CASE_FIXTURE(job_fixture, "join errors name what is wrong") {
         std::string::npos);
 }
 
+TEST_CASE_FIXTURE(job_fixture, "seed 004's Flink DDL: starrocks tables, NOT NULL, IF NOT EXISTS and a statement set") {
+  sql("CREATE TABLE orders (order_id BIGINT, order_region STRING, PRIMARY KEY (order_id));"
+      "CREATE TABLE ods_orders (order_id BIGINT, order_region STRING, PRIMARY KEY (order_id));"
+      "CREATE TABLE ods_regions (order_region STRING, n BIGINT, PRIMARY KEY (order_region))");
+  put("orders", "{\"order_id\":1,\"order_region\":\"beijing\"}\n"
+                "{\"order_id\":2,\"order_region\":\"beijing\"}\n"
+                "{\"order_id\":3,\"order_region\":\"shanghai\"}\n");
+  const auto job = script("seed004.sql", R"(
+CREATE TABLE IF NOT EXISTS `orders_src` (`order_id` INT NOT NULL, `order_region` STRING NOT NULL,
+  PRIMARY KEY(`order_id`) NOT ENFORCED)
+with ('connector' = 'starrocks', 'database-name' = 'flink_cdc', 'table-name' = 'orders',
+      'username' = 'admin', 'password' = '', 'sink.properties.format' = 'json');
+CREATE TABLE IF NOT EXISTS `orders_sink` (`order_id` INT NOT NULL, `order_region` STRING NOT NULL,
+  PRIMARY KEY(`order_id`) NOT ENFORCED)
+with ('connector' = 'starrocks', 'table-name' = 'ods_orders', 'jdbc-url' = 'jdbc:mysql://fe:9030',
+      'load-url' = 'fe:8030');
+CREATE TABLE `regions_sink` (`order_region` STRING, `n` BIGINT, PRIMARY KEY(`order_region`) NOT ENFORCED)
+with ('connector' = 'starrocks', 'table-name' = 'ods_regions');
+BEGIN STATEMENT SET;
+INSERT INTO orders_sink SELECT order_id, order_region FROM orders_src;
+INSERT INTO regions_sink SELECT order_region, count(*) FROM orders_src GROUP BY order_region;
+END;
+)");
+  run(job);
+  CHECK(rows_text(scan_jsonl("ods_orders")) == rows_text(scan_jsonl("orders")));
+  CHECK(rows_text(scan_jsonl("ods_regions")) ==
+        rows_text({{{"order_region", "beijing"}, {"n", 2}}, {{"order_region", "shanghai"}, {"n", 1}}}));
+  auto cdc = sluice("run", {"-e", "CREATE TABLE o (id INT, PRIMARY KEY (id) NOT ENFORCED) WITH "
+                                  "('connector' = 'mysql-cdc', 'hostname' = 'db')"});
+  CHECK(cdc.exit_code != 0);
+  CHECK_MESSAGE(cdc.err.find("'connector' = 'mysql-cdc' is not supported yet") != std::string::npos,
+                cdc.err);
+}
+
 }  // namespace
 }  // namespace sluice::testing

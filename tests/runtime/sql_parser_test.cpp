@@ -270,7 +270,8 @@ TEST_CASE("syntax errors say where, what was expected and what was found") {
         "line 1, column 8: expected TABLE, SCAN, STREAM or TUNNEL after CREATE, found 'TABEL'");
   CHECK(parse_error("DROP t") == "line 1, column 6: expected TABLE or TUNNEL after DROP, found 't'");
   CHECK(parse_error("CREATE TABLE t (\n  a STRING,\n  price DOUBLE NOT NULL)") ==
-        "line 3, column 16: expected ',' or ')' after column 'price', found 'NOT'");
+        "line 3, column 16: NOT NULL is not checked by the store (key columns are never NULL, "
+        "the others may be); remove it");
   CHECK(parse_error("CREATE TABLE t (a STRING") ==
         "line 1, column 25: expected ',' or ')' after column 'a', found end of input");
   CHECK(parse_error("CREATE TABLE t (a, b STRING)") ==
@@ -337,9 +338,26 @@ TEST_CASE("WITH accepts only known options, each once") {
         "33); option names match in any case");
   CHECK(parse_error("CREATE TABLE t (a STRING) WITH (channels = 0)") ==
         "line 1, column 33: channels must be a positive integer of at most 4294967295, not '0'");
-  CHECK(parse_error("CREATE TABLE IF NOT EXISTS t (a STRING) WITH (type = 'ots')") ==
-        "line 1, column 1: IF NOT EXISTS does not apply to a table of a connector, which only "
-        "names a store table for the script; remove it");
+  CHECK(parse_error("BEGIN STATEMENT SET; INSERT INTO s SELECT a FROM t;") ==
+        "line 1, column 1: BEGIN STATEMENT SET has no END");
+  CHECK(parse_error("BEGIN STATEMENT SET; CREATE TABLE t (a STRING); END;") ==
+        "line 1, column 22: expected INSERT INTO or END in a statement set, found 'CREATE'");
+}
+
+TEST_CASE("Flink's statement set, NOT NULL columns and IF NOT EXISTS, as seed 004 writes them") {
+  auto statements = parse_ok(
+      "CREATE TABLE IF NOT EXISTS `src` (`id` INT NOT NULL, `v` FLOAT NULL, PRIMARY KEY(`id`) NOT "
+      "ENFORCED) with ('connector' = 'starrocks', 'table-name' = 'orders');\n"
+      "BEGIN STATEMENT SET;\n"
+      "INSERT INTO a SELECT id FROM src;\n"
+      "INSERT INTO b SELECT id FROM src;\n"
+      "END;");
+  REQUIRE(statements.size() == 3);
+  auto table = std::get<create_connector_table>(statements[0]);
+  CHECK(table.if_not_exists);
+  CHECK(table.columns.size() == 2);
+  CHECK(std::holds_alternative<insert_select>(statements[1]));
+  CHECK(std::get<insert_select>(statements[2]).sink == "b");
 }
 
 TEST_CASE("an unknown statement lists the accepted ones") {
