@@ -175,10 +175,9 @@ absl::Status run(const run_options& options) {
       job.workers = workers;
       job.until_drained = options.until_drained;
       job.listener = caf::actor_cast<caf::actor>(listener);
-      std::cout << fmt::format("job {}: {}{} -> {}, checkpoints at {}\n", plan->name,
-                               plan->source.table->name(),
-                               plan->join ? " join " + plan->join->right.table->name() : "",
-                               plan->sink->name(), plan->options.checkpoint_location);
+      std::cout << fmt::format("job {}: {} -> {}, checkpoints at {}\n", plan->name,
+                               ops::input_names(*plan), plan->sink->name(),
+                               plan->options.checkpoint_location);
       jobs.push_back({plan->name, system.spawn(coordinator::job_actor, std::move(job))});
     }
     if (!jobs.empty()) status = run_jobs(system, listener, jobs);

@@ -141,7 +141,7 @@ absl::StatusOr<submission> submit(store::api& db, const std::string& text,
       if (old.name == plan->name) record.epoch = old.epoch;
     SLUICE_RETURN_IF_ERROR(db.put_job(record));
     done.out += fmt::format("job {} submitted: {} -> {}, checkpoints at {}\n", plan->name,
-                            plan->source.table->name(), plan->sink->name(),
+                            ops::input_names(*plan), plan->sink->name(),
                             plan->options.checkpoint_location);
     done.jobs.emplace_back(plan, std::move(record));
   }

@@ -112,6 +112,11 @@ struct job_plan {
   std::string fingerprint;
 };
 
+// What a job reads, for the lines that announce it: "orders", or "orders join customers".
+inline std::string input_names(const job_plan& plan) {
+  return plan.source.table->name() + (plan.join ? " join " + plan.join->right.table->name() : "");
+}
+
 // The columns of a late-row table after the source's own: the window the row came too late
 // for, when it came, and which change record it was (its channel and offset, and whether it
 // retracted the row's earlier image); the key is (channel, offset, retracted, window_start).

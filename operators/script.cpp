@@ -131,9 +131,7 @@ std::string describe(const job_plan& plan, const batch_result& done) {
       "batch job {}: read {} rows of {}, wrote {} to {} ({} changed, {} unchanged{}) in "
       "{:.2f} s",
       plan.name, done.rows_read,
-      plan.join ? fmt::format("{} joined with {}", plan.source.table->name(),
-                              plan.join->right.table->name())
-                : plan.source.table->name(),
+      input_names(plan),
       rows(done.written.changed + done.written.unchanged - done.deleted), plan.sink->name(),
       done.written.changed - std::min(done.written.changed, done.deleted), done.written.unchanged,
       done.deleted ? fmt::format(", {} other rows deleted", done.deleted) : "", done.seconds);
