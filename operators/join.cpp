@@ -1,7 +1,6 @@
 #include "operators/join.hpp"
 
 #include <capnp/message.h>
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <cstring>
@@ -39,18 +38,10 @@ join_router::join_router(std::shared_ptr<const job_plan> plan, join_side side)
 }
 
 absl::Status join_router::on_batch(const store::change_batch& batch) {
-  uint64_t corrupt = 0;
-  batch.for_each([&](uint64_t offset, wire::ChangeRecord::Reader record) {
-    if (corrupt != 0 || (ignore_delete_ && !record.hasAfter())) return;
-    if ((record.hasBefore() && !route(store::image_bytes(record.getBefore()), -1)) ||
-        (record.hasAfter() && !route(store::image_bytes(record.getAfter()), +1)))
-      corrupt = offset + 1;
-  });
+  auto status = batch.for_each_image(
+      ignore_delete_, [&](uint64_t, std::string_view image, int sign) { return route(image, sign); });
   arena_.clear();
-  if (corrupt != 0)
-    return absl::DataLossError(fmt::format("the change record at offset {} of channel {} is corrupt",
-                                           corrupt - 1, batch.channel()));
-  return absl::OkStatus();
+  return status;
 }
 
 absl::Status join_router::add_row(std::string_view image) {

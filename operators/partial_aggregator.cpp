@@ -4,7 +4,6 @@
 #include <absl/container/flat_hash_set.h>
 #include <capnp/message.h>
 #include <capnp/serialize.h>
-#include <fmt/format.h>
 
 #include <optional>
 
@@ -25,21 +24,14 @@ partial_aggregator::partial_aggregator(std::shared_ptr<const job_plan> plan)
 }
 
 absl::Status partial_aggregator::on_batch(const store::change_batch& batch) {
-  uint64_t corrupt = 0;
-  const bool ignore_delete = plan_->source.ignore_delete;
   channel_ = batch.channel();
-  batch.for_each([&](uint64_t offset, wire::ChangeRecord::Reader record) {
-    if (corrupt != 0 || (ignore_delete && !record.hasAfter())) return;
-    offset_ = offset;
-    if ((record.hasBefore() && !apply(store::image_bytes(record.getBefore()), -1)) ||
-        (record.hasAfter() && !apply(store::image_bytes(record.getAfter()), +1)))
-      corrupt = offset + 1;
-  });
+  auto status = batch.for_each_image(plan_->source.ignore_delete,
+                                     [&](uint64_t offset, std::string_view image, int sign) {
+                                       offset_ = offset;
+                                       return apply(image, sign);
+                                     });
   arena_.clear();
-  if (corrupt != 0)
-    return absl::DataLossError(fmt::format("the change record at offset {} of channel {} is corrupt",
-                                           corrupt - 1, batch.channel()));
-  return absl::OkStatus();
+  return status;
 }
 
 absl::Status partial_aggregator::add_row(std::string_view image, int sign) {

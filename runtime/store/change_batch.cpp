@@ -128,4 +128,9 @@ frame_bytes change_batch::release_frame() && {
   return std::move(frame_);
 }
 
+absl::Status change_batch::corrupt_record(uint64_t offset) const {
+  return absl::DataLossError(
+      fmt::format("the change record at offset {} of channel {} is corrupt", offset, channel_));
+}
+
 }  // namespace sluice::store

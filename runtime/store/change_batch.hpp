@@ -85,6 +85,21 @@ class change_batch {
     }
   }
 
+  // Calls fn(offset, image, sign) for every record's before-image (sign -1), then its
+  // after-image (+1), skipping deletes when `skip_deletes`; fn returns false for an image it
+  // cannot read, and the first such record ends the walk as DataLoss.
+  template <typename F>
+  absl::Status for_each_image(bool skip_deletes, F&& fn) const {
+    std::optional<uint64_t> corrupt;
+    for_each([&](uint64_t offset, wire::ChangeRecord::Reader record) {
+      if (corrupt || (skip_deletes && !record.hasAfter())) return;
+      if ((record.hasBefore() && !fn(offset, image_bytes(record.getBefore()), -1)) ||
+          (record.hasAfter() && !fn(offset, image_bytes(record.getAfter()), +1)))
+        corrupt = offset;
+    });
+    return corrupt ? corrupt_record(*corrupt) : absl::OkStatus();
+  }
+
   // The frame, for sending; the batch is left empty.
   frame_bytes release_frame() &&;
 
@@ -96,6 +111,7 @@ class change_batch {
   };
 
   change_batch() = default;
+  absl::Status corrupt_record(uint64_t offset) const;
   // Reads the header and the segments of frame_, with the checks of create().
   absl::Status index();
 
