@@ -95,7 +95,7 @@ void add_sql_command(CLI::App& app, int& exit_code) {
       "...)) [WITH (channels = N)], DROP TABLE [IF EXISTS] name, CREATE TUNNEL [IF NOT EXISTS] "
       "name ON table [TYPE STREAM|BASE|BASE_AND_STREAM], DROP TUNNEL [IF EXISTS] name ON table, "
       "SELECT queries (WHERE, GROUP BY, HAVING, ORDER BY, LIMIT) and batch jobs (INSERT INTO|"
-      "OVERWRITE sink SELECT ... FROM table). Types: STRING, BIGINT, DOUBLE, BOOLEAN. A script of "
+      "OVERWRITE sink SELECT ... FROM table). Types: STRING, BIGINT, DOUBLE, BOOLEAN, TIMESTAMP. A script of "
       "catalog statements applies whole or not at all. Streams run with sluice run; with "
       "--coordinator, the script goes to a cluster and may also hold external tables, scans and "
       "streams, which keep running on the cluster.\n"

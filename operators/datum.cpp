@@ -24,6 +24,7 @@ dtype to_dtype(column_type type) {
     case column_type::bigint: return dtype::bigint;
     case column_type::double_: return dtype::double_;
     case column_type::boolean: return dtype::boolean;
+    case column_type::timestamp: return dtype::timestamp;
   }
   return dtype::null;
 }
@@ -32,8 +33,8 @@ value to_value(const datum& d) {
   switch (d.type) {
     case dtype::null: return std::monostate{};
     case dtype::boolean: return d.boolean;
-    case dtype::bigint:
-    case dtype::timestamp: return d.bigint;
+    case dtype::bigint: return d.bigint;
+    case dtype::timestamp: return timestamp{d.bigint};
     case dtype::double_: return d.double_;
     case dtype::string: return std::string(d.string);
   }
@@ -46,6 +47,7 @@ datum to_datum(const value& v) {
     case 2: return datum::of_bigint(std::get<int64_t>(v));
     case 3: return datum::of_double(std::get<double>(v));
     case 4: return datum::of_string(std::get<std::string>(v));
+    case 5: return datum::of_timestamp(std::get<timestamp>(v).micros);
     default: return datum::null();
   }
 }
@@ -62,6 +64,7 @@ bool to_datums(std::string_view row, const std::vector<bool>& used, std::vector<
       case cell_view::bigint: out[i] = datum::of_bigint(cell.bigint_value); break;
       case cell_view::double_: out[i] = datum::of_double(cell.double_value); break;
       case cell_view::string: out[i] = datum::of_string(cell.string_value); break;
+      case cell_view::timestamp: out[i] = datum::of_timestamp(cell.bigint_value); break;
     }
   }
   return !cells.corrupt();

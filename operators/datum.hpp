@@ -59,6 +59,7 @@ inline datum to_datum(wire::Value::Reader cell) {
       auto text = cell.getString();
       return datum::of_string(std::string_view(text.begin(), text.size()));
     }
+    case wire::Value::TIMESTAMP: return datum::of_timestamp(cell.getTimestamp());
   }
   return datum::null();
 }

@@ -21,6 +21,8 @@
 #include <fmt/format.h>
 
 #include "runtime/core/status.hpp"
+#include "runtime/core/timestamp_text.hpp"
+#include "operators/window.hpp"
 #include "runtime/sql/ast.hpp"
 
 namespace sluice::ops {
@@ -42,6 +44,7 @@ enum class expression::opcode : uint8_t {
   multiply_double,
   divide_double,
   modulo_double,
+  add_timestamp,   // a TIMESTAMP plus b BIGINT microseconds
   compare_bigint,  // also TIMESTAMP; `cmp` says which of = <> < <= > >=
   compare_double,
   compare_string,
@@ -72,8 +75,6 @@ enum class expression::opcode : uint8_t {
 };
 
 namespace {
-
-constexpr int64_t micros_per_second = 1'000'000;
 
 absl::Status error_at(const sql::position& pos, std::string_view message) {
   return absl::InvalidArgumentError(
@@ -185,77 +186,6 @@ std::optional<int64_t> micros_of_seconds(double seconds) {
   return static_cast<int64_t>(floor);
 }
 
-// 'yyyy-MM-dd HH:mm:ss[.f...]' (or with 'T' for the space) in `zone`; at most 9 fraction digits,
-// those past microseconds are dropped. Surrounding whitespace is ignored, as Spark does.
-std::optional<int64_t> parse_timestamp(std::string_view s, const absl::TimeZone& zone) {
-  s = trim(s);
-  if (s.size() < 19 || s.size() == 20 || s.size() > 29) return std::nullopt;
-  bool ok = true;
-  auto number = [&](size_t at, size_t count) {
-    int value = 0;
-    for (size_t i = at; i < at + count; ++i) {
-      ok = ok && s[i] >= '0' && s[i] <= '9';
-      value = value * 10 + (s[i] - '0');
-    }
-    return value;
-  };
-  const int year = number(0, 4), month = number(5, 2), day = number(8, 2);
-  const int hour = number(11, 2), minute = number(14, 2), second = number(17, 2);
-  ok = ok && s[4] == '-' && s[7] == '-' && (s[10] == ' ' || s[10] == 'T') && s[13] == ':' &&
-       s[16] == ':';
-  int64_t fraction = 0;
-  if (s.size() > 19) {
-    ok = ok && s[19] == '.';
-    int64_t scale = micros_per_second / 10;
-    for (size_t i = 20; i < s.size(); ++i, scale /= 10) {
-      ok = ok && s[i] >= '0' && s[i] <= '9';
-      fraction += (s[i] - '0') * scale;
-    }
-  }
-  if (!ok || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59)
-    return std::nullopt;
-  if (absl::CivilDay(year, month, day).day() != day) return std::nullopt;  // 2023-02-30
-  const absl::Time time =
-      absl::FromCivil(absl::CivilSecond(year, month, day, hour, minute, second), zone);
-  return absl::ToUnixSeconds(time) * micros_per_second + fraction;
-}
-
-// 'yyyy-MM-dd HH:mm:ss' in `zone`, with '.ffffff' (trailing zeros trimmed) if the fraction is not
-// zero, as Spark prints timestamps. Writes into `buffer`.
-std::string_view format_timestamp(int64_t micros, const absl::TimeZone& zone,
-                                  std::span<char, 64> buffer) {
-  const int64_t seconds = floor_div(micros, micros_per_second);
-  int64_t fraction = micros - seconds * micros_per_second;
-  const absl::CivilSecond cs = zone.At(absl::FromUnixSeconds(seconds)).cs;
-  char* out = buffer.data();
-  auto digits = [&out](int64_t value, int count) {  // 0 <= value < 10^count
-    for (int i = count - 1; i >= 0; --i, value /= 10) out[i] = static_cast<char>('0' + value % 10);
-    out += count;
-  };
-  if (cs.year() >= 0 && cs.year() <= 9999) {
-    digits(cs.year(), 4);
-  } else {  // beyond what Spark prints; at most 7 characters for int64 microseconds
-    out = fmt::format_to_n(out, 16, "{}", cs.year()).out;
-  }
-  *out++ = '-';
-  digits(cs.month(), 2);
-  *out++ = '-';
-  digits(cs.day(), 2);
-  *out++ = ' ';
-  digits(cs.hour(), 2);
-  *out++ = ':';
-  digits(cs.minute(), 2);
-  *out++ = ':';
-  digits(cs.second(), 2);
-  if (fraction != 0) {
-    int count = 6;
-    for (; fraction % 10 == 0; fraction /= 10) --count;
-    *out++ = '.';
-    digits(fraction, count);
-  }
-  return {buffer.data(), static_cast<size_t>(out - buffer.data())};
-}
-
 // Whole-string parses (surrounding whitespace ignored, a leading '+' allowed, as Spark).
 std::string_view number_text(std::string_view s) {
   s = trim(s);
@@ -318,17 +248,13 @@ constexpr type_name_entry cast_types[] = {
     {"STRING", dtype::string},   {"VARCHAR", dtype::string}, {"BIGINT", dtype::bigint},
     {"LONG", dtype::bigint},     {"INT", dtype::bigint},     {"INTEGER", dtype::bigint},
     {"DOUBLE", dtype::double_},  {"FLOAT", dtype::double_},  {"BOOLEAN", dtype::boolean},
-    {"TIMESTAMP", dtype::timestamp},
+    {"TIMESTAMP", dtype::timestamp}, {"DATETIME", dtype::timestamp},
 };
 
 constexpr std::string_view aggregate_functions[] = {"count", "sum", "min", "max", "avg"};
 
 }  // namespace
 
-std::string timestamp_text(int64_t micros, const absl::TimeZone& zone) {
-  std::array<char, 64> buffer;
-  return std::string(format_timestamp(micros, zone, buffer));
-}
 
 // Forced inline: the calls they save are most of the cost of a small expression.
 [[gnu::always_inline]] inline datum expression::operand(uint32_t index,
@@ -386,6 +312,10 @@ datum expression::eval_node(uint32_t index, std::span<const datum> row,
     case opcode::multiply_double:
       if (!operands(n, row, arena, x, y)) return datum::null();
       return datum::of_double(x.double_ * y.double_);
+    case opcode::add_timestamp:
+      if (!operands(n, row, arena, x, y) || __builtin_add_overflow(x.bigint, y.bigint, &result))
+        return datum::null();
+      return datum::of_timestamp(result);
     case opcode::epoch_to_timestamp: {
       if (!operands(n, row, arena, x, y) || (y.bigint != 0 && y.bigint != 3)) return datum::null();
       const int64_t scale = y.bigint == 0 ? micros_per_second : 1000;
@@ -653,6 +583,9 @@ class expression::compiler {
       case 2: return push_constant(dtype::bigint, datum::of_bigint(std::get<int64_t>(e.literal)));
       case 3: return push_constant(dtype::double_, datum::of_double(std::get<double>(e.literal)));
       case 4: return push_string(std::get<std::string>(e.literal));
+      case 5:
+        return push_constant(dtype::timestamp,
+                             datum::of_timestamp(std::get<timestamp>(e.literal).micros));
       default: return push_constant(dtype::null, datum::null());
     }
   }
@@ -686,7 +619,7 @@ class expression::compiler {
                                          e.name));
     SLUICE_ASSIGN_OR_RETURN(uint32_t left, compile(e.args[0]));
     SLUICE_ASSIGN_OR_RETURN(uint32_t right, compile(e.args[1]));
-    const dtype lt = type_of(left), rt = type_of(right);
+    dtype lt = type_of(left), rt = type_of(right);
     switch (op->kind) {
       case operator_kind::arithmetic:
       case operator_kind::divide:
@@ -704,6 +637,13 @@ class expression::compiler {
         right = as_double(right);
         return push(op->double_op, dtype::double_, left, right);
       case operator_kind::comparison:
+        if (lt == dtype::timestamp && rt == dtype::string) {
+          SLUICE_RETURN_IF_ERROR(string_constant_to_timestamp(right, e.args[1]));
+          rt = type_of(right);
+        } else if (lt == dtype::string && rt == dtype::timestamp) {
+          SLUICE_RETURN_IF_ERROR(string_constant_to_timestamp(left, e.args[0]));
+          lt = type_of(left);
+        }
         // A NULL side makes the result NULL whatever the other side's type.
         if (lt == dtype::null || rt == dtype::null ||
             (lt == dtype::bigint && rt == dtype::bigint) ||
@@ -734,6 +674,8 @@ class expression::compiler {
 
   absl::StatusOr<uint32_t> call(const sql::expr& e) {
     const std::string name = lower(e.name);
+    if (name == "date_add") return date_add(e, 1);
+    if (name == "date_sub") return date_add(e, -1);
     for (std::string_view aggregate : aggregate_functions)
       if (name == aggregate)
         return error_at(e.pos, fmt::format("aggregate function {} is not allowed here", name));
@@ -742,8 +684,8 @@ class expression::compiler {
       if (candidate.name == name) f = &candidate;
     if (f == nullptr) {
       std::string known;
-      for (const function& candidate : functions())
-        known += (known.empty() ? "" : ", ") + std::string(candidate.name);
+      for (const function& candidate : functions()) known += std::string(candidate.name) + ", ";
+      known += "date_add, date_sub";
       return error_at(e.pos,
                       fmt::format("unknown function '{}'; known functions: {}", e.name, known));
     }
@@ -816,6 +758,10 @@ class expression::compiler {
       out_.nodes_[operand].type = target->type;
       return operand;
     }
+    if (!e.name.empty()) {  // TIMESTAMP '...'
+      SLUICE_RETURN_IF_ERROR(string_constant_to_timestamp(operand, e.args[0]));
+      if (type_of(operand) == dtype::timestamp) return operand;
+    }
     const std::optional<opcode> op = cast_op(from, target->type);
     if (!op)
       return error_at(e.pos, fmt::format("cannot cast {} to {}", dtype_name(from),
@@ -824,6 +770,46 @@ class expression::compiler {
   }
 
   dtype type_of(uint32_t index) const { return out_.nodes_[index].type; }
+
+  // A string constant where a TIMESTAMP is meant (compared with one, TIMESTAMP '...') becomes that
+  // TIMESTAMP now, in place, so that a mistyped time is an error rather than NULL on every row.
+  // Other nodes stay as they are.
+  absl::Status string_constant_to_timestamp(uint32_t index, const sql::expr& written) {
+    node& n = out_.nodes_[index];
+    if (n.op != opcode::string_constant) return absl::OkStatus();
+    const std::string_view text(out_.strings_.data() + n.a, n.b);
+    const auto micros = parse_timestamp(text, out_.zone_);
+    if (!micros)
+      return error_at(written.pos, fmt::format("'{}' is not a TIMESTAMP; write 'yyyy-MM-dd "
+                                               "HH:mm:ss[.ffffff]'",
+                                               text));
+    out_.constants_.push_back(datum::of_timestamp(*micros));
+    n = {opcode::constant, dtype::timestamp, 0, static_cast<uint32_t>(out_.constants_.size() - 1), 0};
+    return absl::OkStatus();
+  }
+
+  // DATE_ADD(time, INTERVAL n unit) and DATE_SUB, as StarRocks: the interval is a constant, read
+  // when compiling.
+  absl::StatusOr<uint32_t> date_add(const sql::expr& e, int sign) {
+    if (e.args.size() != 2)
+      return error_at(e.pos, fmt::format("{}(time, INTERVAL n unit) takes two arguments, got {}",
+                                         e.name, e.args.size()));
+    SLUICE_ASSIGN_OR_RETURN(uint32_t time, compile(e.args[0]));
+    SLUICE_RETURN_IF_ERROR(string_constant_to_timestamp(time, e.args[0]));
+    if (type_of(time) != dtype::timestamp && type_of(time) != dtype::null)
+      return error_at(e.args[0].pos, fmt::format("{} takes a TIMESTAMP, not {}", e.name,
+                                                 dtype_name(type_of(time))));
+    const sql::expr& interval = e.args[1];
+    if (interval.what != sql::expr::kind::literal ||
+        !std::holds_alternative<std::string>(interval.literal))
+      return error_at(interval.pos, fmt::format("{}'s interval is written INTERVAL n unit, as in "
+                                                "INTERVAL 10 MINUTE",
+                                                e.name));
+    const auto micros = parse_duration(std::get<std::string>(interval.literal));
+    if (!micros.ok()) return error_at(interval.pos, std::string(micros.status().message()));
+    const uint32_t delta = push_constant(dtype::bigint, datum::of_bigint(sign * *micros));
+    return push(opcode::add_timestamp, dtype::timestamp, time, delta);
+  }
 
   uint32_t push(opcode op, dtype type, size_t a = 0, size_t b = 0, uint8_t cmp = 0) {
     out_.nodes_.push_back(

@@ -17,6 +17,7 @@
 
 #include "operators/datum.hpp"
 #include "operators/string_arena.hpp"
+#include "runtime/core/timestamp_text.hpp"
 
 namespace sluice::sql {
 struct expr;
@@ -30,9 +31,6 @@ struct input_column {
   std::string name;
   dtype type;
 };
-
-// A TIMESTAMP as CAST(... AS STRING) prints it: 'yyyy-MM-dd HH:mm:ss[.ffffff]' in `zone`.
-std::string timestamp_text(int64_t micros, const absl::TimeZone& zone);
 
 // Where the semantics of the SQL dialects differ (see expression.cpp): a script in Flink's
 // dialect compiles with flink.

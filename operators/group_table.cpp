@@ -26,8 +26,8 @@ size_t encode_group(std::span<const datum> key, int64_t window_start, size_t rou
 void append_key_datums(std::span<const datum> key, std::string& out) {
   auto put_fixed = [&](const void* p) { out.append(static_cast<const char*>(p), 8); };
   for (const auto& d : key) {
-    // A TIMESTAMP key travels as a BIGINT value (values have no TIMESTAMP): it is encoded as one,
-    // so that a source and the reducer it sends to put the group in the same key group.
+    // A TIMESTAMP key is encoded as a BIGINT, as before TIMESTAMP values existed, so that the
+    // groups of a checkpoint taken then keep their key groups.
     out.push_back(static_cast<char>(d.type == dtype::timestamp ? dtype::bigint : d.type));
     switch (d.type) {
       case dtype::null: break;

@@ -35,6 +35,9 @@ struct job_options {
   std::optional<absl::Duration> lateness;
   absl::TimeZone zone = absl::UTCTimeZone();
   sql_dialect dialect = sql_dialect::spark;  // of the script that defines the job
+  // LOCALTIMESTAMP and CURRENT_TIMESTAMP: one constant for the whole job, as Flink's batch jobs
+  // and Spark's queries read them. The planner's caller gives it (by default the planning time).
+  absl::Time start_time;
   // lateRowsTable: with a lateness, where rows that come for windows already final are kept.
   std::string late_rows_table;
 };

@@ -286,11 +286,11 @@ struct bound_input {
   std::vector<input_column> input;
 };
 
-// Calls fn(expr&) for every column reference of the query's clauses.
+// Calls fn(expr&) for every expression of kind `what` in the query's clauses.
 template <typename F>
-absl::Status for_each_column(sql::select_query& query, F&& fn) {
+absl::Status for_each_expr(sql::select_query& query, expr::kind what, F&& fn) {
   std::function<absl::Status(expr&)> walk = [&](expr& e) -> absl::Status {
-    if (e.what == expr::kind::column) return fn(e);
+    if (e.what == what) SLUICE_RETURN_IF_ERROR(fn(e));
     for (auto& arg : e.args) SLUICE_RETURN_IF_ERROR(walk(arg));
     return absl::OkStatus();
   };
@@ -351,6 +351,13 @@ absl::Status plan_join_keys(const expr& on, const std::vector<input_column>& lef
 absl::StatusOr<bound_input> bind_input(const sql::select_query& query, const session& names,
                                        job_plan& p) {
   bound_input out{query, {}};
+  SLUICE_RETURN_IF_ERROR(for_each_expr(out.query, expr::kind::call, [&](expr& e) {
+    if (e.args.empty() && (same_name(e.name, "localtimestamp") || same_name(e.name, "current_timestamp"))) {
+      e.what = expr::kind::literal;
+      e.literal = timestamp{absl::ToUnixMicros(p.options.start_time)};
+    }
+    return absl::OkStatus();
+  }));
   SLUICE_ASSIGN_OR_RETURN(p.source, names.source(query.from, query.from_pos));
   if (!query.join) {
     out.input = input_columns(*p.source.table);
@@ -371,7 +378,7 @@ absl::StatusOr<bound_input> bind_input(const sql::select_query& query, const ses
   out.input = left;
   out.input.insert(out.input.end(), right.begin(), right.end());
   // A bare column name is the column of the side that has it.
-  SLUICE_RETURN_IF_ERROR(for_each_column(out.query, [&](expr& e) -> absl::Status {
+  SLUICE_RETURN_IF_ERROR(for_each_expr(out.query, expr::kind::column, [&](expr& e) -> absl::Status {
     if (absl::StartsWith(e.name, lq + ".") || absl::StartsWith(e.name, rq + ".")) return absl::OkStatus();
     bool in_left = p.source.table->find_column(e.name).has_value();
     bool in_right = join.right.table->find_column(e.name).has_value();
@@ -402,6 +409,8 @@ std::string expr_text(const expr& e) {
             if constexpr (std::is_same_v<T, std::monostate>) return "NULL";
             else if constexpr (std::is_same_v<T, bool>) return v ? "true" : "false";
             else if constexpr (std::is_same_v<T, std::string>) return fmt::format("'{}'", v);
+            else if constexpr (std::is_same_v<T, timestamp>)
+              return fmt::format("TIMESTAMP '{}'", timestamp_text(v.micros, absl::UTCTimeZone()));
             else return fmt::format("{}", v);
           },
           e.literal);
@@ -470,6 +479,26 @@ absl::StatusOr<std::vector<expr>> plan_projection(const std::vector<sql::select_
   return outputs;
 }
 
+expr cast_to(expr e, std::string type_name) {
+  expr cast;
+  cast.what = expr::kind::cast;
+  cast.pos = e.pos;
+  cast.type_name = std::move(type_name);
+  cast.args.push_back(std::move(e));
+  return cast;
+}
+
+// TIMESTAMP 'text' of the string literal `e`.
+expr timestamp_literal(expr e) {
+  expr cast = cast_to(std::move(e), "TIMESTAMP");
+  cast.name = "TIMESTAMP";
+  return cast;
+}
+
+bool is_string_literal(const expr& e) {
+  return e.what == expr::kind::literal && std::holds_alternative<std::string>(e.literal);
+}
+
 bool assignable(dtype from, column_type to) {
   if (from == dtype::null) return true;
   if (from == to_dtype(to)) return true;
@@ -481,12 +510,14 @@ absl::StatusOr<std::shared_ptr<const job_plan>> plan(std::string name,
                                                      const std::string& sink,
                                                      sql::position sink_pos,
                                                      const sql::select_query& written,
-                                                     const session& names) {
+                                                     const session& names,
+                                                     absl::Time start_time) {
   auto result = std::make_shared<job_plan>();
   job_plan& p = *result;
   p.name = std::move(name);
   SLUICE_ASSIGN_OR_RETURN(p.options, parse_options(options));
   p.options.dialect = names.dialect();
+  p.options.start_time = start_time;
   if (written.having)
     return error_at(written.having->pos, "a job cannot have HAVING yet; it works in SELECT queries");
   if (!written.order_by.empty() || written.limit)
@@ -540,9 +571,11 @@ absl::StatusOr<std::shared_ptr<const job_plan>> plan(std::string name,
   }
   auto output = output_columns(p.keys, p.aggregates);
   for (size_t i = 0; i < rewritten.size(); ++i) {
+    const auto& column = p.sink->column(i);
+    if (column.type == column_type::timestamp && is_string_literal(rewritten[i]))
+      rewritten[i] = timestamp_literal(std::move(rewritten[i]));
     SLUICE_ASSIGN_OR_RETURN(auto out, expression::compile(rewritten[i], output, p.options.zone,
                                                           p.options.dialect));
-    const auto& column = p.sink->column(i);
     if (!assignable(out.type(), column.type))
       return error_at(items[i].value.pos,
                       fmt::format("column {} of {} is {}, but SELECT item {} is {}; CAST it",
@@ -580,31 +613,25 @@ absl::StatusOr<std::shared_ptr<const job_plan>> plan(std::string name,
 column_type result_column_type(dtype type) {
   switch (type) {
     case dtype::boolean: return column_type::boolean;
-    case dtype::bigint:
-    case dtype::timestamp: return column_type::bigint;
+    case dtype::bigint: return column_type::bigint;
+    case dtype::timestamp: return column_type::timestamp;
     case dtype::double_: return column_type::double_;
     default: return column_type::string;
   }
 }
 
-expr cast_to_string(expr e) {
-  expr cast;
-  cast.what = expr::kind::cast;
-  cast.pos = e.pos;
-  cast.type_name = "STRING";
-  cast.args.push_back(std::move(e));
-  return cast;
-}
 
 }  // namespace
 
 absl::StatusOr<query_plan> plan_query(const sql::select_statement& statement,
-                                      const session& names) {
+                                      const session& names,
+                                      std::optional<absl::Time> start_time) {
   query_plan out;
   auto job = std::make_shared<job_plan>();
   job_plan& p = *job;
   p.name = fmt::format("query at line {}", statement.pos.line);
   p.options.dialect = names.dialect();
+  p.options.start_time = start_time.value_or(absl::Now());
   SLUICE_ASSIGN_OR_RETURN(auto from, bind_input(statement.query, names, p));
   const sql::select_query& query = from.query;
   const auto& input = from.input;
@@ -663,7 +690,7 @@ absl::StatusOr<query_plan> plan_query(const sql::select_statement& statement,
                             expression::compile(e, rows, p.options.zone, p.options.dialect));
     // TIMESTAMPs show as Spark shows them, as text in the session time zone.
     if (shown && compiled.type() == dtype::timestamp) {
-      SLUICE_ASSIGN_OR_RETURN(compiled, expression::compile(cast_to_string(e), rows,
+      SLUICE_ASSIGN_OR_RETURN(compiled, expression::compile(cast_to(e, "STRING"), rows,
                                                             p.options.zone, p.options.dialect));
     }
     p.outputs.push_back(std::move(compiled));
@@ -702,15 +729,17 @@ std::string job_name(const sql::insert_select& statement) {
 }
 
 absl::StatusOr<std::shared_ptr<const job_plan>> plan_job(const sql::create_stream& statement,
-                                                         const session& names) {
+                                                         const session& names,
+                                                         std::optional<absl::Time> start_time) {
   return plan(job_name(statement), statement.options, statement.sink, statement.sink_pos,
-              statement.query, names);
+              statement.query, names, start_time.value_or(absl::Now()));
 }
 
 absl::StatusOr<std::shared_ptr<const job_plan>> plan_job(const sql::insert_select& statement,
-                                                         const session& names) {
-  return plan(job_name(statement), {},
-              statement.sink, statement.pos, statement.query, names);
+                                                         const session& names,
+                                                         std::optional<absl::Time> start_time) {
+  return plan(job_name(statement), {}, statement.sink, statement.pos, statement.query, names,
+              start_time.value_or(absl::Now()));
 }
 
 }  // namespace sluice::ops

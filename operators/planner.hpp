@@ -40,12 +40,16 @@ struct query_plan {
   std::optional<uint64_t> limit;
 };
 
+// `start_time` is job_options::start_time, absl::Now() if not given.
 absl::StatusOr<query_plan> plan_query(const sql::select_statement& statement,
-                                      const session& names);
+                                      const session& names,
+                                      std::optional<absl::Time> start_time = std::nullopt);
 
-absl::StatusOr<std::shared_ptr<const job_plan>> plan_job(const sql::create_stream& statement,
-                                                         const session& names);
-absl::StatusOr<std::shared_ptr<const job_plan>> plan_job(const sql::insert_select& statement,
-                                                         const session& names);
+absl::StatusOr<std::shared_ptr<const job_plan>> plan_job(
+    const sql::create_stream& statement, const session& names,
+    std::optional<absl::Time> start_time = std::nullopt);
+absl::StatusOr<std::shared_ptr<const job_plan>> plan_job(
+    const sql::insert_select& statement, const session& names,
+    std::optional<absl::Time> start_time = std::nullopt);
 
 }  // namespace sluice::ops

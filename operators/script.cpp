@@ -57,9 +57,16 @@ absl::StatusOr<sql_dialect> dialect_of(const std::vector<sql::statement>& statem
 }
 
 // Defines the name a statement gives for the script (an external table, a connector table, a
-// scan, or a DROP of one); true when the statement was one of those.
+// scan, or a DROP of one); true when the statement was one of those, or CREATE DATABASE, which
+// defines nothing.
 absl::StatusOr<bool> define_name(const sql::statement& statement, session& names,
                                  std::vector<std::string>& lines) {
+  if (auto* database = std::get_if<sql::create_database>(&statement)) {
+    lines.push_back(fmt::format("database {}: nothing to create (Sluice has one namespace of "
+                                "tables; a table name's database qualifier is ignored)",
+                                database->name));
+    return true;
+  }
   if (auto* drop = std::get_if<sql::drop_table>(&statement); drop && names.drop(drop->name)) {
     lines.push_back(
         fmt::format("dropped the name {} (the store table keeps its data)", drop->name));

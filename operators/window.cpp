@@ -11,7 +11,7 @@ namespace sluice::ops {
 absl::StatusOr<int64_t> parse_duration(std::string_view duration) {
   auto bad = [&] {
     return absl::InvalidArgumentError(fmt::format(
-        "window duration '{}' is not understood; write a whole number and a unit, as in "
+        "duration '{}' is not understood; write a whole number and a unit, as in "
         "\"10 seconds\" (units: milliseconds, seconds, minutes, hours, days)",
         duration));
   };

@@ -9,6 +9,7 @@ enum ColumnType {
   bigint @1;
   double @2;
   boolean @3;
+  timestamp @4;  # microseconds since the epoch, UTC
 }
 
 struct Column {

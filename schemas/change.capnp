@@ -13,6 +13,7 @@ struct Value {
     bigint @2 :Int64;
     double @3 :Float64;
     string @4 :Text;
+    timestamp @5 :Int64;  # microseconds since the epoch, UTC
   }
 }
 

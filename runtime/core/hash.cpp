@@ -39,6 +39,8 @@ uint64_t stable_hash(const value& v, uint64_t seed) {
       std::memcpy(&bits, &d, sizeof bits);
       return mix(seed ^ bits * 0x9e3779b97f4a7c15ULL);
     }
+    case 5:
+      return mix(seed ^ static_cast<uint64_t>(std::get<timestamp>(v).micros) * 0x9e3779b97f4a7c15ULL);
     default: return stable_hash_bytes(std::get<std::string>(v), seed);
   }
 }

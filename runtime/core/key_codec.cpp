@@ -24,6 +24,9 @@ void append_key_cell(const value& cell, std::string& out) {
       append_big_endian(bits, out);
       break;
     }
+    case 5:
+      append_big_endian(static_cast<uint64_t>(std::get<timestamp>(cell).micros) ^ (1ULL << 63), out);
+      break;
     case 4:
       // 0x00 is escaped as 0x00 0xff and the string ends with 0x00 0x01, so that a string sorts
       // before every longer string it is a prefix of, and the next column cannot bleed into it.

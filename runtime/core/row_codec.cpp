@@ -5,7 +5,7 @@
 namespace sluice {
 namespace {
 
-enum tag : char { null_tag, false_tag, true_tag, bigint_tag, double_tag, string_tag };
+enum tag : char { null_tag, false_tag, true_tag, bigint_tag, double_tag, string_tag, timestamp_tag };
 
 void put_fixed(std::string& out, const void* data) {
   out.append(static_cast<const char*>(data), 8);
@@ -35,6 +35,7 @@ void encode_row(std::span<const value> row, std::string& out) {
         out.append(s);
         break;
       }
+      case 5: out.push_back(timestamp_tag); put_fixed(out, &std::get<timestamp>(cell).micros); break;
     }
   }
 }
@@ -60,6 +61,7 @@ bool cell_cursor::next(cell_view& out) {
       return true;
     case bigint_tag: out.kind = cell_view::bigint; return fixed(&out.bigint_value);
     case double_tag: out.kind = cell_view::double_; return fixed(&out.double_value);
+    case timestamp_tag: out.kind = cell_view::timestamp; return fixed(&out.bigint_value);
     case string_tag: {
       uint64_t size = 0;
       for (int shift = 0;; shift += 7) {
@@ -87,6 +89,7 @@ value to_value(const cell_view& cell) {
     case cell_view::bigint: return cell.bigint_value;
     case cell_view::double_: return cell.double_value;
     case cell_view::string: return std::string(cell.string_value);
+    case cell_view::timestamp: return timestamp{cell.bigint_value};
   }
   return std::monostate{};
 }

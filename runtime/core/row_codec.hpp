@@ -4,7 +4,7 @@
 // per-cell allocation: cell_cursor reads cells in place, decode_row copies them into values.
 //
 // Cell tags: 0 NULL, 1 false, 2 true, 3 BIGINT (8 bytes little endian), 4 DOUBLE (8 bytes),
-// 5 STRING (varint length, bytes).
+// 5 STRING (varint length, bytes), 6 TIMESTAMP (8 bytes little endian, microseconds).
 #pragma once
 
 #include <absl/status/status.h>
@@ -24,9 +24,9 @@ void encode_row(std::span<const value> row, std::string& out);
 
 // One cell of an encoded row; a string points into the row's bytes.
 struct cell_view {
-  enum kind_t : uint8_t { null, boolean, bigint, double_, string } kind = null;
+  enum kind_t : uint8_t { null, boolean, bigint, double_, string, timestamp } kind = null;
   bool boolean_value = false;
-  int64_t bigint_value = 0;
+  int64_t bigint_value = 0;  // BIGINT, and TIMESTAMP's microseconds
   double double_value = 0;
   std::string_view string_value;
 };

@@ -12,6 +12,7 @@ column_type from_wire_type(wire::ColumnType type) {
     case wire::ColumnType::BIGINT: return column_type::bigint;
     case wire::ColumnType::DOUBLE: return column_type::double_;
     case wire::ColumnType::BOOLEAN: return column_type::boolean;
+    case wire::ColumnType::TIMESTAMP: return column_type::timestamp;
   }
   return column_type::string;
 }
@@ -22,6 +23,7 @@ wire::ColumnType to_wire_type(column_type type) {
     case column_type::bigint: return wire::ColumnType::BIGINT;
     case column_type::double_: return wire::ColumnType::DOUBLE;
     case column_type::boolean: return wire::ColumnType::BOOLEAN;
+    case column_type::timestamp: return wire::ColumnType::TIMESTAMP;
   }
   return wire::ColumnType::STRING;
 }

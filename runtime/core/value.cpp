@@ -8,6 +8,7 @@ std::string_view type_name(column_type type) {
     case column_type::bigint: return "BIGINT";
     case column_type::double_: return "DOUBLE";
     case column_type::boolean: return "BOOLEAN";
+    case column_type::timestamp: return "TIMESTAMP";
   }
   return "?";
 }
@@ -19,12 +20,14 @@ bool fits(const value& v, column_type type) {
     case 2: return type == column_type::bigint;
     case 3: return type == column_type::double_;
     case 4: return type == column_type::string;
+    case 5: return type == column_type::timestamp;
   }
   return false;
 }
 
 std::string_view kind_name(const value& v) {
-  static constexpr std::string_view names[] = {"null", "boolean", "integer", "double", "string"};
+  static constexpr std::string_view names[] = {"null", "boolean", "integer", "double", "string",
+                                                    "timestamp"};
   return names[v.index()];
 }
 

@@ -13,6 +13,7 @@ void to_wire(const value& v, wire::Value::Builder out) {
       out.setString(capnp::Text::Reader(s.data(), s.size()));
       break;
     }
+    case 5: out.setTimestamp(std::get<timestamp>(v).micros); break;
   }
 }
 
@@ -30,6 +31,7 @@ value from_wire(wire::Value::Reader v) {
       auto s = v.getString();
       return std::string(s.begin(), s.size());
     }
+    case wire::Value::TIMESTAMP: return timestamp{v.getTimestamp()};
   }
   return std::monostate{};
 }

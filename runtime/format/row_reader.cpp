@@ -12,6 +12,7 @@
 #include <string>
 #include <unordered_set>
 
+#include "runtime/core/timestamp_text.hpp"
 #include "runtime/format/csv.hpp"
 #include "runtime/format/utf8.hpp"
 
@@ -113,6 +114,14 @@ absl::Status type_mismatch(column_type type, std::string_view got, std::string_v
       fmt::format("expected {}, got {}{}", type_name(type), got, hint));
 }
 
+constexpr std::string_view timestamp_hint = " (write 'yyyy-MM-dd HH:mm:ss[.ffffff]', UTC)";
+
+absl::StatusOr<value> text_to_timestamp(std::string_view text, std::string_view got) {
+  const auto micros = parse_timestamp(text, absl::UTCTimeZone());
+  if (!micros) return type_mismatch(column_type::timestamp, got, timestamp_hint);
+  return value{timestamp{*micros}};
+}
+
 constexpr std::string_view bigint_range_hint =
     " (outside the BIGINT range -9223372036854775808..9223372036854775807)";
 
@@ -154,6 +163,9 @@ absl::StatusOr<value> json_to_value(const json& j, column_type type) {
     case column_type::boolean:
       if (j.is_boolean()) return value{j.get<bool>()};
       break;
+    case column_type::timestamp:
+      if (j.is_string()) return text_to_timestamp(j.get_ref<const std::string&>(), describe_json(j));
+      return type_mismatch(type, describe_json(j), timestamp_hint);
   }
   return type_mismatch(type, describe_json(j));
 }
@@ -191,6 +203,7 @@ absl::StatusOr<value> csv_to_value(const std::string& text, column_type type) {
       if (equals_ignore_case(text, "true") || text == "1") return value{true};
       if (equals_ignore_case(text, "false") || text == "0") return value{false};
       return type_mismatch(type, quote_for_message(text), " (accepted: true, false, 1, 0)");
+    case column_type::timestamp: return text_to_timestamp(text, quote_for_message(text));
   }
   return type_mismatch(type, quote_for_message(text));
 }

@@ -7,10 +7,14 @@
 #include <charconv>
 #include <cmath>
 
+#include "runtime/core/timestamp_text.hpp"
 #include "runtime/format/utf8.hpp"
 
 namespace sluice::format {
 namespace {
+
+// Stored TIMESTAMPs are UTC and print so: read back, the text gives the same value.
+std::string utc_text(timestamp t) { return timestamp_text(t.micros, absl::UTCTimeZone()); }
 
 // Appends `text` as a JSON string. Non-ASCII UTF-8 is kept as is; a byte that is not part of
 // well-formed UTF-8 becomes U+FFFD, so the output is always valid JSON.
@@ -52,6 +56,7 @@ void append_json_value(std::string& out, const value& v) {
       break;
     }
     case 4: append_json_string(out, std::get<std::string>(v)); break;
+    case 5: append_json_string(out, utc_text(std::get<timestamp>(v))); break;
   }
 }
 
@@ -62,6 +67,7 @@ std::string cell_text(const value& v) {
     case 2: return fmt::format("{}", std::get<int64_t>(v));
     case 3: return format_double(std::get<double>(v));
     case 4: return std::get<std::string>(v);
+    case 5: return utc_text(std::get<timestamp>(v));
     default: return "";
   }
 }
@@ -172,6 +178,7 @@ void row_writer::write_csv_row(std::span<const value> row) {
       case 2: csv_.write_field(fmt::format("{}", std::get<int64_t>(v))); break;
       case 3: csv_.write_field(format_double(std::get<double>(v))); break;
       case 4: csv_.write_field(std::get<std::string>(v)); break;
+      case 5: csv_.write_field(utc_text(std::get<timestamp>(v))); break;
     }
   }
   csv_.end_record();

@@ -24,8 +24,18 @@ using store::tunnel_type;
 struct create_table : store::create_table_op {
   position pos;
   // The first column declared NOT NULL: a connector's table may say so; the store does not check
-  // attribute columns, so its own tables refuse it.
+  // attribute columns, so its own tables refuse it unless written in StarRocks' form.
   std::optional<position> not_null;
+  // Written as StarRocks' CREATE TABLE (ENGINE, PRIMARY KEY, DISTRIBUTED BY, ... after the
+  // columns), where NOT NULL is accepted and not checked.
+  bool starrocks = false;
+};
+
+// CREATE DATABASE [IF NOT EXISTS] name: StarRocks' scripts make one; Sluice has one namespace of
+// tables, so it does nothing.
+struct create_database {
+  position pos;
+  std::string name;
 };
 
 struct drop_table : store::drop_table_op {
@@ -48,7 +58,8 @@ struct expr {
     unary,    // name: "-" or "NOT"; args: the operand
     binary,   // name: "+", "-", "*", "/", "%", "=", "<>", "<", "<=", ">", ">=", "AND", "OR"
     call,     // name: the function as written (count, sum, window, to_timestamp, ...); args
-    cast,     // CAST(args[0] AS type_name); type_name as written ("String", "Double", ...)
+    cast,     // CAST(args[0] AS type_name); type_name as written ("String", "Double", ...);
+              // name "TIMESTAMP" for TIMESTAMP 'text', whose text must be a time
     star      // `*`, only as in count(*)
   };
   kind what = kind::literal;
@@ -160,6 +171,6 @@ struct select_statement {
 
 using statement = std::variant<create_table, drop_table, create_tunnel, drop_tunnel,
                                create_external_table, create_connector_table, create_scan,
-                               create_stream, insert_select, select_statement>;
+                               create_stream, insert_select, select_statement, create_database>;
 
 }  // namespace sluice::sql

@@ -140,7 +140,8 @@ constexpr type_name_entry type_names[] = {
     {"INT", column_type::bigint},      {"INTEGER", column_type::bigint},
     {"LONG", column_type::bigint},     {"DOUBLE", column_type::double_},
     {"FLOAT", column_type::double_},   {"BOOLEAN", column_type::boolean},
-    {"BOOL", column_type::boolean},
+    {"BOOL", column_type::boolean},    {"TIMESTAMP", column_type::timestamp},
+    {"DATETIME", column_type::timestamp},
 };
 
 // TYPE, or VARCHAR(n) whose length is accepted and ignored: strings are unbounded.
@@ -152,7 +153,7 @@ absl::StatusOr<column_type> parse_column_type(token_cursor& in, const std::strin
                             [&](const auto& e) { return equals_ignore_case(t.text, e.name); });
   if (entry == std::end(type_names))
     return syntax_error(t.pos, fmt::format("unknown type '{}' for column '{}'; accepted: STRING, "
-                                           "BIGINT, DOUBLE, BOOLEAN",
+                                           "BIGINT, DOUBLE, BOOLEAN, TIMESTAMP",
                                            t.text, column));
   in.next();
   if (entry->name == "VARCHAR" && in.accept_symbol("(")) {
@@ -172,6 +173,14 @@ absl::StatusOr<std::vector<std::string>> parse_key_columns(token_cursor& in) {
     SLUICE_ASSIGN_OR_RETURN(more, in.list_continues(fmt::format("key column '{}'", columns.back())));
   }
   return columns;
+}
+
+// [COMMENT 'text'] (or "text"), accepted and dropped: the store keeps no comments.
+absl::Status skip_comment(token_cursor& in, std::string_view context) {
+  if (!in.accept_keyword("COMMENT")) return absl::OkStatus();
+  if (in.peek().kind != token_kind::string) return in.unexpected(fmt::format("a string {}", context));
+  in.next();
+  return absl::OkStatus();
 }
 
 // (col TYPE [PRIMARY KEY], ..., [PRIMARY KEY (a, ...)]); the table-level key may come anywhere,
@@ -216,6 +225,7 @@ absl::Status parse_table_elements(token_cursor& in, create_table& table) {
       } else {
         in.accept_keyword("NULL");
       }
+      SLUICE_RETURN_IF_ERROR(skip_comment(in, fmt::format("after COMMENT of column '{}'", name)));
       if (in.at_keyword("PRIMARY")) {
         position pos = in.next().pos;
         SLUICE_RETURN_IF_ERROR(in.expect_keyword("KEY", "after PRIMARY"));
@@ -346,11 +356,93 @@ absl::StatusOr<statement> parse_table_with(token_cursor& in, create_table table)
   return table;
 }
 
+// ENGINE = olap: StarRocks' tables of its own storage, which the store's tables stand for.
+absl::Status parse_engine(token_cursor& in) {
+  SLUICE_RETURN_IF_ERROR(in.expect_symbol("=", "after ENGINE"));
+  const token& engine = in.peek();
+  SLUICE_ASSIGN_OR_RETURN(auto name, in.expect_name("an engine name after ENGINE ="));
+  if (!equals_ignore_case(name, "olap"))
+    return syntax_error(engine.pos, fmt::format("ENGINE = {} is not supported; a store table is "
+                                                "StarRocks' ENGINE = olap",
+                                                name));
+  return absl::OkStatus();
+}
+
+// DISTRIBUTED BY HASH (cols) [BUCKETS n], DISTRIBUTED still to be read. The hash columns must be
+// key columns; BUCKETS gives the table's channels. Rows go to channels by the first key column
+// whatever the hash columns are: the channel only spreads the writes.
+absl::Status parse_distribution(token_cursor& in, create_table& table) {
+  in.next();
+  SLUICE_RETURN_IF_ERROR(in.expect_keyword("BY", "after DISTRIBUTED"));
+  SLUICE_RETURN_IF_ERROR(in.expect_keyword("HASH", "after DISTRIBUTED BY"));
+  SLUICE_RETURN_IF_ERROR(in.expect_symbol("(", "after HASH"));
+  bool more = true;
+  while (more) {
+    const position pos = in.peek().pos;
+    SLUICE_ASSIGN_OR_RETURN(auto column, in.expect_name("a column name in HASH (...)"));
+    const auto& columns = table.columns;
+    if (std::none_of(columns.begin(), columns.end(), [&](const auto& c) { return c.name == column; }))
+      return syntax_error(pos, fmt::format("HASH ({}): {} has no column '{}'", column, table.name,
+                                           column));
+    const auto& key = table.primary_key;
+    if (std::find(key.begin(), key.end(), column) == key.end())
+      return syntax_error(pos, fmt::format("HASH ({}): the hash columns must be primary key "
+                                           "columns of {}",
+                                           column, table.name));
+    SLUICE_ASSIGN_OR_RETURN(more, in.list_continues(fmt::format("hash column '{}'", column)));
+  }
+  if (in.accept_keyword("BUCKETS")) {
+    SLUICE_ASSIGN_OR_RETURN(table.channels, in.expect_positive_integer("after BUCKETS"));
+  }
+  return absl::OkStatus();
+}
+
+// PROPERTIES ("key" = "value", ...): StarRocks' settings (replicas, storage), accepted and
+// ignored, PROPERTIES still to be read.
+absl::Status skip_properties(token_cursor& in) {
+  in.next();
+  return parse_option_list(in, "PROPERTIES").status();
+}
+
+// StarRocks' clauses after the column list, each optional, in its order: [ENGINE = olap]
+// [PRIMARY KEY (cols)] [COMMENT 'text'] [DISTRIBUTED BY HASH (cols) [BUCKETS n]]
+// [PROPERTIES (...)].
+absl::Status parse_starrocks_clauses(token_cursor& in, create_table& table) {
+  table.starrocks = true;
+  if (in.accept_keyword("ENGINE")) SLUICE_RETURN_IF_ERROR(parse_engine(in));
+  if (in.at_keyword("PRIMARY")) {
+    const position pos = in.next().pos;
+    SLUICE_RETURN_IF_ERROR(in.expect_keyword("KEY", "after PRIMARY"));
+    if (!table.primary_key.empty())
+      return syntax_error(pos, "PRIMARY KEY is declared twice, in the column list and after it; "
+                               "declare it once");
+    SLUICE_ASSIGN_OR_RETURN(table.primary_key, parse_key_columns(in));
+  }
+  SLUICE_RETURN_IF_ERROR(skip_comment(in, "after the table's COMMENT"));
+  if (in.at_keyword("DISTRIBUTED")) SLUICE_RETURN_IF_ERROR(parse_distribution(in, table));
+  if (in.at_keyword("PROPERTIES")) SLUICE_RETURN_IF_ERROR(skip_properties(in));
+  if (!in.at_statement_end())
+    return in.unexpected("ENGINE, PRIMARY KEY, COMMENT, DISTRIBUTED BY, PROPERTIES, ';' or end "
+                         "of input, in this order, after the column list");
+  return absl::OkStatus();
+}
+
+bool at_starrocks_clause(const token_cursor& in) {
+  for (std::string_view keyword : {"ENGINE", "PRIMARY", "COMMENT", "DISTRIBUTED", "PROPERTIES"})
+    if (in.at_keyword(keyword)) return true;
+  return false;
+}
+
 absl::StatusOr<statement> parse_store_table(token_cursor& in, create_table table) {
   SLUICE_RETURN_IF_ERROR(parse_table_elements(in, table));
   if (in.accept_keyword("WITH")) return parse_table_with(in, std::move(table));
+  if (at_starrocks_clause(in)) {
+    SLUICE_RETURN_IF_ERROR(parse_starrocks_clauses(in, table));
+    return table;
+  }
   if (!in.at_statement_end())
-    return in.unexpected("WITH, ';' or end of input after the column list");
+    return in.unexpected("WITH, ENGINE, PRIMARY KEY, DISTRIBUTED BY, ';' or end of input after "
+                         "the column list");
   SLUICE_RETURN_IF_ERROR(refuse_not_null(table));
   return table;
 }
@@ -369,12 +461,31 @@ absl::StatusOr<create_external_table> parse_external_table(token_cursor& in, pos
   return table;
 }
 
+// A table name, possibly qualified by a catalog and database as StarRocks' and Flink's scripts
+// write `db`.`t`: Sluice has one namespace of tables, so the name is the last part.
+absl::StatusOr<std::string> parse_table_name(token_cursor& in, std::string_view what) {
+  SLUICE_ASSIGN_OR_RETURN(auto name, in.expect_name(what));
+  while (in.accept_symbol(".")) {
+    SLUICE_ASSIGN_OR_RETURN(name, in.expect_name(fmt::format("a name after '{}.'", name)));
+  }
+  return name;
+}
+
+// CREATE DATABASE [IF NOT EXISTS] name, CREATE DATABASE already read.
+absl::StatusOr<create_database> parse_create_database(token_cursor& in, position pos) {
+  create_database database;
+  database.pos = pos;
+  SLUICE_RETURN_IF_ERROR(accept_if_not_exists(in).status());
+  SLUICE_ASSIGN_OR_RETURN(database.name, in.expect_name("a database name after CREATE DATABASE"));
+  return database;
+}
+
 // CREATE TABLE name (...) is a store table, CREATE TABLE name USING ... an external one.
 absl::StatusOr<statement> parse_create_table(token_cursor& in, position pos) {
   create_table table;
   table.pos = pos;
   SLUICE_ASSIGN_OR_RETURN(table.if_not_exists, accept_if_not_exists(in));
-  SLUICE_ASSIGN_OR_RETURN(table.name, in.expect_name("a table name after CREATE TABLE"));
+  SLUICE_ASSIGN_OR_RETURN(table.name, parse_table_name(in, "a table name after CREATE TABLE"));
   if (in.at_keyword("USING"))
     return parse_external_table(in, pos, std::move(table.name), table.if_not_exists);
   if (!in.at_symbol("("))
@@ -613,7 +724,18 @@ absl::StatusOr<expr> parse_cast(token_cursor& in) {
   return cast;
 }
 
-// INTERVAL 'n' UNIT (Flink's durations): the string literal "n UNIT", as window() takes it.
+// TIMESTAMP 'yyyy-MM-dd HH:mm:ss': a CAST of the string to TIMESTAMP, marked so that the text is
+// read when compiling and must be a time.
+expr parse_timestamp_literal(token_cursor& in) {
+  expr cast = make_node(expr::kind::cast, in.next().pos, "TIMESTAMP");
+  const token& text = in.next();
+  cast.args.push_back(make_literal(text.pos, text.text));
+  cast.type_name = "TIMESTAMP";
+  return cast;
+}
+
+// INTERVAL 'n' UNIT or INTERVAL n UNIT (Flink's and StarRocks' durations): the string literal
+// "n UNIT", as window() takes it.
 absl::StatusOr<expr> parse_interval(token_cursor& in) {
   const position pos = in.next().pos;
   std::string amount = in.next().text;
@@ -637,15 +759,23 @@ absl::StatusOr<expr> parse_parenthesized(token_cursor& in) {
   return inner;
 }
 
-// A bare identifier: TRUE, FALSE, NULL, CAST(...), or a name. Other keywords are names too
-// (window, timestamp, count, end), except the reserved clause keywords.
+// A bare identifier: TRUE, FALSE, NULL, CAST(...), INTERVAL ..., TIMESTAMP '...', LOCALTIMESTAMP,
+// or a name. Other keywords are names too (window, timestamp, count, end), except the reserved
+// clause keywords.
 absl::StatusOr<expr> parse_identifier_primary(token_cursor& in) {
   const position pos = in.peek().pos;
   if (in.accept_keyword("TRUE")) return make_literal(pos, true);
   if (in.accept_keyword("FALSE")) return make_literal(pos, false);
   if (in.accept_keyword("NULL")) return make_literal(pos, value{});
   if (in.at_keyword("CAST") && in.at_symbol("(", 1)) return parse_cast(in);
-  if (in.at_keyword("INTERVAL") && in.peek(1).kind == token_kind::string) return parse_interval(in);
+  if (in.at_keyword("INTERVAL") &&
+      (in.peek(1).kind == token_kind::string || in.peek(1).kind == token_kind::integer))
+    return parse_interval(in);
+  if (in.at_keyword("TIMESTAMP") && in.peek(1).kind == token_kind::string)
+    return parse_timestamp_literal(in);
+  // The SQL standard's niladic functions, written without parentheses.
+  if ((in.at_keyword("LOCALTIMESTAMP") || in.at_keyword("CURRENT_TIMESTAMP")) && !in.at_symbol("(", 1))
+    return make_node(expr::kind::call, pos, in.next().text);
   if (is_reserved(in.peek())) return in.unexpected("an expression");
   return parse_name_or_call(in);
 }
@@ -931,7 +1061,8 @@ absl::StatusOr<statement> parse_create(token_cursor& in, position pos) {
   if (in.accept_keyword("SCAN")) return parse_create_scan(in, pos);
   if (in.accept_keyword("STREAM")) return parse_create_stream(in, pos);
   if (in.accept_keyword("TUNNEL")) return parse_create_tunnel(in, pos);
-  return in.unexpected("TABLE, SCAN, STREAM or TUNNEL after CREATE");
+  if (in.accept_keyword("DATABASE")) return parse_create_database(in, pos);
+  return in.unexpected("TABLE, SCAN, STREAM, TUNNEL or DATABASE after CREATE");
 }
 
 absl::StatusOr<statement> parse_statement(token_cursor& in) {
@@ -948,7 +1079,8 @@ absl::StatusOr<statement> parse_statement(token_cursor& in) {
     return select_statement{first.pos, std::move(query)};
   }
   return syntax_error(first.pos, fmt::format("unknown statement {}; accepted: CREATE TABLE, "
-                                             "CREATE SCAN, CREATE STREAM, CREATE TUNNEL, DROP "
+                                             "CREATE SCAN, CREATE STREAM, CREATE TUNNEL, CREATE "
+                                             "DATABASE, DROP "
                                              "TABLE, DROP TUNNEL, INSERT INTO, INSERT OVERWRITE, "
                                              "SELECT",
                                              describe(first)));

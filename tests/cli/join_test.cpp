@@ -197,5 +197,69 @@ END;
                 cdc.err);
 }
 
+TEST_CASE_FIXTURE(job_fixture, "seed 004's StarRocks DDL: a TIMESTAMP key, put and scanned back, filtered and windowed") {
+  const auto ddl = script("starrocks.sql", R"(CREATE DATABASE IF NOT EXISTS `flink_cdc`;
+CREATE TABLE IF NOT EXISTS `flink_cdc`.`dwd_order_customer_valid`(
+  `timestamp` DateTime NOT NULL COMMENT "",
+  `order_id` INT NOT NULL  COMMENT "",
+  `order_revenue` FLOAT NOT NULL  COMMENT "",
+  `order_region` STRING NOT NULL  COMMENT "",
+  `customer_id` INT NOT NULL  COMMENT "",
+  `customer_age` FLOAT NOT NULL  COMMENT "",
+  `customer_name` STRING NOT NULL  COMMENT ""
+) ENGINE=olap
+PRIMARY KEY(`timestamp`, `order_id`)
+COMMENT ""
+DISTRIBUTED BY HASH(`order_id`) BUCKETS 1
+PROPERTIES (
+  "replication_num" = "1"
+);
+CREATE TABLE buckets (start TIMESTAMP, orders BIGINT, revenue DOUBLE, PRIMARY KEY (start));
+CREATE TABLE due (order_id BIGINT, due TIMESTAMP, PRIMARY KEY (order_id));
+)");
+  const auto created = ok(sluice("sql", {ddl.string()}), "sql starrocks.sql").out;
+  CHECK_MESSAGE(created.find("database flink_cdc: nothing to create") != std::string::npos, created);
+  auto row = [](std::string at, int id, double revenue) {
+    return json{{"timestamp", at},    {"order_id", id},     {"order_revenue", revenue},
+                {"order_region", "n"}, {"customer_id", 7},  {"customer_age", 30.0},
+                {"customer_name", "c"}};
+  };
+  const std::vector<json> rows = {row("2026-12-02 09:59:59", 3, 5), row("2026-12-02 10:03:00", 1, 10),
+                                  row("2026-12-02 10:12:00.5", 2, 20), row("2026-12-02 10:19:59", 4, 1)};
+  std::string jsonl;
+  for (const auto& r : rows) jsonl += r.dump() + "\n";
+  put("dwd_order_customer_valid", jsonl);
+  CHECK(rows_text(scan_jsonl("dwd_order_customer_valid")) == rows_text(rows));
+  // The output read back is the same rows.
+  const auto csv = ok(sluice("scan", {"dwd_order_customer_valid"}), "scan").out;
+  CHECK(csv.find("2026-12-02 10:12:00.5,2,") != std::string::npos);
+  ok(sluice("put", {"dwd_order_customer_valid", "--format", "csv"}, csv), "put csv");
+  CHECK(rows_text(scan_jsonl("dwd_order_customer_valid")) == rows_text(rows));
+  auto bad = sluice("put", {"dwd_order_customer_valid", "--format", "jsonl"},
+                    row("2026-12-02 10:00", 9, 1).dump() + "\n");
+  CHECK(bad.exit_code != 0);
+  CHECK_MESSAGE(bad.err.find("line 1, column 'timestamp': expected TIMESTAMP") != std::string::npos, bad.err);
+
+  // A stream of 10-minute buckets from 10:00 on, and a batch job of DATE_ADD.
+  run(script("buckets.sql", R"(CREATE STREAM buckets OPTIONS(checkpointLocation='buckets')
+INSERT INTO buckets SELECT window.start, count(*), sum(order_revenue) FROM dwd_order_customer_valid
+WHERE `timestamp` >= '2026-12-02 10:00:00' GROUP BY window(`timestamp`, '10 minutes'))"));
+  CHECK(rows_text(scan_jsonl("buckets")) ==
+        rows_text({{{"start", "2026-12-02 10:00:00"}, {"orders", 1}, {"revenue", 10.0}},
+                   {{"start", "2026-12-02 10:10:00"}, {"orders", 2}, {"revenue", 21.0}}}));
+  ok(sluice("sql", {"-e", "INSERT INTO due SELECT order_id, DATE_ADD(`timestamp`, INTERVAL '10' MINUTE) "
+                          "FROM dwd_order_customer_valid WHERE DATE_SUB(`timestamp`, INTERVAL 1 HOUR) "
+                          "< TIMESTAMP '2026-12-02 09:10:00' AND `timestamp` < LOCALTIMESTAMP"}),
+     "sql due");
+  CHECK(rows_text(scan_jsonl("due")) == rows_text({{{"order_id", 1}, {"due", "2026-12-02 10:13:00"}},
+                                                   {{"order_id", 3}, {"due", "2026-12-02 10:09:59"}}}));
+  auto typo = sluice("sql", {"-e", "SELECT order_id FROM dwd_order_customer_valid\nWHERE `timestamp` >= "
+                                   "'2026-12-02 10:60:00'"});
+  CHECK(typo.exit_code != 0);
+  CHECK_MESSAGE(typo.err.find("line 2, column 22: '2026-12-02 10:60:00' is not a TIMESTAMP") !=
+                    std::string::npos,
+                typo.err);
+}
+
 }  // namespace
 }  // namespace sluice::testing

@@ -532,6 +532,55 @@ TEST_CASE("CAST between every pair of types") {
   CHECK(cast_of(B(true), "BOOLEAN") == "BOOLEAN true");
 }
 
+sql::expr timestamp_literal(std::string text) {
+  sql::expr e = cast(str(std::move(text)), "TIMESTAMP");
+  e.name = "TIMESTAMP";
+  return e;
+}
+
+TEST_CASE("string literals next to a TIMESTAMP, TIMESTAMP literals, DATE_ADD and DATE_SUB") {
+  const int64_t ten = 1'796'205'600'000'000;  // 2026-12-02 10:00:00 UTC
+  rig r{{{"ts", T(ten)}, {"s", S("2026-12-02 10:00:00")}}};
+  CHECK(r.run(bin(">=", col("ts"), str("2026-12-02 10:00:00"))) == "BOOLEAN true");
+  CHECK(r.run(bin(">", col("ts"), str("2026-12-02T10:00:00"))) == "BOOLEAN false");
+  CHECK(r.run(bin("<", str("2026-12-02 09:59:59.999999"), col("ts"))) == "BOOLEAN true");
+  CHECK(r.run(bin("=", col("ts"), timestamp_literal("2026-12-02 10:00:00"))) == "BOOLEAN true");
+  CHECK(r.run(bin("<>", col("ts"), timestamp_literal("2026-12-02 10:00:00"))) == "BOOLEAN false");
+  CHECK(r.run(timestamp_literal("2026-12-02 10:00:00")) == fmt::format("TIMESTAMP {}", ten));
+  // A CAST stays Spark's: NULL for a string that is no time, also a constant one.
+  CHECK(r.run(cast(str("soon"), "TIMESTAMP")) == "TIMESTAMP NULL");
+  CHECK(r.run(cast(col("s"), "DateTime")) == fmt::format("TIMESTAMP {}", ten));
+
+  const int64_t minute = 60'000'000;
+  CHECK(r.run(call("DATE_ADD", {col("ts"), str("10 MINUTE")})) ==
+        fmt::format("TIMESTAMP {}", ten + 10 * minute));
+  CHECK(r.run(call("date_sub", {col("ts"), str("1 HOUR")})) ==
+        fmt::format("TIMESTAMP {}", ten - 60 * minute));
+  CHECK(r.run(call("date_add", {col("ts"), str("2 seconds")})) ==
+        fmt::format("TIMESTAMP {}", ten + 2'000'000));
+  CHECK(r.run(call("date_add", {str("2026-12-02 10:00:00"), str("1 day")})) ==
+        fmt::format("TIMESTAMP {}", ten + 1440 * minute));
+  CHECK(r.run(bin("<", col("ts"), call("date_add", {str("2026-12-02 09:55:00"), str("10 minute")}))) ==
+        "BOOLEAN true");
+  CHECK(r.run(call("date_add", {null(), str("1 day")})) == "TIMESTAMP NULL");
+
+  CHECK(r.error(bin(">=", col("ts"), at(2, 9, str("2026-13-02 10:00:00")))) ==
+        "line 2, column 9: '2026-13-02 10:00:00' is not a TIMESTAMP; write 'yyyy-MM-dd "
+        "HH:mm:ss[.ffffff]'");
+  CHECK(r.error(at(1, 1, timestamp_literal("noon"))) ==
+        "line 1, column 1: 'noon' is not a TIMESTAMP; write 'yyyy-MM-dd HH:mm:ss[.ffffff]'");
+  CHECK(r.error(at(1, 1, call("date_add", {at(1, 10, col("s")), str("1 day")}))) ==
+        "line 1, column 10: date_add takes a TIMESTAMP, not STRING");
+  CHECK(r.error(at(1, 1, call("date_add", {col("ts"), at(1, 14, str("1 fortnight"))}))) ==
+        "line 1, column 14: duration '1 fortnight' is not understood; write a whole number and a "
+        "unit, as in \"10 seconds\" (units: milliseconds, seconds, minutes, hours, days)");
+  CHECK(r.error(at(1, 1, call("date_add", {col("ts"), at(1, 14, col("ts"))}))) ==
+        "line 1, column 14: date_add's interval is written INTERVAL n unit, as in INTERVAL 10 "
+        "MINUTE");
+  CHECK(r.error(at(1, 1, call("date_sub", {col("ts")}))) ==
+        "line 1, column 1: date_sub(time, INTERVAL n unit) takes two arguments, got 1");
+}
+
 TEST_CASE("constant sub-expressions are folded and the expression owns their strings") {
   rig r{{{"t", T(1'700'000'000'000'000)}}};
   const auto input = r.input();
@@ -593,7 +642,7 @@ TEST_CASE("compile errors say what is wrong, where, and what is accepted") {
 
   CHECK(r.error(at(4, 2, call("tumble", {col("qty")}))) ==
         "line 4, column 2: unknown function 'tumble'; known functions: to_timestamp, "
-        "to_timestamp_ltz");
+        "to_timestamp_ltz, date_add, date_sub");
   CHECK(r.error(at(1, 8, call("sum", {col("qty")}))) ==
         "line 1, column 8: aggregate function sum is not allowed here");
   CHECK(r.error(at(1, 8, call("COUNT", {at(1, 14, star())}))) ==
@@ -638,7 +687,10 @@ TEST_CASE("compile errors say what is wrong, where, and what is accepted") {
   CHECK(r.error(at(3, 7, bin("=", col("symbol"), big(1)))) ==
         "line 3, column 7: cannot compare STRING with BIGINT (=); both sides must be numbers, "
         "strings, booleans or timestamps; convert one side with CAST");
-  CHECK(r.error(at(3, 7, bin(">", col("window.start"), str("2023-01-01 00:00:00")))) ==
+  CHECK(r.error(bin(">", col("window.start"), at(3, 22, str("2023-01-01 25:00:00")))) ==
+        "line 3, column 22: '2023-01-01 25:00:00' is not a TIMESTAMP; write 'yyyy-MM-dd "
+        "HH:mm:ss[.ffffff]'");
+  CHECK(r.error(at(3, 7, bin(">", col("window.start"), col("symbol")))) ==
         "line 3, column 7: cannot compare TIMESTAMP with STRING (>); both sides must be numbers, "
         "strings, booleans or timestamps; convert one side with CAST");
   CHECK(r.error(at(3, 7, bin("<>", col("ok"), big(1)))) ==
@@ -647,7 +699,7 @@ TEST_CASE("compile errors say what is wrong, where, and what is accepted") {
 
   CHECK(r.error(at(6, 5, cast(col("qty"), "TEXT"))) ==
         "line 6, column 5: unknown type 'TEXT' in CAST; accepted: STRING, VARCHAR, BIGINT, "
-        "LONG, INT, INTEGER, DOUBLE, FLOAT, BOOLEAN, TIMESTAMP");
+        "LONG, INT, INTEGER, DOUBLE, FLOAT, BOOLEAN, TIMESTAMP, DATETIME");
   CHECK(r.error(at(6, 5, cast(col("ok"), "TIMESTAMP"))) ==
         "line 6, column 5: cannot cast BOOLEAN to TIMESTAMP");
   CHECK(r.error(at(6, 5, cast(col("window.start"), "BOOLEAN"))) ==

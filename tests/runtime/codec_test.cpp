@@ -56,6 +56,11 @@ TEST_CASE("encoded primary keys sort as the key values do") {
                    [](const auto& a, const auto& b) { return key_of(a) < key_of(b); });
   for (size_t i = 0; i + 1 < by_bytes.size(); ++i)
     REQUIRE(!less_by_value(by_bytes[i + 1], by_bytes[i]));
+  // TIMESTAMP keys sort as their times do.
+  const std::vector<int64_t> times = {std::numeric_limits<int64_t>::min(), -1, 0, 1,
+                                      1'796'205'600'000'000, std::numeric_limits<int64_t>::max()};
+  for (size_t i = 0; i + 1 < times.size(); ++i)
+    CHECK(key_of({timestamp{times[i]}, int64_t{9}}) < key_of({timestamp{times[i + 1]}, int64_t{0}}));
   // Equal values (and only those) encode equally.
   CHECK(key_of({-0.0}) == key_of({0.0}));
   CHECK(key_of({"a"s, "b"s}) != key_of({"ab"s, ""s}));
@@ -63,13 +68,15 @@ TEST_CASE("encoded primary keys sort as the key values do") {
 
 TEST_CASE("stored rows round-trip exactly and corruption is detected") {
   std::vector<value> row = {"Z\xC3\xBCrich, \"q\"\n"s, int64_t{-42}, -0.0, true, value{}, ""s,
-                            std::numeric_limits<double>::denorm_min(), std::string(300, 'x')};
+                            std::numeric_limits<double>::denorm_min(), std::string(300, 'x'),
+                            timestamp{-1}, int64_t{-1}};
   std::string bytes;
   encode_row(row, bytes);
   std::vector<value> back;
   REQUIRE(decode_row(bytes, row.size(), back).ok());
   CHECK(back == row);
   CHECK(std::signbit(std::get<double>(back[2])));
+  CHECK(std::holds_alternative<timestamp>(back[8]));  // not the BIGINT of the same number
   CHECK(absl::IsDataLoss(decode_row(bytes.substr(0, bytes.size() - 1), row.size(), back)));
   CHECK(absl::IsDataLoss(decode_row(bytes + "x", row.size(), back)));
   CHECK(absl::IsDataLoss(decode_row("\x09", 1, back)));
@@ -99,7 +106,7 @@ TEST_CASE("stored rows round-trip exactly and corruption is detected") {
 
 TEST_CASE("values round-trip through Cap'n Proto") {
   std::vector<value> row = {value{}, false, true, std::numeric_limits<int64_t>::min(), 1e-300,
-                            "\xE5\x8C\x97\xE4\xBA\xAC"s, ""s};
+                            "\xE5\x8C\x97\xE4\xBA\xAC"s, ""s, timestamp{1'796'205'600'000'001}};
   capnp::MallocMessageBuilder message;
   auto list = message.initRoot<wire::RowPage>().initCells(row.size());
   to_wire(row, list);

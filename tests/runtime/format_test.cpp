@@ -441,6 +441,51 @@ TEST_CASE("rows are split into batches of at most batch_rows") {
   CHECK_FALSE(read_text("", input_format::jsonl, 0).ok());
 }
 
+TEST_CASE("TIMESTAMP cells: read as UTC text, printed so that they read back the same") {
+  auto created = table_schema::create(1, "events", {{"at", column_type::timestamp}, {"n", column_type::bigint}},
+                                      {"at"}, 1);
+  REQUIRE(created.ok());
+  const auto schema = std::make_shared<const table_schema>(*std::move(created));
+  const std::vector<std::vector<value>> rows = {{timestamp{1'796'205'600'000'000}, int64_t{1}},
+                                                {timestamp{-1}, int64_t{2}},
+                                                {timestamp{1'796'205'600'250'000}, value{}}};
+  for (auto out_format : {output_format::csv, output_format::jsonl}) {
+    std::ostringstream out;
+    row_writer writer(out, out_format, column_names(*schema));
+    writer.write_header();
+    for (const auto& row : rows) writer.write_row(row);
+    const std::string text = out.str();
+    CHECK(contains(text, "2026-12-02 10:00:00"));
+    CHECK(contains(text, "1969-12-31 23:59:59.999999"));
+    CHECK(contains(text, "2026-12-02 10:00:00.25"));
+    std::istringstream in(text);
+    auto batches = read_rows(in, out_format == output_format::csv ? input_format::csv : input_format::jsonl,
+                             schema, 100);
+    REQUIRE_MESSAGE(batches.ok(), std::string(batches.status().message()));
+    REQUIRE(batches->size() == 1);
+    for (size_t row = 0; row < rows.size(); ++row)
+      CHECK(batches->front().get(row, 0) == rows[row][0]);
+  }
+  std::istringstream with_t("{\"at\":\"2026-12-02T10:00:00\"}\n");
+  auto read = read_rows(with_t, input_format::jsonl, schema, 100);
+  REQUIRE(read.ok());
+  CHECK(read->front().get(0, 0) == value{timestamp{1'796'205'600'000'000}});
+
+  std::istringstream bad("{\"at\":\"2026-12-02 10:00:00\"}\n{\"at\":\"2026-02-30 10:00:00\"}\n"
+                         "{\"at\":1796205600}\n");
+  auto failed = read_rows(bad, input_format::jsonl, schema, 100);
+  REQUIRE_FALSE(failed.ok());
+  const std::string message(failed.status().message());
+  CHECK(contains(message, "line 2, column 'at': expected TIMESTAMP, got string \"2026-02-30 "
+                          "10:00:00\" (write 'yyyy-MM-dd HH:mm:ss[.ffffff]', UTC)\n"));
+  CHECK(contains(message, "line 3, column 'at': expected TIMESTAMP, got number 1796205600"));
+  std::istringstream bad_csv("at,n\n2026-12-02 10:00,1\n");
+  auto csv_failed = read_rows(bad_csv, input_format::csv, schema, 100);
+  REQUIRE_FALSE(csv_failed.ok());
+  CHECK(contains(std::string(csv_failed.status().message()),
+                 "line 2, column 'at': expected TIMESTAMP, got \"2026-12-02 10:00\""));
+}
+
 TEST_CASE("format names are parsed and the accepted ones listed") {
   CHECK(*parse_input_format("jsonl") == input_format::jsonl);
   CHECK(*parse_input_format("csv") == input_format::csv);

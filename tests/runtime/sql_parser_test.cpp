@@ -267,7 +267,7 @@ TEST_CASE("an empty script has no statements; IF is still a usable name") {
 
 TEST_CASE("syntax errors say where, what was expected and what was found") {
   CHECK(parse_error("CREATE TABEL t (a STRING)") ==
-        "line 1, column 8: expected TABLE, SCAN, STREAM or TUNNEL after CREATE, found 'TABEL'");
+        "line 1, column 8: expected TABLE, SCAN, STREAM, TUNNEL or DATABASE after CREATE, found 'TABEL'");
   CHECK(parse_error("DROP t") == "line 1, column 6: expected TABLE or TUNNEL after DROP, found 't'");
   CHECK(parse_error("CREATE TABLE t (\n  a STRING,\n  price DOUBLE NOT NULL)") ==
         "line 3, column 16: NOT NULL is not checked by the store (key columns are never NULL, "
@@ -289,7 +289,8 @@ TEST_CASE("syntax errors say where, what was expected and what was found") {
   CHECK(parse_error("CREATE TABLE t (a VARCHAR(0))") ==
         "line 1, column 27: expected a positive integer as the length in VARCHAR(n), found '0'");
   CHECK(parse_error("CREATE TABLE t (a STRING) WTIH (channels = 8)") ==
-        "line 1, column 27: expected WITH, ';' or end of input after the column list, found "
+        "line 1, column 27: expected WITH, ENGINE, PRIMARY KEY, DISTRIBUTED BY, ';' or end of "
+        "input after the column list, found "
         "'WTIH'");
   CHECK(parse_error("CREATE TABLE t (a STRING) WITH (channels = 8) x") ==
         "line 1, column 47: expected ';' or end of input, found 'x'");
@@ -314,7 +315,7 @@ TEST_CASE("syntax errors say where, what was expected and what was found") {
 TEST_CASE("an unknown type names the column and the accepted types") {
   CHECK(parse_error("CREATE TABLE t (\n  price DECIMAL)") ==
         "line 2, column 9: unknown type 'DECIMAL' for column 'price'; accepted: STRING, BIGINT, "
-        "DOUBLE, BOOLEAN");
+        "DOUBLE, BOOLEAN, TIMESTAMP");
 }
 
 TEST_CASE("the primary key is declared once") {
@@ -363,7 +364,7 @@ TEST_CASE("Flink's statement set, NOT NULL columns and IF NOT EXISTS, as seed 00
 TEST_CASE("an unknown statement lists the accepted ones") {
   CHECK(parse_error("DROP TABLE a;\n\n    UPDATE a SET b = 1") ==
         "line 3, column 5: unknown statement 'UPDATE'; accepted: CREATE TABLE, CREATE SCAN, "
-        "CREATE STREAM, CREATE TUNNEL, DROP TABLE, DROP TUNNEL, INSERT INTO, INSERT OVERWRITE, "
+        "CREATE STREAM, CREATE TUNNEL, CREATE DATABASE, DROP TABLE, DROP TUNNEL, INSERT INTO, INSERT OVERWRITE, "
         "SELECT");
 }
 
@@ -603,6 +604,91 @@ TEST_CASE("CREATE TABLE IF NOT EXISTS ... USING, and Flink's tables of a connect
       "CREATE TABLE o (id INT) WITH ('connector' = 'mysql-cdc', 'port' = '3306')");
   CHECK(flink_cdc.options[0].key == "connector");
   CHECK(only<create_table>("CREATE TABLE t (a STRING PRIMARY KEY) WITH (channels = 3)").channels == 3);
+}
+
+constexpr std::string_view starrocks_ddl = R"(CREATE DATABASE IF NOT EXISTS `flink_cdc`;
+CREATE TABLE IF NOT EXISTS `flink_cdc`.`dwd_order_customer_valid`(
+  `timestamp` DateTime NOT NULL COMMENT "",
+  `order_id` INT NOT NULL  COMMENT "",
+  `order_revenue` FLOAT NOT NULL  COMMENT "",
+  `order_region` STRING NOT NULL  COMMENT "",
+  `customer_id` INT NOT NULL  COMMENT "",
+  `customer_age` FLOAT NOT NULL  COMMENT "",
+  `customer_name` STRING NOT NULL  COMMENT ""
+) ENGINE=olap
+PRIMARY KEY(`timestamp`, `order_id`)
+COMMENT ""
+DISTRIBUTED BY HASH(`order_id`) BUCKETS 1
+PROPERTIES (
+  "replication_num" = "1"
+);
+)";
+
+TEST_CASE("StarRocks' DDL as seed 004 writes it makes a store table") {
+  auto statements = parse_ok(starrocks_ddl);
+  REQUIRE(statements.size() == 2);
+  const auto& database = std::get<create_database>(statements[0]);
+  CHECK(database.name == "flink_cdc");
+  CHECK(at(database.pos, 1, 1));
+  const auto& table = std::get<create_table>(statements[1]);
+  CHECK(table.name == "dwd_order_customer_valid");
+  CHECK(table.if_not_exists);
+  CHECK(table.starrocks);
+  CHECK(same_columns(table.columns, {{"timestamp", column_type::timestamp},
+                                     {"order_id", column_type::bigint},
+                                     {"order_revenue", column_type::double_},
+                                     {"order_region", column_type::string},
+                                     {"customer_id", column_type::bigint},
+                                     {"customer_age", column_type::double_},
+                                     {"customer_name", column_type::string}}));
+  CHECK(table.primary_key == std::vector<std::string>{"timestamp", "order_id"});
+  CHECK(table.channels == 1);
+  // Each clause is optional; the column list may hold the key instead.
+  auto bare = only<create_table>("create table t (a timestamp comment 'when', b bigint) engine = OLAP "
+                                 "primary key (a)");
+  CHECK(bare.channels == table_schema::default_channels);
+  CHECK(bare.columns[0].type == column_type::timestamp);
+  CHECK(only<create_table>("CREATE TABLE t (a DATETIME PRIMARY KEY) DISTRIBUTED BY HASH (a) BUCKETS 3")
+            .channels == 3);
+  CHECK(only<create_table>("CREATE TABLE db.t (a INT, PRIMARY KEY (a)) PROPERTIES ('x' = 'y')").name ==
+        "t");
+  CHECK(only<create_database>("create database d").name == "d");
+}
+
+TEST_CASE("errors in StarRocks' DDL say where") {
+  CHECK(parse_error("CREATE TABLE t (a INT) ENGINE=mysql PRIMARY KEY (a)") ==
+        "line 1, column 31: ENGINE = mysql is not supported; a store table is StarRocks' ENGINE = olap");
+  CHECK(parse_error("CREATE TABLE t (a INT) PRIMARY KEY (a)\nDISTRIBUTED BY HASH(a) BUCKETS;") ==
+        "line 2, column 31: expected a positive integer after BUCKETS, found ';'");
+  CHECK(parse_error("CREATE TABLE t (a INT, b INT) PRIMARY KEY (a)\nDISTRIBUTED BY HASH(c) BUCKETS 1") ==
+        "line 2, column 21: HASH (c): t has no column 'c'");
+  CHECK(parse_error("CREATE TABLE t (a INT, b INT) PRIMARY KEY (a)\nDISTRIBUTED BY HASH(b) BUCKETS 1") ==
+        "line 2, column 21: HASH (b): the hash columns must be primary key columns of t");
+  CHECK(parse_error("CREATE TABLE t (a INT PRIMARY KEY) PRIMARY KEY (a)") ==
+        "line 1, column 36: PRIMARY KEY is declared twice, in the column list and after it; "
+        "declare it once");
+  CHECK(parse_error("CREATE TABLE t (a INT) PRIMARY KEY (a) ENGINE = olap") ==
+        "line 1, column 40: expected ENGINE, PRIMARY KEY, COMMENT, DISTRIBUTED BY, PROPERTIES, ';' "
+        "or end of input, in this order, after the column list, found 'ENGINE'");
+  CHECK(parse_error("CREATE TABLE t (a INT COMMENT 7) PRIMARY KEY (a)") ==
+        "line 1, column 31: expected a string after COMMENT of column 'a', found '7'");
+  // NOT NULL is refused in Sluice's own form, which has no StarRocks clause.
+  CHECK(parse_error("CREATE TABLE t (a INT NOT NULL, PRIMARY KEY (a))").find("NOT NULL is not checked") !=
+        std::string::npos);
+}
+
+TEST_CASE("TIMESTAMP literals, INTERVAL n UNIT, LOCALTIMESTAMP and DATE_ADD") {
+  CHECK(shape("TIMESTAMP '2026-12-02 10:00:00'") == "CAST('2026-12-02 10:00:00' AS TIMESTAMP)");
+  CHECK(parse_expr("TIMESTAMP '2026-12-02 10:00:00'").name == "TIMESTAMP");
+  CHECK(parse_expr("CAST('2026-12-02 10:00:00' AS TIMESTAMP)").name.empty());
+  CHECK(shape("DATE_ADD(ts, INTERVAL '10' MINUTE)") == "DATE_ADD(ts, '10 MINUTE')");
+  CHECK(shape("date_sub(ts, INTERVAL 2 hour)") == "date_sub(ts, '2 hour')");
+  CHECK(shape("LOCALTIMESTAMP") == "LOCALTIMESTAMP()");
+  CHECK(shape("current_timestamp") == "current_timestamp()");
+  CHECK(shape("CURRENT_TIMESTAMP()") == "CURRENT_TIMESTAMP()");
+  CHECK(shape("timestamp") == "timestamp");  // still a column name
+  CHECK(parse_error("SELECT DATE_ADD(ts, INTERVAL 10) FROM t") ==
+        "line 1, column 32: expected a unit (SECOND, MINUTE, HOUR, DAY) after INTERVAL '10', found ')'");
 }
 
 TEST_CASE("the batch seeds: items without alias, no GROUP BY") {

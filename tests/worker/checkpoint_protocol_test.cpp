@@ -95,6 +95,7 @@ std::string describe(const table_rows& rows) {
           using T = std::decay_t<decltype(x)>;
           if constexpr (std::is_same_v<T, std::monostate>) return "NULL";
           else if constexpr (std::is_same_v<T, std::string>) return x;
+          else if constexpr (std::is_same_v<T, timestamp>) return fmt::format("{}us", x.micros);
           else return fmt::format("{}", x);
         },
         v);
