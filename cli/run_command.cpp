@@ -157,7 +157,12 @@ absl::Status run(const run_options& options) {
     mirrors.push_back(std::make_unique<cdc::mysql_mirror>(
         source, table, *db, [](std::string_view line) { std::cerr << line << "\n"; }));
     auto checked = mirrors.back()->check();
-    if (!checked.ok() && !absl::IsUnavailable(checked)) return checked;
+    if (!checked.ok() && !absl::IsUnavailable(checked)) {
+      bool undone = db->apply_catalog(script.undo).ok();
+      return absl::Status(checked.code(),
+                          fmt::format("{}{}", std::string(checked.message()),
+                                      undone ? "; the tables it created were dropped again" : ""));
+    }
   }
   std::mutex mirror_mu;
   absl::Status mirror_status;
