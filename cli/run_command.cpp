@@ -12,11 +12,13 @@
 
 #include <atomic>
 #include <iostream>
+#include <mutex>
 #include <numeric>
 #include <optional>
 #include <random>
 #include <thread>
 
+#include "cdc/mysql_mirror.hpp"
 #include "cli/cluster.hpp"
 #include "cli/command.hpp"
 #include "coordinator/job_actor.hpp"
@@ -148,6 +150,37 @@ absl::Status run(const run_options& options) {
                                  std::string(loaded.status().message()));
     });
   }
+  // The script's mysql-cdc tables: caught up first until drained, else followed while jobs run.
+  std::vector<std::unique_ptr<cdc::mysql_mirror>> mirrors;
+  for (const auto& source : script.mysql_sources) {
+    SLUICE_ASSIGN_OR_RETURN(auto table, db->find_table(source.store_table));
+    mirrors.push_back(std::make_unique<cdc::mysql_mirror>(
+        source, table, *db, [](std::string_view line) { std::cerr << line << "\n"; }));
+    auto checked = mirrors.back()->check();
+    if (!checked.ok() && !absl::IsUnavailable(checked)) {
+      bool undone = db->apply_catalog(script.undo).ok();
+      return absl::Status(checked.code(),
+                          fmt::format("{}{}", std::string(checked.message()),
+                                      undone ? "; the tables it created were dropped again" : ""));
+    }
+  }
+  std::mutex mirror_mu;
+  absl::Status mirror_status;
+  std::vector<std::thread> mirror_threads;
+  for (auto& mirror : mirrors) {
+    if (options.until_drained) {
+      SLUICE_RETURN_IF_ERROR(mirror->run(stop_requested, /*until_caught_up=*/true));
+      std::cout << fmt::format("{} caught up with the binlog\n", mirror->name());
+      continue;
+    }
+    mirror_threads.emplace_back([&, m = mirror.get()] {
+      auto status = m->run(stop_requested, /*until_caught_up=*/false);
+      if (status.ok()) return;
+      std::lock_guard lock(mirror_mu);
+      if (mirror_status.ok()) mirror_status = status;
+      stop_requested = true;
+    });
+  }
   // Until drained, a job that reads what another writes (a layered pipeline) starts once that one
   // has ended, so that it drains what it wrote; streams without an end all run at once.
   std::vector<size_t> stage(script.jobs.size(), 0);
@@ -185,6 +218,8 @@ absl::Status run(const run_options& options) {
   }
   stop_requested = true;
   if (generator.joinable()) generator.join();
+  for (auto& thread : mirror_threads) thread.join();
+  if (status.ok()) status = mirror_status;
   for (auto& worker : workers) listener->send_exit(worker, caf::exit_reason::user_shutdown);
   if (status.ok() && !script.jobs.empty()) std::cout << "every job has ended\n";
   return status;
@@ -206,7 +241,10 @@ void add_run_command(CLI::App& app, int& exit_code) {
       "INSERT). A script of batch jobs and queries returns when they are done; streams run until "
       "Ctrl-C (a final checkpoint is taken) or, with --until-drained, until they have read their "
       "channels to the end they had at the start. A stream started again with the same "
-      "checkpointLocation resumes from its last checkpoint.\n"
+      "checkpointLocation resumes from its last checkpoint. A Flink CDC table (CREATE TABLE x "
+      "(...) WITH ('connector' = 'mysql-cdc', 'hostname' = ..., 'table-name' = ...)) is "
+      "mirrored into the store table x while the jobs run: a snapshot, then the MySQL/MariaDB "
+      "binlog (with --until-drained: up to the binlog's end, before the jobs start).\n"
       "Example: sluice run --until-drained examples/sql/seed_10s_window.sql");
   add_data_option(*command, options->data);
   add_script_options(*command, options->script);

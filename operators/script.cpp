@@ -189,6 +189,21 @@ absl::StatusOr<bool> run_job(const sql::statement& statement, const session& nam
   return true;
 }
 
+// The store table a mysql-cdc table mirrors into, created if missing (and dropped again if the
+// script fails).
+absl::Status create_mirror_table(const sql::statement& statement, store::api& db,
+                                 script_result& out) {
+  const auto* connector = std::get_if<sql::create_connector_table>(&statement);
+  if (!connector) return absl::OkStatus();
+  auto op = mirror_table_of(*connector);
+  if (!op || db.find_table(op->name).ok()) return absl::OkStatus();
+  store::catalog_op create = *op;
+  SLUICE_ASSIGN_OR_RETURN(auto done, db.apply_catalog(std::span(&create, 1)));
+  out.undo.insert(out.undo.begin(), store::drop_table_op{op->name, true});
+  for (const auto& line : done) out.output += line + "\n";
+  return absl::OkStatus();
+}
+
 absl::Status run_statements(const std::vector<sql::statement>& statements, store::api& db,
                             const script_options& options, script_result& out) {
   SLUICE_ASSIGN_OR_RETURN(auto dialect, dialect_of(statements));
@@ -199,6 +214,7 @@ absl::Status run_statements(const std::vector<sql::statement>& statements, store
     lines.clear();
   };
   for (const auto& statement : statements) {
+    SLUICE_RETURN_IF_ERROR(create_mirror_table(statement, db, out));
     auto named = define_name(statement, names, lines);
     if (named.ok() && !*named) named = run_job(statement, names, db, options, out, lines);
     flush();
@@ -211,6 +227,7 @@ absl::Status run_statements(const std::vector<sql::statement>& statements, store
     if (undo) out.undo.insert(out.undo.begin(), *undo);
     if (!done.empty()) out.output += done.front() + "\n";
   }
+  out.mysql_sources = names.mysql_sources();
   return absl::OkStatus();
 }
 

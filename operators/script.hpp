@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "operators/job_plan.hpp"
+#include "operators/session.hpp"
 #include "runtime/format/row_writer.hpp"
 #include "runtime/sql/ast.hpp"
 #include "runtime/store/api.hpp"
@@ -39,6 +40,7 @@ struct script_result {
   std::string output;  // what each statement did and each query's result, in statement order
   std::vector<std::shared_ptr<const job_plan>> jobs;   // the streams, planned, not started
   std::vector<store::catalog_op> undo;                 // drops of what it created, newest first
+  std::vector<mysql_table_source> mysql_sources;       // of its mysql-cdc tables, to be followed
 };
 
 // The catalog op of a statement that changes the store, if it is one.

@@ -115,7 +115,65 @@ absl::StatusOr<bool> parse_flag(const sql::option& option) {
   return error_at(option.pos, fmt::format("{} is 'true' or 'false', not '{}'", option.key, option.value));
 }
 
+bool is_mysql_cdc(const sql::create_connector_table& statement) {
+  const auto* connector = find_option(statement.options, "connector");
+  return connector && same_key(connector->value, "mysql-cdc");
+}
+
 }  // namespace
+
+std::optional<store::create_table_op> mirror_table_of(const sql::create_connector_table& statement) {
+  if (!is_mysql_cdc(statement) || statement.primary_key.empty()) return std::nullopt;
+  store::create_table_op op;
+  op.name = statement.name;
+  op.columns = statement.columns;
+  op.primary_key = statement.primary_key;
+  op.if_not_exists = true;
+  return op;
+}
+
+absl::Status session::add_mysql_cdc_table(const sql::create_connector_table& statement) {
+  if (statement.primary_key.empty())
+    return error_at(statement.pos, fmt::format("{} needs a PRIMARY KEY (...) NOT ENFORCED: a CDC "
+                                               "table is keyed by the MySQL table's primary key",
+                                               statement.name));
+  mysql_table_source source;
+  source.store_table = statement.name;
+  for (const auto& option : statement.options) {
+    if (same_key(option.key, "hostname")) {
+      source.hostname = option.value;
+    } else if (same_key(option.key, "port")) {
+      auto [end, error] = std::from_chars(option.value.data(),
+                                          option.value.data() + option.value.size(), source.port);
+      if (error != std::errc() || end != option.value.data() + option.value.size() || !source.port)
+        return error_at(option.pos, fmt::format("port must be a TCP port, not '{}'", option.value));
+    } else if (same_key(option.key, "username")) {
+      source.username = option.value;
+    } else if (same_key(option.key, "password")) {
+      source.password = option.value;
+    } else if (same_key(option.key, "database-name")) {
+      source.database = option.value;
+    } else if (same_key(option.key, "table-name")) {
+      source.table = option.value;
+    } else if (!same_key(option.key, "connector")) {
+      return error_at(option.pos, fmt::format("unknown option '{}' of a mysql-cdc table; accepted: "
+                                              "hostname, port, username, password, "
+                                              "database-name, table-name",
+                                              option.key));
+    }
+  }
+  for (auto [value, key] : {std::pair{&source.hostname, "hostname"},
+                            std::pair{&source.username, "username"},
+                            std::pair{&source.database, "database-name"},
+                            std::pair{&source.table, "table-name"}})
+    if (value->empty())
+      return error_at(statement.pos, fmt::format("{} needs '{}' = '...'", statement.name, key));
+  SLUICE_ASSIGN_OR_RETURN(auto table, db_.find_table(statement.name));
+  SLUICE_RETURN_IF_ERROR(check_connector_schema(statement, *table));
+  externals_[statement.name] = external_table{table, ""};
+  mysql_sources_.push_back(std::move(source));
+  return absl::OkStatus();
+}
 
 bool session::defines(const std::string& name) const {
   return externals_.contains(name) || scans_.contains(name);
@@ -138,12 +196,14 @@ absl::Status session::add_connector_table(const sql::create_connector_table& sta
   bool ignore_delete = false;
   // Flink's StarRocks connector: a StarRocks table, here the store table of its 'table-name'; its
   // database, credentials, URLs and sink tuning are the external system's and are ignored.
+  if (is_mysql_cdc(statement)) return add_mysql_cdc_table(statement);
   const auto* connector = find_option(statement.options, "connector");
   if (connector) {
     if (!same_key(connector->value, "starrocks"))
       return error_at(connector->pos,
-                      fmt::format("'connector' = '{}' is not supported yet; accepted: "
-                                  "'connector' = 'starrocks', or type = 'ots', for a store table",
+                      fmt::format("'connector' = '{}' is not supported; accepted: 'connector' = "
+                                  "'mysql-cdc' (a MySQL table's changes), 'starrocks' (a store "
+                                  "table), or type = 'ots' (a store table)",
                                   connector->value));
     for (const auto& option : statement.options) {
       if (same_key(option.key, "table-name")) table_name = &option;

@@ -9,13 +9,31 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "operators/job_plan.hpp"
 #include "runtime/sql/ast.hpp"
 #include "runtime/store/api.hpp"
 
 namespace sluice::ops {
+
+// A table of a MySQL-compatible server that a Flink CDC table ('connector' = 'mysql-cdc')
+// mirrors into the store table of the CDC table's name.
+struct mysql_table_source {
+  std::string store_table;
+  std::string hostname;
+  uint16_t port = 3306;
+  std::string username;
+  std::string password;
+  std::string database;
+  std::string table;
+};
+
+// The store table a mysql-cdc table mirrors into, if `statement` is one: its columns and primary
+// key as declared (created when missing; checked against the DDL when it exists).
+std::optional<store::create_table_op> mirror_table_of(const sql::create_connector_table& statement);
 
 class session {
  public:
@@ -34,6 +52,8 @@ class session {
   // names one of its tunnels; ignoreDelete = 'true' makes a source skip deletes. Endpoint and
   // credentials are accepted and ignored.
   absl::Status add_connector_table(const sql::create_connector_table& statement);
+  // The MySQL tables of the script's mysql-cdc tables, in statement order.
+  const std::vector<mysql_table_source>& mysql_sources() const { return mysql_sources_; }
   // Resolves the tunnel: the scan's tunnel.id, else the external table's, else the default.
   absl::Status add_scan(const sql::create_scan& statement);
   // DROP TABLE of a session name forgets the name (never the store table's data). False when
@@ -61,6 +81,8 @@ class session {
     source_binding binding;
     bool batch = false;
   };
+  // 'connector' = 'mysql-cdc': hostname, port, username, password, database-name, table-name.
+  absl::Status add_mysql_cdc_table(const sql::create_connector_table& statement);
   absl::StatusOr<source_binding> bind_tunnel(std::shared_ptr<const table_schema> table,
                                              const std::string& tunnel_id,
                                              sql::position where) const;
@@ -69,6 +91,7 @@ class session {
   sql_dialect dialect_;
   std::map<std::string, external_table> externals_;
   std::map<std::string, scan> scans_;
+  std::vector<mysql_table_source> mysql_sources_;
 };
 
 }  // namespace sluice::ops

@@ -21,6 +21,9 @@
 //   (find_atom, std::string name)               -> std::string table
 //   (write_atom, bytes row_batch, fence, std::string client, uint64_t seq,
 //    uint64_t answered_below)                   -> uint64_t changed, uint64_t unchanged
+//   (write_at_atom, bytes row_batch, std::string source, std::string position, std::string client,
+//    uint64_t seq, uint64_t answered_below)     -> uint64_t changed, uint64_t unchanged
+//   (position_atom, std::string source)         -> std::string position
 //   (ends_atom, table)                          -> std::string offsets
 //   (read_atom, table, uint32_t channel, uint64_t from, uint64_t max_records)
 //                                               -> store::frame_bytes frame
@@ -62,6 +65,8 @@ using connect_atom = caf::atom_constant<caf::atom("connect")>;
 using catalog_atom = caf::atom_constant<caf::atom("catalog")>;
 using find_atom = caf::atom_constant<caf::atom("findtable")>;
 using write_atom = caf::atom_constant<caf::atom("write")>;
+using write_at_atom = caf::atom_constant<caf::atom("writeat")>;
+using position_atom = caf::atom_constant<caf::atom("position")>;
 using ends_atom = caf::atom_constant<caf::atom("ends")>;
 using read_atom = caf::atom_constant<caf::atom("read")>;
 using tunnels_atom = caf::atom_constant<caf::atom("tunnels")>;

@@ -186,6 +186,22 @@ absl::StatusOr<std::shared_ptr<const table_schema>> store_client::find_table(
 
 absl::StatusOr<store::write_result> store_client::write(const row_batch& batch,
                                                         const store::fence& by) {
+  return numbered_write([&](uint64_t seq, uint64_t answered_below) {
+    return caf::make_message(write_atom::value, encode_row_batch(batch), by.job, by.epoch,
+                             client_id_, seq, answered_below);
+  });
+}
+
+absl::StatusOr<store::write_result> store_client::write_at(const row_batch& batch,
+                                                           const store::source_position& at) {
+  return numbered_write([&](uint64_t seq, uint64_t answered_below) {
+    return caf::make_message(write_at_atom::value, encode_row_batch(batch), at.source,
+                             at.position, client_id_, seq, answered_below);
+  });
+}
+
+absl::StatusOr<store::write_result> store_client::numbered_write(
+    const std::function<caf::message(uint64_t seq, uint64_t answered_below)>& request) {
   uint64_t seq, answered_below;
   {
     absl::MutexLock lock(&writes_mu_);
@@ -193,14 +209,19 @@ absl::StatusOr<store::write_result> store_client::write(const row_batch& batch,
     unanswered_.insert(seq);
     answered_below = *unanswered_.begin();
   }
-  auto content = call(caf::make_message(write_atom::value, encode_row_batch(batch), by.job,
-                                        by.epoch, client_id_, seq, answered_below));
+  auto content = call(request(seq, answered_below));
   {
     absl::MutexLock lock(&writes_mu_);
     unanswered_.erase(seq);
   }
   SLUICE_ASSIGN_OR_RETURN(auto written, (results<uint64_t, uint64_t>(content)));
   return store::write_result{std::get<0>(written), std::get<1>(written)};
+}
+
+absl::StatusOr<std::string> store_client::source_position_of(std::string_view source) const {
+  auto content = call(caf::make_message(position_atom::value, std::string(source)));
+  SLUICE_ASSIGN_OR_RETURN(auto [position], results<std::string>(content));
+  return position;
 }
 
 absl::StatusOr<std::vector<uint64_t>> store_client::end_offsets(const table_schema& table) const {

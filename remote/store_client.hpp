@@ -24,6 +24,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -55,6 +56,9 @@ class store_client final : public store::api {
       std::string_view name) const override;
   absl::StatusOr<store::write_result> write(const row_batch& batch,
                                             const store::fence& by = {}) override;
+  absl::StatusOr<store::write_result> write_at(const row_batch& batch,
+                                               const store::source_position& at) override;
+  absl::StatusOr<std::string> source_position_of(std::string_view source) const override;
   absl::StatusOr<std::vector<uint64_t>> end_offsets(const table_schema& table) const override;
   absl::StatusOr<store::change_batch> read_channel(const table_schema& table, uint32_t channel,
                                                    uint64_t from,
@@ -93,6 +97,9 @@ class store_client final : public store::api {
   };
 
   store_client(caf::actor_system& system, address at);
+  // Numbers a write (see store::client_write) and sends request(seq, answered_below).
+  absl::StatusOr<store::write_result> numbered_write(
+      const std::function<caf::message(uint64_t seq, uint64_t answered_below)>& request);
   // One connection attempt; the reason it failed otherwise.
   absl::StatusOr<connection> open_connection() const;
   // A session of the current connection, reconnecting first (forever) when there is none; an

@@ -112,6 +112,23 @@ caf::behavior session(session_actor* self, store::store* db, caf::actor client) 
           return ok(static_cast<uint64_t>(written.changed), static_cast<uint64_t>(written.unchanged));
         });
       },
+      [=](write_at_atom, const bytes& message, const std::string& source,
+          const std::string& position, const std::string& client_id, uint64_t seq,
+          uint64_t answered_below) {
+        return answer_with([&]() -> absl::StatusOr<caf::message> {
+          SLUICE_ASSIGN_OR_RETURN(auto batch, decode_row_batch(message));
+          SLUICE_ASSIGN_OR_RETURN(auto written,
+                                  db->write_at(batch, store::source_position{source, position},
+                                               store::client_write{client_id, seq, answered_below}));
+          return ok(static_cast<uint64_t>(written.changed), static_cast<uint64_t>(written.unchanged));
+        });
+      },
+      [=](position_atom, const std::string& source) {
+        return answer_with([&]() -> absl::StatusOr<caf::message> {
+          SLUICE_ASSIGN_OR_RETURN(auto position, db->source_position_of(source));
+          return ok(std::move(position));
+        });
+      },
       [=](ends_atom, const std::string& table, uint32_t table_id) {
         return answer_with([&]() -> absl::StatusOr<caf::message> {
           SLUICE_ASSIGN_OR_RETURN(auto schema, table_named(*db, table, table_id));

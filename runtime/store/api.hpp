@@ -46,6 +46,13 @@ struct source_tunnel {
   std::string tunnel_id;
 };
 
+// Where a table mirrored from a system outside Sluice (a database's binlog) stands in that system:
+// `source` names the mirror, `position` is its own encoding of a place in the system's log.
+struct source_position {
+  std::string source;
+  std::string position;
+};
+
 struct fence {
   std::string job;
   uint64_t epoch = 0;
@@ -80,6 +87,13 @@ class api {
   // Validates the whole batch first (row_batch::validate); a bad row rejects it whole. Within a
   // batch, rows apply in order: a later change of the same key sees the earlier one.
   virtual absl::StatusOr<write_result> write(const row_batch& batch, const fence& by = {}) = 0;
+  // A write of a mirror: the rows and the source position they bring the table to, in one atomic
+  // write (the batch may be empty: the position still moves). A mirror restarted after a crash
+  // resumes from source_position_of, so nothing is skipped or applied twice.
+  virtual absl::StatusOr<write_result> write_at(const row_batch& batch,
+                                                const source_position& at) = 0;
+  // NotFound before the mirror's first write_at.
+  virtual absl::StatusOr<std::string> source_position_of(std::string_view source) const = 0;
 
   // --- the tunnel
   // Per channel: one past the offset of the last record.

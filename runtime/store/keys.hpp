@@ -66,6 +66,8 @@ inline const std::string jobs = "J";
 inline std::string job(std::string_view name) { return jobs + std::string(name); }
 
 inline std::string client_writes(std::string_view client) { return "W" + std::string(client); }
+// Where a mirror stands in its source system (source_position).
+inline std::string source_position(std::string_view source) { return "M" + std::string(source); }
 
 inline std::string job_checkpoint(std::string_view job) { return "C" + std::string(job); }
 inline std::string job_snapshots(std::string_view job) {

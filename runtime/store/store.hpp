@@ -82,6 +82,11 @@ class store final : public api {
   // of a client is one key holding its unanswered writes, changed in the write's atomic batch.
   absl::StatusOr<write_result> write(const row_batch& batch, const fence& by,
                                      const client_write& id);
+  absl::StatusOr<write_result> write_at(const row_batch& batch, const source_position& at) override;
+  // The same, applied at most once per (id.client, id.seq), as write(batch, by, id).
+  absl::StatusOr<write_result> write_at(const row_batch& batch, const source_position& at,
+                                        const client_write& id);
+  absl::StatusOr<std::string> source_position_of(std::string_view source) const override;
 
   // --- the tunnel
   absl::StatusOr<std::vector<uint64_t>> end_offsets(const table_schema& table) const override;
@@ -152,7 +157,7 @@ class store final : public api {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   void remember_tunnel(const table_schema& table, tunnel_info tunnel);
   absl::StatusOr<write_result> apply_write(const row_batch& batch, const fence& by,
-                                           const client_write* id);
+                                           const client_write* id, const source_position* at);
   // FailedPrecondition when `by` names a job whose record has a newer epoch.
   absl::Status check_fence(const fence& by) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 

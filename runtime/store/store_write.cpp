@@ -7,6 +7,8 @@
 
 #include <deque>
 
+#include <fmt/format.h>
+
 #include "runtime/core/hash.hpp"
 #include "runtime/core/key_codec.hpp"
 #include "runtime/core/row_codec.hpp"
@@ -85,17 +87,37 @@ std::string record_after(const std::vector<uint64_t>& unanswered, const client_w
 }  // namespace
 
 absl::StatusOr<write_result> store::write(const row_batch& batch, const fence& by) {
-  return apply_write(batch, by, nullptr);
+  return apply_write(batch, by, nullptr, nullptr);
 }
 
 absl::StatusOr<write_result> store::write(const row_batch& batch, const fence& by,
                                           const client_write& id) {
   if (id.client.empty()) return absl::InvalidArgumentError("a client write needs a client id");
-  return apply_write(batch, by, &id);
+  return apply_write(batch, by, &id, nullptr);
+}
+
+absl::StatusOr<write_result> store::write_at(const row_batch& batch, const source_position& at) {
+  return apply_write(batch, {}, nullptr, &at);
+}
+
+absl::StatusOr<write_result> store::write_at(const row_batch& batch, const source_position& at,
+                                             const client_write& id) {
+  if (id.client.empty()) return absl::InvalidArgumentError("a client write needs a client id");
+  return apply_write(batch, {}, &id, &at);
+}
+
+absl::StatusOr<std::string> store::source_position_of(std::string_view source) const {
+  std::string position;
+  auto status = db_->Get(rocksdb::ReadOptions(), meta_, keys::source_position(source), &position);
+  if (status.IsNotFound())
+    return absl::NotFoundError(fmt::format("mirror {} has no position yet", source));
+  SLUICE_RETURN_IF_ERROR(from_rocksdb(status, "reading a mirror's position"));
+  return position;
 }
 
 absl::StatusOr<write_result> store::apply_write(const row_batch& batch, const fence& by,
-                                                const client_write* id) {
+                                                const client_write* id,
+                                                const source_position* at) {
   SLUICE_RETURN_IF_ERROR(check_writable());
   SLUICE_RETURN_IF_ERROR(batch.validate());
   const table_schema& schema = batch.schema();
@@ -227,8 +249,9 @@ absl::StatusOr<write_result> store::apply_write(const row_batch& batch, const fe
   result.changed = changes.size();
   rocksdb::WriteBatch write;
   if (id) write.Put(meta_, keys::client_writes(id->client), record_after(unanswered, *id, result));
+  if (at) write.Put(meta_, keys::source_position(at->source), at->position);
   if (changes.empty()) {
-    if (id) SLUICE_RETURN_IF_ERROR(commit(write, "recording a client write"));
+    if (id || at) SLUICE_RETURN_IF_ERROR(commit(write, "recording a write's position"));
     return result;
   }
 

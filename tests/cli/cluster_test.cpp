@@ -9,8 +9,6 @@
 // last test runs the cluster across three network namespaces.
 #include <doctest/doctest.h>
 #include <fmt/format.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -20,6 +18,7 @@
 #include <optional>
 #include <thread>
 
+#include "tests/support/free_port.hpp"
 #include "tests/support/orders.hpp"
 #include "tests/support/run.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -32,20 +31,6 @@ using clock = std::chrono::steady_clock;
 
 // Every command of these tests ends within this, or the test fails (and it is killed).
 constexpr std::chrono::seconds command_timeout{120};
-
-// A TCP port nobody listens on right now.
-uint16_t free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-  socklen_t size = sizeof address;
-  REQUIRE(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) == 0);
-  close(fd);
-  return ntohs(address.sin_port);
-}
 
 run_result ok(run_result result, std::string_view what) {
   REQUIRE_MESSAGE(!result.timed_out, what << " timed out; stderr: " << result.err);

@@ -193,7 +193,9 @@ END;
   auto cdc = sluice("run", {"-e", "CREATE TABLE o (id INT, PRIMARY KEY (id) NOT ENFORCED) WITH "
                                   "('connector' = 'mysql-cdc', 'hostname' = 'db')"});
   CHECK(cdc.exit_code != 0);
-  CHECK_MESSAGE(cdc.err.find("'connector' = 'mysql-cdc' is not supported yet") != std::string::npos,
+  CHECK_MESSAGE(cdc.err.find("o needs 'username' = '...'") != std::string::npos, cdc.err);
+  CHECK_MESSAGE(cdc.err.find("the tables and tunnels it created were dropped again") !=
+                    std::string::npos,
                 cdc.err);
 }
 

@@ -10,25 +10,13 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/support/free_port.hpp"
 #include "tests/support/run.hpp"
 #include "tests/support/sluice_process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace sluice::cli {
 namespace {
-
-// A TCP port of 127.0.0.1 that nothing listens on right now.
-uint16_t free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  socklen_t size = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &size);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 std::vector<std::string> sorted_lines(const std::string& text) {
   std::vector<std::string> lines;
@@ -41,7 +29,7 @@ std::vector<std::string> sorted_lines(const std::string& text) {
 struct store_process_fixture {
   testing::temp_dir dir;
   std::string data = (dir.path / "data").string();
-  std::string address = "127.0.0.1:" + std::to_string(free_port());
+  std::string address = "127.0.0.1:" + std::to_string(testing::free_port());
 
   std::unique_ptr<testing::background_process> start_store() const {
     return std::make_unique<testing::background_process>(

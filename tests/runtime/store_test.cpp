@@ -109,6 +109,24 @@ TEST_CASE("a batch with one bad row is rejected whole and changes nothing") {
         "row 1: key column 'OrderId' of OrderSource is missing");
 }
 
+TEST_CASE("a mirror's rows and source position are written together and survive reopening") {
+  fixture f;
+  CHECK(absl::IsNotFound(f.db->source_position_of("mirror").status()));
+  row_batch batch(f.orders);
+  f.add(batch, change_op::put, "u1", "o1", 10.5, 1000);
+  REQUIRE(f.db->write_at(batch, {"mirror", "binlog.000001:120"})->changed == 1);
+  // A position moves without rows, and a refused batch moves nothing.
+  REQUIRE(f.db->write_at(row_batch(f.orders), {"mirror", "binlog.000001:300"}).ok());
+  row_batch bad(f.orders);
+  f.add(bad, change_op::put, "u2", "o2", std::nullopt, 1000);
+  bad.set(0, 2, std::string("cheap"));
+  CHECK(absl::IsInvalidArgument(f.db->write_at(bad, {"mirror", "binlog.000002:4"}).status()));
+  f.reopen();
+  CHECK(f.db->source_position_of("mirror").value() == "binlog.000001:300");
+  CHECK(f.scan().size() == 1);
+  CHECK(absl::IsNotFound(f.db->source_position_of("other").status()));
+}
+
 TEST_CASE("records carry before- and after-images of put, update and delete") {
   fixture f;
   row_batch first(f.orders);
