@@ -95,18 +95,6 @@ bool equals_ignore_case(std::string_view x, std::string_view y) {
                     [](char a, char b) { return ascii_lower(a) == ascii_lower(b); });
 }
 
-std::string_view trim(std::string_view s) {
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-  while (!s.empty() && space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-int64_t floor_div(int64_t x, int64_t y) {  // y > 0
-  const int64_t q = x / y;
-  return q * y > x ? q - 1 : q;
-}
-
 template <class T>
 int three_way(T x, T y) {
   return (x > y) - (x < y);
@@ -188,7 +176,7 @@ std::optional<int64_t> micros_of_seconds(double seconds) {
 
 // Whole-string parses (surrounding whitespace ignored, a leading '+' allowed, as Spark).
 std::string_view number_text(std::string_view s) {
-  s = trim(s);
+  s = trim_value_text(s);
   if (s.size() > 1 && s.front() == '+' && s[1] != '-' && s[1] != '+') s.remove_prefix(1);
   return s;
 }
@@ -211,7 +199,7 @@ std::optional<double> parse_double(std::string_view s) {
 
 // Spark's spellings, case-insensitive.
 std::optional<bool> parse_boolean(std::string_view s) {
-  s = trim(s);
+  s = trim_value_text(s);
   for (std::string_view yes : {"true", "t", "yes", "y", "1"})
     if (equals_ignore_case(s, yes)) return true;
   for (std::string_view no : {"false", "f", "no", "n", "0"})
@@ -401,7 +389,7 @@ datum expression::eval_node(uint32_t index, std::span<const datum> row,
     case opcode::string_to_timestamp:
       return of_optional_timestamp(parse_timestamp(x.string, zone_));
     case opcode::timestamp_to_bigint:
-      return datum::of_bigint(floor_div(x.bigint, micros_per_second));
+      return datum::of_bigint(timestamp_seconds(x.bigint));
     case opcode::timestamp_to_double:
       return datum::of_double(static_cast<double>(x.bigint) / micros_per_second);
     case opcode::timestamp_to_string: {

@@ -4,24 +4,21 @@
 #include <fmt/format.h>
 
 namespace sluice {
-namespace {
 
-std::string_view trim(std::string_view s) {
+std::string_view trim_value_text(std::string_view s) {
   auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
   while (!s.empty() && space(s.front())) s.remove_prefix(1);
   while (!s.empty() && space(s.back())) s.remove_suffix(1);
   return s;
 }
 
-int64_t floor_div(int64_t x, int64_t y) {  // y > 0
-  const int64_t q = x / y;
-  return q * y > x ? q - 1 : q;
+int64_t timestamp_seconds(int64_t micros) {
+  const int64_t q = micros / micros_per_second;
+  return q * micros_per_second > micros ? q - 1 : q;
 }
 
-}  // namespace
-
 std::optional<int64_t> parse_timestamp(std::string_view s, const absl::TimeZone& zone) {
-  s = trim(s);
+  s = trim_value_text(s);
   if (s.size() < 19 || s.size() == 20 || s.size() > 29) return std::nullopt;
   bool ok = true;
   auto number = [&](size_t at, size_t count) {
@@ -55,7 +52,7 @@ std::optional<int64_t> parse_timestamp(std::string_view s, const absl::TimeZone&
 
 std::string_view format_timestamp(int64_t micros, const absl::TimeZone& zone,
                                   std::span<char, 64> buffer) {
-  const int64_t seconds = floor_div(micros, micros_per_second);
+  const int64_t seconds = timestamp_seconds(micros);
   int64_t fraction = micros - seconds * micros_per_second;
   const absl::CivilSecond cs = zone.At(absl::FromUnixSeconds(seconds)).cs;
   char* out = buffer.data();

@@ -15,6 +15,13 @@ namespace sluice {
 
 constexpr int64_t micros_per_second = 1'000'000;
 
+// `text` without the spaces, tabs and line ends around it, which Spark ignores in a value it
+// reads from text.
+std::string_view trim_value_text(std::string_view text);
+
+// The whole seconds since the epoch of a time, rounded down (also before 1970).
+int64_t timestamp_seconds(int64_t micros);
+
 // 'yyyy-MM-dd HH:mm:ss[.f...]' (or with 'T' for the space) in `zone`, as microseconds since the
 // epoch; at most 9 fraction digits, those past microseconds are dropped. Surrounding whitespace is
 // ignored, as Spark does. nullopt if `text` is not such a time.

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "tests/support/job_fixture.hpp"
+#include "tests/support/seed004.hpp"
 
 namespace sluice::testing {
 namespace {
@@ -63,15 +64,6 @@ struct tables {
     }
   }
 };
-
-std::string rows_text(std::vector<json> rows) {
-  std::vector<std::string> lines;
-  for (const auto& row : rows) lines.push_back(row.dump());
-  std::sort(lines.begin(), lines.end());
-  std::string out;
-  for (const auto& line : lines) out += line + "\n";
-  return out;
-}
 
 TEST_CASE_FIXTURE(job_fixture, "joined and layered tables equal a recomputation after changes on both sides and a SIGKILL") {
   sql("CREATE TABLE orders (order_id BIGINT, order_revenue DOUBLE, order_region STRING, "
@@ -200,22 +192,7 @@ END;
 }
 
 TEST_CASE_FIXTURE(job_fixture, "seed 004's StarRocks DDL: a TIMESTAMP key, put and scanned back, filtered and windowed") {
-  const auto ddl = script("starrocks.sql", R"(CREATE DATABASE IF NOT EXISTS `flink_cdc`;
-CREATE TABLE IF NOT EXISTS `flink_cdc`.`dwd_order_customer_valid`(
-  `timestamp` DateTime NOT NULL COMMENT "",
-  `order_id` INT NOT NULL  COMMENT "",
-  `order_revenue` FLOAT NOT NULL  COMMENT "",
-  `order_region` STRING NOT NULL  COMMENT "",
-  `customer_id` INT NOT NULL  COMMENT "",
-  `customer_age` FLOAT NOT NULL  COMMENT "",
-  `customer_name` STRING NOT NULL  COMMENT ""
-) ENGINE=olap
-PRIMARY KEY(`timestamp`, `order_id`)
-COMMENT ""
-DISTRIBUTED BY HASH(`order_id`) BUCKETS 1
-PROPERTIES (
-  "replication_num" = "1"
-);
+  const auto ddl = script("starrocks.sql", std::string(seed004_dwd_ddl) + R"(
 CREATE TABLE buckets (start TIMESTAMP, orders BIGINT, revenue DOUBLE, PRIMARY KEY (start));
 CREATE TABLE due (order_id BIGINT, due TIMESTAMP, PRIMARY KEY (order_id));
 )");

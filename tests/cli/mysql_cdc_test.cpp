@@ -98,15 +98,6 @@ std::vector<std::vector<std::string>> tsv(const std::string& text) {
   return rows;
 }
 
-std::string rows_text(std::vector<json> rows) {
-  std::vector<std::string> lines;
-  for (const auto& row : rows) lines.push_back(row.dump());
-  std::sort(lines.begin(), lines.end());
-  std::string out;
-  for (const auto& line : lines) out += line + "\n";
-  return out;
-}
-
 // DWD and DWS recomputed from the database's tables as they are now.
 std::pair<std::string, std::string> expected(const mariadb_server& server) {
   std::map<int64_t, std::pair<double, std::string>> customers;

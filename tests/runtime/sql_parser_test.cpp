@@ -9,6 +9,7 @@
 
 #include "runtime/sql/lexer.hpp"
 #include "runtime/sql/parser.hpp"
+#include "tests/support/seed004.hpp"
 
 namespace sluice::sql {
 namespace {
@@ -606,26 +607,8 @@ TEST_CASE("CREATE TABLE IF NOT EXISTS ... USING, and Flink's tables of a connect
   CHECK(only<create_table>("CREATE TABLE t (a STRING PRIMARY KEY) WITH (channels = 3)").channels == 3);
 }
 
-constexpr std::string_view starrocks_ddl = R"(CREATE DATABASE IF NOT EXISTS `flink_cdc`;
-CREATE TABLE IF NOT EXISTS `flink_cdc`.`dwd_order_customer_valid`(
-  `timestamp` DateTime NOT NULL COMMENT "",
-  `order_id` INT NOT NULL  COMMENT "",
-  `order_revenue` FLOAT NOT NULL  COMMENT "",
-  `order_region` STRING NOT NULL  COMMENT "",
-  `customer_id` INT NOT NULL  COMMENT "",
-  `customer_age` FLOAT NOT NULL  COMMENT "",
-  `customer_name` STRING NOT NULL  COMMENT ""
-) ENGINE=olap
-PRIMARY KEY(`timestamp`, `order_id`)
-COMMENT ""
-DISTRIBUTED BY HASH(`order_id`) BUCKETS 1
-PROPERTIES (
-  "replication_num" = "1"
-);
-)";
-
 TEST_CASE("StarRocks' DDL as seed 004 writes it makes a store table") {
-  auto statements = parse_ok(starrocks_ddl);
+  auto statements = parse_ok(testing::seed004_dwd_ddl);
   REQUIRE(statements.size() == 2);
   const auto& database = std::get<create_database>(statements[0]);
   CHECK(database.name == "flink_cdc");

@@ -80,6 +80,16 @@ inline std::vector<json> parse_jsonl(const std::string& text) {
   return rows;
 }
 
+// JSON rows as sorted lines, to compare result tables whatever order rows come in.
+inline std::string rows_text(const std::vector<json>& rows) {
+  std::vector<std::string> lines;
+  for (const auto& row : rows) lines.push_back(row.dump());
+  std::sort(lines.begin(), lines.end());
+  std::string out;
+  for (const auto& line : lines) out += line + "\n";
+  return out;
+}
+
 inline std::vector<order> orders_of(const std::string& jsonl) {
   std::vector<order> orders;
   for (const auto& row : parse_jsonl(jsonl)) orders.push_back(order_of(row));
