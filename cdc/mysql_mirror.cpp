@@ -267,9 +267,11 @@ absl::StatusOr<mysql_mirror::binlog_position> mysql_mirror::snapshot(mysql_conne
       }
       batch.set(r, c, row[c]);
     }
-    std::string key;
-    append_key(row, *table_, key);
-    stale.erase(key);
+    if (!stale.empty()) {
+      std::string key;
+      append_key(row, *table_, key);
+      stale.erase(key);
+    }
     if (batch.size() == snapshot_batch_rows) {
       SLUICE_RETURN_IF_ERROR(db_.write(batch).status());
       copied += batch.size();
