@@ -100,10 +100,12 @@ absl::StatusOr<bool> define_name(const sql::statement& statement, session& names
 
 // The job a statement defines, with its name and kind; nothing for other statements.
 struct job_statement {
+  using planner = std::function<absl::StatusOr<std::shared_ptr<const job_plan>>(
+      const session&, std::optional<absl::Time> start_time)>;
   std::string name;
   bool batch = false;
   bool overwrite = false;
-  std::function<absl::StatusOr<std::shared_ptr<const job_plan>>(const session&)> plan;
+  planner plan;
 };
 std::optional<job_statement> job_of(const sql::statement& statement, const session& names) {
   if (auto* stream = std::get_if<sql::create_stream>(&statement)) {
@@ -111,16 +113,33 @@ std::optional<job_statement> job_of(const sql::statement& statement, const sessi
     bool batch = names.is_batch_scan(query.from) &&
                  (!query.join || names.is_batch_scan(query.join->table));
     return job_statement{job_name(*stream), batch, false,
-                         [stream](const session& s) { return plan_job(*stream, s); }};
+                         [stream](const session& s, std::optional<absl::Time> start_time) {
+                           return plan_job(*stream, s, start_time);
+                         }};
   }
   if (auto* insert = std::get_if<sql::insert_select>(&statement)) {
     const auto& query = insert->query;
     bool batch = names.dialect() == sql_dialect::spark && !names.is_stream_scan(query.from) &&
                  (!query.join || !names.is_stream_scan(query.join->table));
     return job_statement{job_name(*insert), batch, insert->overwrite,
-                         [insert](const session& s) { return plan_job(*insert, s); }};
+                         [insert](const session& s, std::optional<absl::Time> start_time) {
+                           return plan_job(*insert, s, start_time);
+                         }};
   }
   return std::nullopt;
+}
+
+// A stream's plan, its LOCALTIMESTAMP the time the job first started (kept by the store under
+// its checkpoint location), so that a restart or another process of a cluster plans the same.
+absl::StatusOr<std::shared_ptr<const job_plan>> plan_stream(const job_statement& job,
+                                                            const session& names,
+                                                            store::api& db) {
+  SLUICE_ASSIGN_OR_RETURN(auto plan, job.plan(names, std::nullopt));
+  const int64_t planned = absl::ToUnixMicros(plan->options.start_time);
+  SLUICE_ASSIGN_OR_RETURN(auto first,
+                          db.start_time_of(plan->options.checkpoint_location, planned));
+  if (first == planned) return plan;
+  return job.plan(names, absl::FromUnixMicros(first));
 }
 
 absl::StatusOr<std::vector<sql::statement>> parse(std::string_view text, std::string_view source) {
@@ -179,10 +198,10 @@ absl::StatusOr<bool> run_job(const sql::statement& statement, const session& nam
       return sql::syntax_error(where, fmt::format("{} is a stream: run it with sluice run, or on a cluster "
                                          "with sluice sql --coordinator",
                                          job->name));
-    SLUICE_ASSIGN_OR_RETURN(out.jobs.emplace_back(), job->plan(names));
+    SLUICE_ASSIGN_OR_RETURN(out.jobs.emplace_back(), plan_stream(*job, names, db));
     return true;
   }
-  SLUICE_ASSIGN_OR_RETURN(auto plan, job->plan(names));
+  SLUICE_ASSIGN_OR_RETURN(auto plan, job->plan(names, std::nullopt));
   auto done = run_batch(plan, job->overwrite, db, options.readers);
   if (!done.ok()) return at(done.status());
   lines.push_back(describe(*plan, *done));
@@ -261,7 +280,7 @@ absl::StatusOr<script_result> run_script(std::string_view text, std::string_view
 
 absl::StatusOr<std::shared_ptr<const job_plan>> plan_from_script(std::string_view text,
                                                                  std::string_view name,
-                                                                 const store::api& db) {
+                                                                 store::api& db) {
   SLUICE_ASSIGN_OR_RETURN(auto statements, parse(text, fmt::format("the script of job {}", name)));
   SLUICE_ASSIGN_OR_RETURN(auto dialect, dialect_of(statements));
   session names(db, dialect);
@@ -270,7 +289,7 @@ absl::StatusOr<std::shared_ptr<const job_plan>> plan_from_script(std::string_vie
     SLUICE_ASSIGN_OR_RETURN(bool named, define_name(statement, names, lines));
     if (named) continue;
     if (auto job = job_of(statement, names); job && !job->batch && job->name == name)
-      return job->plan(names);
+      return plan_stream(*job, names, db);
   }
   return absl::NotFoundError(fmt::format("the script of job {} does not define it", name));
 }

@@ -53,9 +53,10 @@ absl::StatusOr<script_result> run_script(std::string_view text, std::string_view
                                          store::api& db, const script_options& options = {});
 
 // Plans stream `name` of a script that has run before: its names are defined again, its catalog
-// statements, batch jobs and queries are not run again.
+// statements, batch jobs and queries are not run again. Its LOCALTIMESTAMP is the time the job
+// first started (store::api::start_time_of).
 absl::StatusOr<std::shared_ptr<const job_plan>> plan_from_script(std::string_view text,
                                                                  std::string_view name,
-                                                                 const store::api& db);
+                                                                 store::api& db);
 
 }  // namespace sluice::ops

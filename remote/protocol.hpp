@@ -38,6 +38,7 @@
 //   (last_cp_atom, std::string job)             -> std::string checkpoint
 //   (put_job_atom, std::string job)             -> (nothing)
 //   (jobs_atom)                                 -> std::vector<std::string> jobs
+//   (start_atom, std::string job, int64_t now_us) -> int64_t start_us
 //   (scan_atom, table, std::string after_key, uint64_t max_rows)
 //                                               -> uint64_t cursor, bytes page,
 //                                                  std::string last_key, bool done
@@ -77,6 +78,7 @@ using complete_atom = caf::atom_constant<caf::atom("complete")>;
 using last_cp_atom = caf::atom_constant<caf::atom("lastcp")>;
 using put_job_atom = caf::atom_constant<caf::atom("putjob")>;
 using jobs_atom = caf::atom_constant<caf::atom("jobs")>;
+using start_atom = caf::atom_constant<caf::atom("jobstart")>;
 using scan_atom = caf::atom_constant<caf::atom("scan")>;
 using scan_next_atom = caf::atom_constant<caf::atom("scannext")>;
 using scan_end_atom = caf::atom_constant<caf::atom("scanend")>;

@@ -306,6 +306,12 @@ absl::Status store_client::put_job(const store::job_record& job) {
   return status_of(call(caf::make_message(put_job_atom::value, store::encode_job(job))));
 }
 
+absl::StatusOr<int64_t> store_client::start_time_of(std::string_view job, int64_t now_us) {
+  auto content = call(caf::make_message(start_atom::value, std::string(job), now_us));
+  SLUICE_ASSIGN_OR_RETURN(auto [start], results<int64_t>(content));
+  return start;
+}
+
 absl::StatusOr<std::vector<store::job_record>> store_client::jobs() const {
   auto content = call(caf::make_message(jobs_atom::value));
   SLUICE_ASSIGN_OR_RETURN(auto [encoded], results<std::vector<std::string>>(content));

@@ -78,6 +78,7 @@ class store_client final : public store::api {
   absl::StatusOr<store::checkpoint> last_checkpoint(std::string_view job) const override;
   absl::Status put_job(const store::job_record& job) override;
   absl::StatusOr<std::vector<store::job_record>> jobs() const override;
+  absl::StatusOr<int64_t> start_time_of(std::string_view job, int64_t now_us) override;
   absl::Status scan(const table_schema& table,
                     const std::function<absl::Status(std::span<const value>)>& fn) const override;
   // One reader: the pages of scan(), re-encoded.

@@ -206,6 +206,12 @@ caf::behavior session(session_actor* self, store::store* db, caf::actor client) 
           return ok();
         });
       },
+      [=](start_atom, const std::string& job, int64_t now_us) {
+        return answer_with([&]() -> absl::StatusOr<caf::message> {
+          SLUICE_ASSIGN_OR_RETURN(auto start, db->start_time_of(job, now_us));
+          return ok(start);
+        });
+      },
       [=](jobs_atom) {
         return answer_with([&]() -> absl::StatusOr<caf::message> {
           SLUICE_ASSIGN_OR_RETURN(auto jobs, db->jobs());

@@ -128,6 +128,10 @@ class api {
   // Creates or replaces the record of job.name.
   virtual absl::Status put_job(const job_record& job) = 0;
   virtual absl::StatusOr<std::vector<job_record>> jobs() const = 0;
+  // When `job` (a checkpoint location) first started, in Unix microseconds: the first call
+  // records `now_us`, every later one returns what the first recorded. A job's LOCALTIMESTAMP,
+  // so that it is one value across restarts and on every process of a cluster.
+  virtual absl::StatusOr<int64_t> start_time_of(std::string_view job, int64_t now_us) = 0;
 
   // --- scans
   // Every row of the table in primary-key order, from a consistent snapshot. Stops early, with

@@ -8,6 +8,7 @@
 //     "C" job                      -> the job's last complete checkpoint
 //     "S" job \0 checkpoint(u64) part(u32) chunk(u32) -> a piece of a reducer snapshot
 //     "J" name                     -> a cluster job's record (JSON)
+//     "B" job                      -> when the job first started (i64 Unix micros, big endian)
 //     "W" client                   -> a remote client's unanswered writes: answered_below, then
 //                                     (seq, changed, unchanged) per write (u64 little endian)
 //   rows:  table_id channel(u16) primary key (key_codec) -> row (row_codec)
@@ -64,6 +65,8 @@ inline std::string tunnel(uint32_t table_id, std::string_view name) {
 
 inline const std::string jobs = "J";
 inline std::string job(std::string_view name) { return jobs + std::string(name); }
+
+inline std::string job_start(std::string_view job) { return "B" + std::string(job); }
 
 inline std::string client_writes(std::string_view client) { return "W" + std::string(client); }
 // Where a mirror stands in its source system (source_position).

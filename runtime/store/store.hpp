@@ -116,6 +116,7 @@ class store final : public api {
   // --- jobs of a cluster
   absl::Status put_job(const job_record& job) override;
   absl::StatusOr<std::vector<job_record>> jobs() const override;
+  absl::StatusOr<int64_t> start_time_of(std::string_view job, int64_t now_us) override;
 
   // --- scans
   absl::Status scan(const table_schema& table,

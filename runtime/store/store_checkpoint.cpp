@@ -97,6 +97,24 @@ absl::Status store::put_job(const job_record& job) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<int64_t> store::start_time_of(std::string_view job, int64_t now_us) {
+  SLUICE_RETURN_IF_ERROR(check_writable());
+  absl::MutexLock write_lock(&write_mu_);
+  std::string bytes;
+  auto status = db_->Get(rocksdb::ReadOptions(), meta_, keys::job_start(job), &bytes);
+  if (status.ok() && bytes.size() == 8) return static_cast<int64_t>(keys::read_u64(bytes));
+  if (!status.IsNotFound()) {
+    SLUICE_RETURN_IF_ERROR(from_rocksdb(status, "reading a job's start time"));
+    return absl::DataLossError(fmt::format("job {}: its start time record is corrupt", job));
+  }
+  std::string value;
+  keys::append_u64(value, static_cast<uint64_t>(now_us));
+  rocksdb::WriteBatch batch;
+  batch.Put(meta_, keys::job_start(job), value);
+  SLUICE_RETURN_IF_ERROR(commit(batch, "recording a job's start time"));
+  return now_us;
+}
+
 absl::StatusOr<std::vector<job_record>> store::jobs() const {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
   std::vector<job_record> jobs;

@@ -132,6 +132,10 @@ TEST_CASE_FIXTURE(round_trip_fixture, "checkpoints, snapshots and jobs round tri
   CHECK(last->id == 1);
   CHECK(last->fingerprint == "fingerprint");
   CHECK(last->offsets == ends);
+
+  CHECK(client->start_time_of("per_user", 1700000000000000).value() == 1700000000000000);
+  CHECK(client->start_time_of("per_user", 1800000000000000).value() == 1700000000000000);
+  CHECK(local->start_time_of("per_user", 1900000000000000).value() == 1700000000000000);
 }
 
 TEST_CASE_FIXTURE(round_trip_fixture, "errors travel with their code and message") {

@@ -127,6 +127,16 @@ TEST_CASE("a mirror's rows and source position are written together and survive 
   CHECK(absl::IsNotFound(f.db->source_position_of("other").status()));
 }
 
+TEST_CASE("a job's start time is the first one recorded, across reopening") {
+  fixture f;
+  CHECK(f.db->start_time_of("job1", 1700000000000001).value() == 1700000000000001);
+  CHECK(f.db->start_time_of("job1", 1700000000999999).value() == 1700000000000001);
+  CHECK(f.db->start_time_of("job2", -5).value() == -5);
+  f.reopen();
+  CHECK(f.db->start_time_of("job1", 1).value() == 1700000000000001);
+  CHECK(f.db->start_time_of("job2", 1).value() == -5);
+}
+
 TEST_CASE("records carry before- and after-images of put, update and delete") {
   fixture f;
   row_batch first(f.orders);
