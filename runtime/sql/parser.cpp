@@ -476,7 +476,7 @@ absl::StatusOr<create_database> parse_create_database(token_cursor& in, position
   create_database database;
   database.pos = pos;
   SLUICE_RETURN_IF_ERROR(accept_if_not_exists(in).status());
-  SLUICE_ASSIGN_OR_RETURN(database.name, in.expect_name("a database name after CREATE DATABASE"));
+  SLUICE_ASSIGN_OR_RETURN(database.name, parse_table_name(in, "a database name after CREATE DATABASE"));
   return database;
 }
 
@@ -497,7 +497,7 @@ absl::StatusOr<drop_table> parse_drop_table(token_cursor& in, position pos) {
   drop_table drop;
   drop.pos = pos;
   drop.if_exists = accept_if_exists(in);
-  SLUICE_ASSIGN_OR_RETURN(drop.name, in.expect_name("a table name after DROP TABLE"));
+  SLUICE_ASSIGN_OR_RETURN(drop.name, parse_table_name(in, "a table name after DROP TABLE"));
   return drop;
 }
 
@@ -930,7 +930,7 @@ absl::StatusOr<std::optional<join_clause>> parse_join(token_cursor& in) {
     return std::nullopt;
   }
   join.table_pos = in.peek().pos;
-  SLUICE_ASSIGN_OR_RETURN(join.table, in.expect_name("a table or scan name after JOIN"));
+  SLUICE_ASSIGN_OR_RETURN(join.table, parse_table_name(in, "a table or scan name after JOIN"));
   join.alias = parse_table_alias(in);
   SLUICE_RETURN_IF_ERROR(in.expect_keyword("ON", "and the join condition after the joined table"));
   SLUICE_ASSIGN_OR_RETURN(join.on, parse_expr(in));
@@ -994,7 +994,7 @@ absl::StatusOr<select_query> parse_select(token_cursor& in, std::string_view con
     SLUICE_ASSIGN_OR_RETURN(query.items, parse_select_items(in));
   }
   query.from_pos = in.peek().pos;
-  SLUICE_ASSIGN_OR_RETURN(query.from, in.expect_name("a table or scan name after FROM"));
+  SLUICE_ASSIGN_OR_RETURN(query.from, parse_table_name(in, "a table or scan name after FROM"));
   query.from_alias = parse_table_alias(in);
   SLUICE_ASSIGN_OR_RETURN(query.join, parse_join(in));
   SLUICE_RETURN_IF_ERROR(parse_query_clauses(in, query));
@@ -1018,7 +1018,7 @@ absl::StatusOr<insert_target> parse_insert_into(token_cursor& in) {
       (after_table == token_kind::identifier || after_table == token_kind::quoted_identifier))
     in.next();
   target.pos = in.peek().pos;
-  SLUICE_ASSIGN_OR_RETURN(target.sink, in.expect_name("a sink table name after INSERT INTO"));
+  SLUICE_ASSIGN_OR_RETURN(target.sink, parse_table_name(in, "a sink table name after INSERT INTO"));
   return target;
 }
 

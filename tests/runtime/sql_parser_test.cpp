@@ -983,5 +983,22 @@ TEST_CASE("FROM a JOIN b ON ... with aliases, as seed 004 writes it") {
   CHECK(!plain.join.has_value());
 }
 
+TEST_CASE("catalog- and database-qualified table names name the table, as seed 004 writes them") {
+  auto insert = only<insert_select>(
+      "INSERT INTO `default_catalog`.`flink_cdc`.`orders_sink` SELECT LOCALTIMESTAMP, order_id "
+      "FROM `default_catalog`.`flink_cdc`.`orders_src` o JOIN flink_cdc.customers c ON "
+      "o.customer_id = c.customer_id");
+  CHECK(insert.sink == "orders_sink");
+  CHECK(insert.query.from == "orders_src");
+  CHECK(insert.query.from_alias == "o");
+  CHECK(insert.query.join->table == "customers");
+  CHECK(only<create_database>("CREATE DATABASE IF NOT EXISTS `default_catalog`.`flink_cdc`").name ==
+        "flink_cdc");
+  CHECK(only<drop_table>("DROP TABLE IF EXISTS flink_cdc.orders").name == "orders");
+  auto error = sql::parse_script("SELECT * FROM flink_cdc.");
+  REQUIRE(!error.ok());
+  CHECK(std::string(error.status().message()).find("a name after 'flink_cdc.'") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace sluice::sql
