@@ -25,22 +25,27 @@ void add_script_options(CLI::App& command, script_input& input) {
       command.add_option("-e,--execute", input.statements, "statements, separated by ';'")
           ->type_name("SQL");
   input.file_option =
-      command.add_option("file", input.file, "a .sql file of statements")->type_name("FILE.sql");
+      command.add_option("file", input.files, "files of statements, run in the order given")
+          ->type_name("FILE.sql");
   input.inline_option->excludes(input.file_option);
   input.file_option->excludes(input.inline_option);
 }
 
-absl::StatusOr<script_text> read_script(const script_input& input) {
+absl::StatusOr<std::vector<script_text>> read_scripts(const script_input& input) {
   if (input.file_option->count() == 0) {
     if (input.inline_option->count() == 0)
       return absl::InvalidArgumentError("give statements with -e 'SQL' or a FILE.sql (see --help)");
-    return script_text{input.statements, "-e"};
+    return std::vector<script_text>{{input.statements, "-e"}};
   }
-  std::ifstream in(input.file, std::ios::binary);
-  if (!in) return absl::NotFoundError(fmt::format("cannot read {}", input.file));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return script_text{text.str(), input.file};
+  std::vector<script_text> scripts;
+  for (const auto& file : input.files) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return absl::NotFoundError(fmt::format("cannot read {}", file));
+    std::ostringstream text;
+    text << in.rdbuf();
+    scripts.push_back({text.str(), file});
+  }
+  return scripts;
 }
 
 int report(std::string_view command, const absl::Status& status) {

@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "runtime/store/store.hpp"
 
@@ -21,22 +22,23 @@ inline constexpr const char* default_store_address = "127.0.0.1:7400";
 // Adds `--data DIR` to `command`, bound to `dir`.
 void add_data_option(CLI::App& command, std::string& dir);
 
-// A script of statements, given inline (-e 'SQL') or as a FILE.sql.
+// A script of statements, given inline (-e 'SQL') or as FILE.sql files, run one after another.
 struct script_input {
   std::string statements;
-  std::string file;
+  std::vector<std::string> files;
   CLI::Option* inline_option = nullptr;
   CLI::Option* file_option = nullptr;
 };
-// Adds `-e,--execute SQL` and the positional FILE.sql (one or the other) to `command`.
+// Adds `-e,--execute SQL` and the positional FILE.sql ... (one or the other) to `command`.
 void add_script_options(CLI::App& command, script_input& input);
-// The script's text, and how errors name its source ("-e" or the file's path).
-// InvalidArgument when neither was given, NotFound when the file cannot be read.
+// A script's text, and how errors name its source ("-e" or the file's path).
 struct script_text {
   std::string text;
   std::string source;
 };
-absl::StatusOr<script_text> read_script(const script_input& input);
+// The scripts in the order given. InvalidArgument when none was given, NotFound when a file
+// cannot be read.
+absl::StatusOr<std::vector<script_text>> read_scripts(const script_input& input);
 
 // Prints `status` for `command` on stderr and returns the exit code for it (0 when OK).
 int report(std::string_view command, const absl::Status& status);

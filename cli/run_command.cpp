@@ -113,15 +113,47 @@ absl::Status run_jobs(caf::actor_system& system, caf::scoped_actor& self,
   return result;
 }
 
+// The scripts run in order, each in its own dialect, as one: their outputs, streams, mirrors and
+// undo together, and each stream's own script text (its definition, see ops::plan_from_script).
+// A script that fails also drops what the scripts before it created.
+struct scripts_result {
+  ops::script_result all;
+  std::vector<std::string> job_texts;
+};
+absl::StatusOr<scripts_result> run_scripts(const std::vector<script_text>& scripts,
+                                           store::api& db, const ops::script_options& options) {
+  scripts_result out;
+  for (const auto& [text, source] : scripts) {
+    auto done = ops::run_script(text, source, db, options);
+    if (!done.ok()) {
+      if (out.all.undo.empty()) return done.status();
+      bool undone = db.apply_catalog(out.all.undo).ok();
+      return absl::Status(done.status().code(),
+                          fmt::format("{}; {} what the scripts before it created", 
+                                      std::string(done.status().message()),
+                                      undone ? "dropped" : "failed to drop"));
+    }
+    out.all.output += done->output;
+    for (auto& job : done->jobs) {
+      out.all.jobs.push_back(std::move(job));
+      out.job_texts.push_back(text);
+    }
+    out.all.undo.insert(out.all.undo.begin(), done->undo.begin(), done->undo.end());
+    out.all.mysql_sources.insert(out.all.mysql_sources.end(), done->mysql_sources.begin(),
+                                 done->mysql_sources.end());
+  }
+  return out;
+}
+
 absl::Status run(const run_options& options) {
-  SLUICE_ASSIGN_OR_RETURN(auto script_file, read_script(options.script));
-  const auto& [text, source] = script_file;
+  SLUICE_ASSIGN_OR_RETURN(auto scripts, read_scripts(options.script));
   SLUICE_ASSIGN_OR_RETURN(auto db, open_store(options.data, /*read_only=*/false));
   // Every statement runs and every job is planned before any job starts.
   ops::script_options script_options;
   script_options.readers = options.workers;
   SLUICE_ASSIGN_OR_RETURN(script_options.format, format::parse_output_format(options.format));
-  SLUICE_ASSIGN_OR_RETURN(auto script, ops::run_script(text, source, *db, script_options));
+  SLUICE_ASSIGN_OR_RETURN(auto ran, run_scripts(scripts, *db, script_options));
+  const auto& script = ran.all;
 
   caf::actor_system_config config;
   configure_actors(config, options.workers);
@@ -203,7 +235,7 @@ absl::Status run(const run_options& options) {
       const auto& plan = script.jobs[j];
       coordinator::job_config job;
       job.plan = plan;
-      job.script = text;
+      job.script = ran.job_texts[j];
       job.db = db.get();
       job.workers = workers;
       job.until_drained = options.until_drained;
@@ -244,7 +276,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
       "checkpointLocation resumes from its last checkpoint. A Flink CDC table (CREATE TABLE x "
       "(...) WITH ('connector' = 'mysql-cdc', 'hostname' = ..., 'table-name' = ...)) is "
       "mirrored into the store table x while the jobs run: a snapshot, then the MySQL/MariaDB "
-      "binlog (with --until-drained: up to the binlog's end, before the jobs start).\n"
+      "binlog (with --until-drained: up to the binlog's end, before the jobs start). Several "
+      "FILE.sql run one after another, each in its own dialect, and then all their streams "
+      "together (a failing one drops what those before it created).\n"
       "Example: sluice run --until-drained examples/sql/seed_10s_window.sql");
   add_data_option(*command, options->data);
   add_script_options(*command, options->script);

@@ -54,8 +54,7 @@ absl::Status apply_catalog(const std::vector<sql::statement>& statements, const 
   return absl::OkStatus();
 }
 
-absl::Status run_sql(const sql_options& options) {
-  SLUICE_ASSIGN_OR_RETURN(auto script, read_script(options.script));
+absl::Status run_sql(const sql_options& options, const script_text& script) {
   const auto& [text, source] = script;
   SLUICE_ASSIGN_OR_RETURN(auto output, format::parse_output_format(options.format));
   if (!options.coordinator.empty()) {
@@ -85,6 +84,12 @@ absl::Status run_sql(const sql_options& options) {
   return absl::OkStatus();
 }
 
+absl::Status run_sql(const sql_options& options) {
+  SLUICE_ASSIGN_OR_RETURN(auto scripts, read_scripts(options.script));
+  for (const auto& script : scripts) SLUICE_RETURN_IF_ERROR(run_sql(options, script));
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 void add_sql_command(CLI::App& app, int& exit_code) {
@@ -98,7 +103,8 @@ void add_sql_command(CLI::App& app, int& exit_code) {
       "OVERWRITE sink SELECT ... FROM table). Types: STRING, BIGINT, DOUBLE, BOOLEAN, TIMESTAMP. A script of "
       "catalog statements applies whole or not at all. Streams run with sluice run; with "
       "--coordinator, the script goes to a cluster and may also hold external tables, scans and "
-      "streams, which keep running on the cluster.\n"
+      "streams, which keep running on the cluster. Several FILE.sql run one after another, each "
+      "applied on its own.\n"
       "Example: sluice sql -e 'SELECT UserId, count(*) AS orders FROM OrderSource GROUP BY UserId "
       "ORDER BY orders DESC LIMIT 10'");
   add_store_options(*command, options->where);
