@@ -1,13 +1,15 @@
-// Seed 004's pipeline from a real MariaDB: its orders and customers tables are mirrored through
-// Flink CDC tables ('connector' = 'mysql-cdc': a snapshot, then the binlog), joined into a
-// detail table (DWD) and aggregated per region from that table's tunnel (DWS). Inserts, updates
-// and deletes come on both tables while the jobs run, `sluice run` is killed with SIGKILL and
-// MariaDB is restarted under it; at the end DWD and DWS must equal the join and the aggregate
-// recomputed here from the database's final tables.
+// Seed 004's pipeline from a real MariaDB, run from examples/sql/seed_004 as written: its orders
+// and customers tables are mirrored through Flink CDC tables ('connector' = 'mysql-cdc': a
+// snapshot, then the binlog), copied into the ODS tables with LOCALTIMESTAMP, joined into the
+// detail table (DWD) and aggregated per region and 10-minute bucket from that table's tunnel
+// (DWS). Inserts, updates and deletes come on both tables while the jobs run, `sluice run` is
+// killed with SIGKILL and MariaDB is restarted under it; at the end ODS, DWD and DWS must equal
+// the copies, the join and the aggregate recomputed here from the database's final tables.
 #include <doctest/doctest.h>
 
 #include <map>
 #include <random>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -17,40 +19,10 @@
 namespace sluice::testing {
 namespace {
 
-const char* password = "S3cret!pw";
+// The seed's account, as demo.sql names it.
+const char* user = "emr_test";
+const char* password = "@EMR!010beijing";
 const char* regions[] = {"beijing", "shanghai", "hangzhou", "shenzhen"};
-
-// The Flink DDL of seed 004's CDC tables, pointed at `port`, and the two jobs.
-std::string pipeline(uint16_t port) {
-  auto cdc_options = [&](const char* table) {
-    return fmt::format("'connector' = 'mysql-cdc', 'hostname' = '127.0.0.1', 'port' = '{}', "
-                       "'username' = 'sluice', 'password' = '{}', 'database-name' = 'flink_cdc', "
-                       "'table-name' = '{}'",
-                       port, password, table);
-  };
-  return fmt::format(R"(
-CREATE TABLE IF NOT EXISTS `orders_src`(
-  `order_id` INT NOT NULL,
-  `order_revenue` FLOAT NOT NULL,
-  `order_region` STRING NOT NULL,
-  `customer_id` INT NOT NULL,
-  PRIMARY KEY(`order_id`) NOT ENFORCED
-) with ({});
-CREATE TABLE IF NOT EXISTS `customers_src` (
-  `customer_id` INT NOT NULL,
-  `customer_age` FLOAT NOT NULL,
-  `customer_name` STRING NOT NULL,
-  PRIMARY KEY(`customer_id`) NOT ENFORCED
-) with ({});
-INSERT INTO dwd_order_customer_valid
-SELECT o.order_id, o.order_revenue, o.order_region, c.customer_id, c.customer_age, c.customer_name
-FROM customers_src c JOIN orders_src o ON c.customer_id = o.customer_id;
-INSERT INTO dws_agg_by_region
-SELECT order_region, count(*) AS order_cnt, sum(order_revenue) AS order_total_revenue
-FROM dwd_order_customer_valid GROUP BY order_region;
-)",
-                     cdc_options("orders"), cdc_options("customers"));
-}
 
 // One round of changes to both tables as SQL: revenues are multiples of 0.25, exact as FLOAT.
 std::string changes(std::mt19937& random, int orders, int customers) {
@@ -98,73 +70,105 @@ std::vector<std::vector<std::string>> tsv(const std::string& text) {
   return rows;
 }
 
-// DWD and DWS recomputed from the database's tables as they are now.
-std::pair<std::string, std::string> expected(const mariadb_server& server) {
+// The ODS, DWD and DWS tables as they must be, recomputed here from the database's tables as
+// they are now. ODS rows carry the time their copy job first started (LOCALTIMESTAMP: one
+// value per job, `orders_loaded` and `customers_loaded`), DWD rows the order's, and DWS groups
+// them per region in the 10-minute bucket of that time, with the revenue truncated to INT.
+struct layers {
+  std::string ods_orders, ods_customers, dwd, dws;
+  bool operator==(const layers&) const = default;
+};
+layers expected(const mariadb_server& server, const std::string& orders_loaded,
+                const std::string& customers_loaded) {
+  std::vector<json> ods_orders, ods_customers, dwd, dws;
   std::map<int64_t, std::pair<double, std::string>> customers;
   for (const auto& row : tsv(server.sql("SELECT customer_id, customer_age, customer_name FROM "
-                                        "flink_cdc.customers")))
+                                        "flink_cdc.customers"))) {
     customers[std::stoll(row[0])] = {std::stod(row[1]), row[2]};
-  std::vector<json> dwd, dws;
+    ods_customers.push_back({{"timestamp", customers_loaded}, {"customer_id", std::stoll(row[0])},
+                             {"customer_age", std::stod(row[1])}, {"customer_name", row[2]}});
+  }
   std::map<std::string, std::pair<int64_t, double>> by_region;
   for (const auto& row : tsv(server.sql("SELECT order_id, CAST(order_revenue AS DOUBLE), "
                                         "order_region, customer_id FROM flink_cdc.orders"))) {
+    double revenue = std::stod(row[1]);
+    ods_orders.push_back({{"timestamp", orders_loaded}, {"order_id", std::stoll(row[0])},
+                          {"order_revenue", revenue}, {"order_region", row[2]},
+                          {"customer_id", std::stoll(row[3])}});
     auto customer = customers.find(std::stoll(row[3]));
     if (customer == customers.end()) continue;
-    double revenue = std::stod(row[1]);
-    dwd.push_back({{"order_id", std::stoll(row[0])}, {"order_revenue", revenue},
-                   {"order_region", row[2]}, {"customer_id", customer->first},
-                   {"customer_age", customer->second.first},
+    dwd.push_back({{"timestamp", orders_loaded}, {"order_id", std::stoll(row[0])},
+                   {"order_revenue", revenue}, {"order_region", row[2]},
+                   {"customer_id", customer->first}, {"customer_age", customer->second.first},
                    {"customer_name", customer->second.second}});
     auto& region = by_region[row[2]];
     ++region.first;
     region.second += revenue;
   }
+  // "yyyy-MM-dd HH:mm..." -> "yyyy-MM-dd HH:m0:00"
+  const std::string bucket = orders_loaded.substr(0, 15) + "0:00";
   for (const auto& [region, totals] : by_region)
-    dws.push_back({{"order_region", region}, {"order_cnt", totals.first},
-                   {"order_total_revenue", totals.second}});
-  return {rows_text(dwd), rows_text(dws)};
+    dws.push_back({{"timestamp", bucket}, {"order_region", region}, {"order_cnt", totals.first},
+                   {"order_total_revenue", static_cast<int64_t>(totals.second)}});
+  return {rows_text(ods_orders), rows_text(ods_customers), rows_text(dwd), rows_text(dws)};
 }
 
 struct cdc_fixture : job_fixture {
   mariadb_server server;
 
+  // The seed's MySQL tables (step 1) and its account, and its StarRocks tables (step 2) in the
+  // store, from examples/sql/seed_004 as written.
   cdc_fixture() {
-    server.sql(fmt::format(
-        "CREATE DATABASE flink_cdc;"
-        "CREATE TABLE flink_cdc.orders (order_id INT NOT NULL AUTO_INCREMENT, order_revenue "
-        "FLOAT NOT NULL, order_region VARCHAR(40) NOT NULL, customer_id INT NOT NULL, "
-        "PRIMARY KEY (order_id));"
-        "CREATE TABLE flink_cdc.customers (customer_id INT NOT NULL, customer_age INT NOT NULL, "
-        "customer_name VARCHAR(40) NOT NULL, PRIMARY KEY (customer_id));"
-        "CREATE USER 'sluice'@'%' IDENTIFIED BY '{}';"
-        "GRANT SELECT, RELOAD, REPLICATION SLAVE, REPLICATION CLIENT, BINLOG MONITOR ON *.* TO "
-        "'sluice'@'%';",
-        password));
-    sql("CREATE TABLE dwd_order_customer_valid (order_id BIGINT, order_revenue DOUBLE, "
-        "order_region STRING, customer_id BIGINT, customer_age DOUBLE, customer_name STRING, "
-        "PRIMARY KEY (order_id));"
-        "CREATE TABLE dws_agg_by_region (order_region STRING, order_cnt BIGINT, "
-        "order_total_revenue DOUBLE, PRIMARY KEY (order_region))");
+    server.sql(read_file(examples_sql() / "seed_004" / "mysql.sql") +
+               fmt::format("CREATE USER '{}'@'%' IDENTIFIED BY '{}';"
+                           "GRANT SELECT, RELOAD, REPLICATION SLAVE, REPLICATION CLIENT, "
+                           "BINLOG MONITOR ON *.* TO '{}'@'%';",
+                           user, password, user));
+    ok(sluice("sql", {(examples_sql() / "seed_004" / "starrocks.sql").string()}), "starrocks.sql");
   }
 
-  // Whether DWD and DWS equal the recomputation, polled until `deadline`.
+  // The seed's Flink CDC job (step 3) as written, its port this server's.
+  std::filesystem::path demo() const {
+    auto text = read_file(examples_sql() / "seed_004" / "demo.sql");
+    const std::string written = "'port' = '3306'";
+    for (auto at = text.find(written); at != std::string::npos; at = text.find(written))
+      text.replace(at, written.size(), fmt::format("'port' = '{}'", server.port()));
+    return script("demo.sql", text);
+  }
+
+  // The one load time of an ODS table's rows ("" when empty; two or more fail the test).
+  std::string loaded(const std::string& table) const {
+    std::set<std::string> times;
+    for (const auto& row : scan_jsonl(table)) times.insert(row["timestamp"].get<std::string>());
+    CHECK_MESSAGE(times.size() <= 1, table << " rows carry " << times.size() << " load times");
+    return times.empty() ? std::string() : *times.begin();
+  }
+
+  layers actual() const {
+    return {rows_text(scan_jsonl("orders")), rows_text(scan_jsonl("customers")),
+            rows_text(scan_jsonl("dwd_order_customer_valid")),
+            rows_text(scan_jsonl("dws_agg_by_region"))};
+  }
+
+  // Whether every layer equals the recomputation, polled until `within` has passed.
   bool converges(std::chrono::seconds within) {
-    auto want = expected(server);
     auto deadline = std::chrono::steady_clock::now() + within;
     while (std::chrono::steady_clock::now() < deadline) {
-      if (rows_text(scan_jsonl("dwd_order_customer_valid")) == want.first &&
-          rows_text(scan_jsonl("dws_agg_by_region")) == want.second)
-        return true;
+      if (actual() == expected(server, loaded("orders"), loaded("customers"))) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(300));
     }
-    CHECK(rows_text(scan_jsonl("dwd_order_customer_valid")) == want.first);
-    CHECK(rows_text(scan_jsonl("dws_agg_by_region")) == want.second);
+    auto want = expected(server, loaded("orders"), loaded("customers"));
+    auto got = actual();
+    CHECK(got.ods_orders == want.ods_orders);
+    CHECK(got.ods_customers == want.ods_customers);
+    CHECK(got.dwd == want.dwd);
+    CHECK(got.dws == want.dws);
     return false;
   }
 };
 
-TEST_CASE("seed 004 from a real MariaDB: DWD and DWS stay exact through changes, a SIGKILL and a "
-          "database restart") {
+TEST_CASE("seed 004's scripts as written, from a real MariaDB: ODS, DWD and DWS stay exact "
+          "through changes, a SIGKILL and a database restart") {
   if (!mariadb_server::installed()) {
     MESSAGE("skipped: MariaDB is not installed (scripts/setup installs mariadb-server)");
     return;
@@ -172,15 +176,19 @@ TEST_CASE("seed 004 from a real MariaDB: DWD and DWS stay exact through changes,
   cdc_fixture f;
   std::mt19937 random(4004);
   f.server.sql(changes(random, 3000, 400));
-  const auto jobs = f.script("seed004.sql", pipeline(f.server.port()));
-  const std::vector<std::string> run_args = {SLUICE_BINARY, "run", "--data", f.data, jobs.string()};
+  const auto demo = f.demo();
+  const auto layers = examples_sql() / "seed_004" / "layers.sql";
+  const std::vector<std::string> run_args = {SLUICE_BINARY, "run", "--data", f.data,
+                                             demo.string(), layers.string()};
+  std::string first_load;
   {
     background_process run(run_args);
-    std::this_thread::sleep_for(std::chrono::milliseconds(800));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
     f.server.sql(changes(random, 500, 100));
     std::this_thread::sleep_for(std::chrono::milliseconds(700));
     run.stop();  // SIGKILL, in the middle of whatever it does
   }
+  first_load = f.loaded("orders");
   f.server.sql(changes(random, 500, 100));
   background_process run(run_args);
   f.server.sql(changes(random, 500, 100));
@@ -190,6 +198,8 @@ TEST_CASE("seed 004 from a real MariaDB: DWD and DWS stay exact through changes,
   f.server.start();
   f.server.sql(changes(random, 500, 100));
   CHECK(f.converges(std::chrono::seconds(60)));
+  // A restart keeps LOCALTIMESTAMP: rows written before the kill and after carry one time.
+  if (!first_load.empty()) CHECK(f.loaded("orders") == first_load);
   auto ended = run.terminate(std::chrono::seconds(30));
   CHECK_MESSAGE(ended.exit_code == 0, ended.err);
   CHECK_MESSAGE(ended.err.find("retrying") != std::string::npos, ended.err);
@@ -197,7 +207,8 @@ TEST_CASE("seed 004 from a real MariaDB: DWD and DWS stay exact through changes,
   CHECK(ended.err.find(password) == std::string::npos);
   // The drained run catches up with the binlog first and stays exact.
   f.server.sql(changes(random, 300, 50));
-  auto drained = f.run(jobs);
+  auto drained = f.ok(f.sluice("run", {"--until-drained", demo.string(), layers.string()}),
+                      "run --until-drained");
   CHECK(drained.out.find("caught up with the binlog") != std::string::npos);
   CHECK(f.converges(std::chrono::seconds(1)));
 }
@@ -214,21 +225,21 @@ TEST_CASE("a mysql-cdc table naming what the server lacks is refused with what i
         "CREATE TABLE t ({} INT, PRIMARY KEY ({}) NOT ENFORCED) WITH ('connector' = 'mysql-cdc', "
         "'hostname' = '127.0.0.1', 'port' = '{}', 'username' = '{}', 'password' = '{}', "
         "'database-name' = 'flink_cdc', 'table-name' = '{}');"
-        "INSERT INTO dws_agg_by_region SELECT 'all', count(*), 0 FROM t;",
+        "INSERT INTO dws_agg_by_region SELECT LOCALTIMESTAMP, 'all', count(*), 0 FROM t;",
         column, column, f.server.port(), user, pass, table);
     auto result = f.sluice("run", {"--until-drained", "-e", text});
     CHECK(result.exit_code != 0);
     CHECK(result.err.find(pass) == std::string::npos);
     return result.err;
   };
-  CHECK_MESSAGE(refused("nosuch", "order_id", "sluice", password)
+  CHECK_MESSAGE(refused("nosuch", "order_id", user, password)
                         .find("the server has no table flink_cdc.nosuch") != std::string::npos,
                 "");
-  auto no_column = refused("orders", "order_no", "sluice", password);
+  auto no_column = refused("orders", "order_no", user, password);
   CHECK_MESSAGE(no_column.find("flink_cdc.orders has no column order_no; it has order_id, "
                                "order_revenue, order_region, customer_id") != std::string::npos,
                 no_column);
-  auto denied = refused("orders", "order_id", "sluice", "wrong-password");
+  auto denied = refused("orders", "order_id", user, "wrong-password");
   CHECK_MESSAGE(denied.find("Access denied") != std::string::npos, denied);
 }
 
