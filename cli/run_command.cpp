@@ -129,7 +129,7 @@ absl::StatusOr<scripts_result> run_scripts(const std::vector<script_text>& scrip
       if (out.all.undo.empty()) return done.status();
       bool undone = db.apply_catalog(out.all.undo).ok();
       return absl::Status(done.status().code(),
-                          fmt::format("{}; {} what the scripts before it created", 
+                          fmt::format("{}; {} what the scripts before it created",
                                       std::string(done.status().message()),
                                       undone ? "dropped" : "failed to drop"));
     }
