@@ -9,7 +9,7 @@
 
 #include "runtime/sql/lexer.hpp"
 #include "runtime/sql/parser.hpp"
-#include "tests/support/seed004.hpp"
+#include "tests/support/orders.hpp"
 
 namespace sluice::sql {
 namespace {
@@ -607,13 +607,14 @@ TEST_CASE("CREATE TABLE IF NOT EXISTS ... USING, and Flink's tables of a connect
   CHECK(only<create_table>("CREATE TABLE t (a STRING PRIMARY KEY) WITH (channels = 3)").channels == 3);
 }
 
-TEST_CASE("StarRocks' DDL as seed 004 writes it makes a store table") {
-  auto statements = parse_ok(testing::seed004_dwd_ddl);
-  REQUIRE(statements.size() == 2);
+TEST_CASE("StarRocks' DDL as seed 004 writes it makes store tables") {
+  auto statements =
+      parse_ok(testing::read_file(testing::examples_sql() / "seed_004" / "starrocks.sql"));
+  REQUIRE(statements.size() == 5);
   const auto& database = std::get<create_database>(statements[0]);
   CHECK(database.name == "flink_cdc");
-  CHECK(at(database.pos, 1, 1));
-  const auto& table = std::get<create_table>(statements[1]);
+  CHECK(at(database.pos, 5, 1));
+  const auto& table = std::get<create_table>(statements[3]);
   CHECK(table.name == "dwd_order_customer_valid");
   CHECK(table.if_not_exists);
   CHECK(table.starrocks);
