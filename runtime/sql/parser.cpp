@@ -476,7 +476,8 @@ absl::StatusOr<create_database> parse_create_database(token_cursor& in, position
   create_database database;
   database.pos = pos;
   SLUICE_RETURN_IF_ERROR(accept_if_not_exists(in).status());
-  SLUICE_ASSIGN_OR_RETURN(database.name, parse_table_name(in, "a database name after CREATE DATABASE"));
+  SLUICE_ASSIGN_OR_RETURN(database.name,
+                          parse_table_name(in, "a database name after CREATE DATABASE"));
   return database;
 }
 

@@ -191,7 +191,8 @@ END;
 }
 
 TEST_CASE_FIXTURE(job_fixture, "seed 004's StarRocks DDL: a TIMESTAMP key, put and scanned back, filtered and windowed") {
-  const auto ddl = script("starrocks.sql", read_file(examples_sql() / "seed_004" / "starrocks.sql") + R"(
+  const auto ddl = script("starrocks.sql",
+                          read_file(examples_sql() / "seed_004" / "starrocks.sql") + R"(
 CREATE TABLE buckets (start TIMESTAMP, orders BIGINT, revenue DOUBLE, PRIMARY KEY (start));
 CREATE TABLE due (order_id BIGINT, due TIMESTAMP, PRIMARY KEY (order_id));
 )");

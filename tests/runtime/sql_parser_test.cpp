@@ -998,7 +998,8 @@ TEST_CASE("catalog- and database-qualified table names name the table, as seed 0
   CHECK(only<drop_table>("DROP TABLE IF EXISTS flink_cdc.orders").name == "orders");
   auto error = sql::parse_script("SELECT * FROM flink_cdc.");
   REQUIRE(!error.ok());
-  CHECK(std::string(error.status().message()).find("a name after 'flink_cdc.'") != std::string::npos);
+  CHECK(std::string(error.status().message()).find("a name after 'flink_cdc.'") !=
+        std::string::npos);
 }
 
 }  // namespace
