@@ -129,6 +129,17 @@ void group_table::to_wire(const group_state& group, wire::PartialGroup::Builder 
   for (size_t i = 0; i < group.aggregates.size(); ++i) group.aggregates[i].to_wire(aggregates[i]);
 }
 
+size_t group_table::wire_size(const group_state& group) {
+  // A PartialGroup is 4 words, a key value 2 (and its text), an AggregateState 8 and its sum's
+  // partials.
+  size_t bytes = 32 + 96 * group.aggregates.size();
+  for (const auto& v : group.key) {
+    bytes += 16;
+    if (const auto* text = std::get_if<std::string>(&v)) bytes += text->size() + 8;
+  }
+  return bytes;
+}
+
 bool group_table::is_empty(const group_state& group) {
   if (group.rows != 0) return false;
   for (const auto& aggregate : group.aggregates)

@@ -128,6 +128,8 @@ class group_table {
   }
 
   static void to_wire(const group_state& group, wire::PartialGroup::Builder out);
+  // About the bytes to_wire writes (min/max multisets not counted), to size a message.
+  static size_t wire_size(const group_state& group);
   // No rows and no aggregate state: a group that holds (or, as a delta, changes) nothing.
   static bool is_empty(const group_state& group);
 

@@ -60,15 +60,17 @@ bool join_router::route(std::string_view image, int64_t weight) {
   }
   // NULL equals nothing: only a LEFT JOIN's left row has a result then, its own with NULLs.
   if (null_key && (side_ == join_side::right || plan_->join->kind == join_kind::inner)) return true;
-  routed out{weight, 0, null_key, {}, std::string(image)};
+  routed out{weight, 0, null_key, {}, routed_bytes_.keep(image)};
   if (null_key) {
     // Any joiner will do; its retraction, the same image, goes to the same one.
     out.key_group = static_cast<uint32_t>(stable_hash_bytes(image) % key_groups);
   } else {
-    append_key_datums(key_, out.key);
+    key_bytes_.clear();
+    append_key_datums(key_, key_bytes_);
+    out.key = routed_bytes_.keep(key_bytes_);
     out.key_group = static_cast<uint32_t>(stable_hash_bytes(out.key) % key_groups);
   }
-  rows_.push_back(std::move(out));
+  rows_.push_back(out);
   return true;
 }
 
@@ -76,11 +78,16 @@ std::vector<std::vector<char>> join_router::flush(std::span<const uint32_t> owne
                                                   uint32_t joiners, uint64_t epoch,
                                                   uint32_t channel) {
   std::vector<uint32_t> counts(joiners, 0);
-  for (const auto& row : rows_) ++counts[owner[row.key_group]];
+  std::vector<size_t> bytes(joiners, 0);
+  for (const auto& row : rows_) {
+    ++counts[owner[row.key_group]];
+    // A JoinRow is 4 words, and each of its Data fields is padded to whole words.
+    bytes[owner[row.key_group]] += 32 + row.key.size() + row.image.size() + 14;
+  }
   std::vector<std::vector<char>> messages(joiners);
   for (uint32_t j = 0; j < joiners; ++j) {
     if (counts[j] == 0) continue;
-    capnp::MallocMessageBuilder message;
+    capnp::MallocMessageBuilder message(first_segment_words(bytes[j]));
     auto batch = message.initRoot<wire::JoinBatch>();
     batch.setEpoch(epoch);
     batch.setChannel(channel);
@@ -99,6 +106,7 @@ std::vector<std::vector<char>> join_router::flush(std::span<const uint32_t> owne
     messages[j] = message_bytes(message);
   }
   rows_.clear();
+  routed_bytes_.clear();
   return messages;
 }
 
@@ -139,34 +147,100 @@ absl::Status join_state::apply(join_side side, std::string_view key, uint32_t ke
       // their last one goes.
       if ((before == 0) != (after == 0))
         for (const auto& [left, count] : e.rows[other])
-          SLUICE_RETURN_IF_ERROR(emit_joined(left, {}, before == 0 ? -count : count, emit));
+          SLUICE_RETURN_IF_ERROR(
+              emit_joined(left, {}, before == 0 ? -count : count, emit));
     }
   }
-  auto stored = e.rows[s].try_emplace(as_absl(image), 0).first;
-  stored->second += weight;
-  if (stored->second == 0) e.rows[s].erase(stored);
-  e.total[s] += weight;
+  add_image(e, s, image, weight);
   if (e.rows[0].empty() && e.rows[1].empty()) {
     removed_.push_back({std::string(key), key_group});
     keys_.erase(it);
   }
+  if (removed_bytes_ > (size_t{1} << 20) && removed_bytes_ > stored_bytes_ / 2) compact_images();
   return absl::OkStatus();
+}
+
+join_state::side_rows::row* join_state::side_rows::find(std::string_view image) {
+  if (!index_.empty()) {
+    auto at = index_.find(as_absl(image));
+    return at == index_.end() ? nullptr : &list_[at->second];
+  }
+  for (auto& r : list_)
+    if (r.first == image) return &r;
+  return nullptr;
+}
+
+join_state::side_rows::row& join_state::side_rows::add(std::string_view stored_image) {
+  list_.emplace_back(stored_image, 0);
+  if (!index_.empty()) {
+    index_.emplace(as_absl(stored_image), list_.size() - 1);
+  } else if (list_.size() == indexed_from) {
+    for (size_t i = 0; i < list_.size(); ++i) index_.emplace(as_absl(list_[i].first), i);
+  }
+  return list_.back();
+}
+
+void join_state::side_rows::erase(row& r) {
+  const size_t at = static_cast<size_t>(&r - list_.data());
+  if (!index_.empty()) {
+    index_.erase(as_absl(r.first));
+    if (at + 1 != list_.size()) index_[as_absl(list_.back().first)] = at;
+  }
+  if (at + 1 != list_.size()) r = list_.back();
+  list_.pop_back();
+  if (list_.size() < indexed_from / 2) index_.clear();
+}
+
+void join_state::add_image(entry& e, int side, std::string_view image, int64_t count) {
+  auto& rows = e.rows[side];
+  auto* stored = rows.find(image);
+  if (!stored) {
+    stored = &rows.add(images_.keep(image));
+    stored_bytes_ += image.size();
+  }
+  stored->second += count;
+  e.total[side] += count;
+  if (stored->second == 0) {
+    removed_bytes_ += image.size();
+    rows.erase(*stored);
+  }
+}
+
+void join_state::compact_images() {
+  string_arena fresh;
+  size_t stored = 0;
+  for (auto& [key, e] : keys_)
+    for (auto& rows : e.rows) {
+      side_rows moved;
+      for (const auto& [image, count] : rows) {
+        moved.add(fresh.keep(image)).second = count;
+        stored += image.size();
+      }
+      rows = std::move(moved);
+    }
+  images_ = std::move(fresh);
+  stored_bytes_ = stored;
+  removed_bytes_ = 0;
 }
 
 absl::Status join_state::merge(std::span<const char> join_batch, emit_fn emit) {
   absl::Status applied;
   auto read = read_message<wire::JoinBatch>(join_batch, "a join batch", [&](wire::JoinBatch::Reader batch) {
-    batch.totalSize();  // walks the whole message: a bad one throws before anything is applied
-    for (auto row : batch.getRows()) {
+    // Every row is read (a bad one throws, a bad key group is refused) before any is applied.
+    auto rows = batch.getRows();
+    changes_.clear();
+    changes_.reserve(rows.size());
+    for (auto row : rows) {
       if (row.getKeyGroup() >= key_groups) {
         applied = absl::InvalidArgumentError("a join batch names an unknown key group");
         return;
       }
+      changes_.push_back({row.getRight() ? join_side::right : join_side::left, row.getNullKey(),
+                          row.getKeyGroup(), row.getWeight(), view_of(row.getKey()),
+                          view_of(row.getImage())});
     }
-    for (auto row : batch.getRows()) {
-      applied = apply(row.getRight() ? join_side::right : join_side::left, view_of(row.getKey()),
-                      row.getKeyGroup(), row.getNullKey(), view_of(row.getImage()),
-                      row.getWeight(), emit);
+    for (const auto& c : changes_) {
+      applied = apply(c.side, c.key, c.key_group, c.null_key, c.image, c.weight, emit);
       if (!applied.ok()) return;
     }
   });
@@ -234,14 +308,19 @@ std::vector<std::vector<char>> join_state::snapshot(const std::vector<bool>& ima
   bool first = true;
   do {
     // A key is never split over two messages: its marker, then a row per side holding rows.
-    size_t end = next, rows = 0, messages = 0;
+    size_t end = next, rows = 0, messages = 0, bytes = 0;
     while (end < keys.size() && (rows == 0 || rows < rows_per_chunk)) {
       const entry* e = keys[end].e;
       rows += e ? e->rows[0].size() + e->rows[1].size() : 1;
       messages += 1 + (e ? !e->rows[0].empty() + !e->rows[1].empty() : 0);
+      bytes += 32 + keys[end].key.size() + 8;
+      for (int side = 0; e && side < 2; ++side) {
+        bytes += 32 + 8;
+        for (const auto& [image, count] : e->rows[side]) bytes += 12 + image.size();
+      }
       ++end;
     }
-    capnp::MallocMessageBuilder message;
+    capnp::MallocMessageBuilder message(first_segment_words(bytes));
     auto root = message.initRoot<wire::JoinBatch>();
     if (first) {
       std::vector<uint32_t> groups;
@@ -312,8 +391,7 @@ absl::Status join_state::restore(std::span<const char> snapshot) {
       }
       const int side = row.getRight() ? 1 : 0;
       malformed = !for_each_packed(view_of(row.getImage()), [&](std::string_view image, int64_t count) {
-        current->rows[side][as_absl(image)] += count;
-        current->total[side] += count;
+        add_image(*current, side, image, count);
       });
       if (malformed) return;
     }
@@ -327,6 +405,7 @@ void join_state::finish_restore(absl::FunctionRef<bool(uint32_t)> owns) {
   absl::erase_if(keys_, [&](const auto& kv) { return !owns(kv.second.key_group); });
   for (auto& [key, e] : keys_) e.dirty = false;
   removed_.clear();
+  compact_images();  // the images of keys replaced or dropped above
 }
 
 }  // namespace sluice::ops

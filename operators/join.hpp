@@ -15,7 +15,6 @@
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
-#include <absl/container/node_hash_map.h>
 #include <absl/functional/function_ref.h>
 #include <absl/status/status.h>
 
@@ -55,8 +54,8 @@ class join_router {
     int64_t weight;
     uint32_t key_group;
     bool null_key;
-    std::string key;
-    std::string image;
+    std::string_view key;    // in routed_bytes_
+    std::string_view image;  // in routed_bytes_
   };
   // False when the image does not decode.
   bool route(std::string_view image, int64_t weight);
@@ -70,6 +69,8 @@ class join_router {
   std::vector<datum> key_;
   string_arena arena_;
   std::vector<routed> rows_;
+  string_arena routed_bytes_;  // of rows_, until the flush
+  std::string key_bytes_;
 };
 
 class join_state {
@@ -104,25 +105,63 @@ class join_state {
   size_t rows() const;
 
  private:
+  // One side's rows of a key: each distinct image (its bytes in images_) with its multiplicity.
+  // Most keys hold a few rows, which a scan of the list finds faster than hashing the image;
+  // a key with many gets an index of the list.
+  class side_rows {
+   public:
+    using row = std::pair<std::string_view, int64_t>;
+    // The image's row, or null.
+    row* find(std::string_view image);
+    row& add(std::string_view stored_image);
+    void erase(row& r);
+    std::vector<row>::const_iterator begin() const { return list_.begin(); }
+    std::vector<row>::const_iterator end() const { return list_.end(); }
+    size_t size() const { return list_.size(); }
+    bool empty() const { return list_.empty(); }
+
+   private:
+    static constexpr size_t indexed_from = 16;
+    std::vector<row> list_;
+    absl::flat_hash_map<absl::string_view, size_t> index_;  // image -> position in list_
+  };
   struct entry {
     uint32_t key_group = 0;
     bool dirty = false;
-    // Per side: row image -> multiplicity, and their sum.
-    absl::flat_hash_map<std::string, int64_t> rows[2];
-    int64_t total[2] = {0, 0};
+    side_rows rows[2];
+    int64_t total[2] = {0, 0};  // per side, the sum of the multiplicities
   };
   // Emits `left` joined with `right` (empty: NULLs), `weight` times signed.
   absl::Status emit_joined(std::string_view left, std::string_view right, int64_t weight,
                            emit_fn emit);
+  // Adds `count` to an image's multiplicity on one side of `e`, storing its bytes when new and
+  // forgetting them when it reaches 0.
+  void add_image(entry& e, int side, std::string_view image, int64_t count);
+  // Copies the stored images into fresh blocks, leaving the bytes of removed ones behind.
+  void compact_images();
 
   join_kind kind_;
-  absl::node_hash_map<std::string, entry> keys_;
+  absl::flat_hash_map<std::string, entry> keys_;
   struct gone {
     std::string key;
     uint32_t key_group;
   };
   std::vector<gone> removed_;  // since the last snapshot
+  struct change {  // a row of a join batch being merged, its bytes in the message
+    join_side side;
+    bool null_key;
+    uint32_t key_group;
+    int64_t weight;
+    std::string_view key;
+    std::string_view image;
+  };
+  std::vector<change> changes_;
   std::string joined_;
+  // The bytes of every stored image, one allocation per block rather than per row: blocks never
+  // move, so the maps' keys stay valid until compact_images() rebuilds them.
+  string_arena images_;
+  size_t stored_bytes_ = 0;   // kept in images_
+  size_t removed_bytes_ = 0;  // of those, of images no longer stored
 };
 
 }  // namespace sluice::ops

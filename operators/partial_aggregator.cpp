@@ -112,7 +112,10 @@ std::vector<std::vector<char>> partial_aggregator::flush(std::span<const uint32_
   std::vector<std::vector<char>> messages(reducers);
   for (uint32_t r = 0; r < reducers; ++r) {
     if (by_reducer[r].empty()) continue;
-    capnp::MallocMessageBuilder message;
+    size_t bytes = 0;
+    for (const auto* group : by_reducer[r]) bytes += group_table::wire_size(*group);
+    for (const auto* candidate : late_by_reducer[r]) bytes += 40 + candidate->image.size();
+    capnp::MallocMessageBuilder message(first_segment_words(bytes));
     auto batch = message.initRoot<wire::PartialBatch>();
     batch.setEpoch(epoch);
     batch.setChannel(channel);

@@ -178,7 +178,9 @@ std::vector<std::vector<char>> reducer_state::snapshot(const std::vector<bool>& 
   size_t first = 0;
   do {
     size_t count = std::min(groups_per_chunk, all.size() - first);
-    capnp::MallocMessageBuilder message;
+    size_t bytes = 4 * imaged_groups.size();
+    for (size_t i = 0; i < count; ++i) bytes += group_table::wire_size(*all[first + i]);
+    capnp::MallocMessageBuilder message(first_segment_words(bytes));
     auto root = message.initRoot<wire::PartialBatch>();
     root.setWatermark(watermark_);
     if (first == 0) {
