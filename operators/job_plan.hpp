@@ -104,6 +104,17 @@ struct job_plan {
   size_t input_width() const {
     return source.table->column_count() + (join ? join->right.table->column_count() : 0);
   }
+  // Which of those columns the filter, event time, keys and aggregate inputs read (the rest are
+  // never decoded; a join keeps them as NULLs).
+  std::vector<bool> columns_read() const {
+    std::vector<bool> used(input_width(), false);
+    if (filter) filter->mark_columns(used);
+    if (event_time) event_time->mark_columns(used);
+    for (const auto& key : keys) key.mark_columns(used);
+    for (const auto& input : aggregate_inputs)
+      if (input) input->mark_columns(used);
+    return used;
+  }
   // The job's input channels: the source's, then with a join the right side's.
   uint32_t channels() const {
     return source.table->channels() + (join ? join->right.table->channels() : 0);

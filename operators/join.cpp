@@ -8,6 +8,7 @@
 #include "operators/group_table.hpp"
 #include "operators/wire_message.hpp"
 #include "runtime/core/hash.hpp"
+#include "runtime/core/row_codec.hpp"
 #include "runtime/core/status.hpp"
 
 namespace sluice::ops {
@@ -35,6 +36,10 @@ join_router::join_router(std::shared_ptr<const job_plan> plan, join_side side)
   used_.assign(binding.table->column_count(), false);
   for (const auto& key : *keys_) key.mark_columns(used_);
   key_.resize(keys_->size());
+  const auto read = plan_->columns_read();
+  const size_t first = side == join_side::left ? 0 : plan_->source.table->column_count();
+  kept_.assign(read.begin() + first, read.begin() + first + binding.table->column_count());
+  projects_ = std::find(kept_.begin(), kept_.end(), false) != kept_.end();
 }
 
 absl::Status join_router::on_batch(const store::change_batch& batch) {
@@ -60,6 +65,11 @@ bool join_router::route(std::string_view image, int64_t weight) {
   }
   // NULL equals nothing: only a LEFT JOIN's left row has a result then, its own with NULLs.
   if (null_key && (side_ == join_side::right || plan_->join->kind == join_kind::inner)) return true;
+  if (projects_) {
+    projected_.clear();
+    if (!project_row(image, kept_, projected_)) return false;
+    image = projected_;
+  }
   routed out{weight, 0, null_key, {}, routed_bytes_.keep(image)};
   if (null_key) {
     // Any joiner will do; its retraction, the same image, goes to the same one.
@@ -256,12 +266,27 @@ size_t join_state::rows() const {
 
 namespace {
 
-// A snapshot holds a side's rows of a key as one blob: per row its multiplicity (8 bytes), its
-// length (4 bytes) and its bytes, little endian.
+void append_varint(std::string& out, uint64_t v) {
+  for (; v >= 0x80; v >>= 7) out.push_back(static_cast<char>(v | 0x80));
+  out.push_back(static_cast<char>(v));
+}
+
+bool read_varint(std::string_view& in, uint64_t& v) {
+  v = 0;
+  for (int shift = 0; shift <= 63 && !in.empty(); shift += 7) {
+    auto byte = static_cast<unsigned char>(in.front());
+    in.remove_prefix(1);
+    v |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if (byte < 0x80) return true;
+  }
+  return false;
+}
+
+// A snapshot holds a side's rows of a key as one blob: per row its multiplicity (zigzag varint),
+// its length (varint) and its bytes; a row is mostly a byte of each and its image.
 void append_packed(std::string& out, std::string_view image, int64_t count) {
-  const auto size = static_cast<uint32_t>(image.size());
-  out.append(reinterpret_cast<const char*>(&count), sizeof count);
-  out.append(reinterpret_cast<const char*>(&size), sizeof size);
+  append_varint(out, (static_cast<uint64_t>(count) << 1) ^ static_cast<uint64_t>(count >> 63));
+  append_varint(out, image.size());
   out.append(image);
 }
 
@@ -269,12 +294,9 @@ void append_packed(std::string& out, std::string_view image, int64_t count) {
 template <typename F>
 bool for_each_packed(std::string_view blob, F&& fn) {
   while (!blob.empty()) {
-    int64_t count = 0;
-    uint32_t size = 0;
-    if (blob.size() < sizeof count + sizeof size) return false;
-    std::memcpy(&count, blob.data(), sizeof count);
-    std::memcpy(&size, blob.data() + sizeof count, sizeof size);
-    blob.remove_prefix(sizeof count + sizeof size);
+    uint64_t zigzag = 0, size = 0;
+    if (!read_varint(blob, zigzag) || !read_varint(blob, size)) return false;
+    const auto count = static_cast<int64_t>(zigzag >> 1) ^ -static_cast<int64_t>(zigzag & 1);
     if (blob.size() < size || count == 0) return false;
     fn(blob.substr(0, size), count);
     blob.remove_prefix(size);
@@ -316,7 +338,7 @@ std::vector<std::vector<char>> join_state::snapshot(const std::vector<bool>& ima
       bytes += 32 + keys[end].key.size() + 8;
       for (int side = 0; e && side < 2; ++side) {
         bytes += 32 + 8;
-        for (const auto& [image, count] : e->rows[side]) bytes += 12 + image.size();
+        for (const auto& [image, count] : e->rows[side]) bytes += 4 + image.size();
       }
       ++end;
     }

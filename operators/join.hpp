@@ -71,6 +71,11 @@ class join_router {
   std::vector<routed> rows_;
   string_arena routed_bytes_;  // of rows_, until the flush
   std::string key_bytes_;
+  // The side's columns the job reads after the join: the others travel and are kept as NULLs,
+  // so the join state holds only what the job needs (and equal projections count as one image).
+  std::vector<bool> kept_;
+  bool projects_ = false;
+  std::string projected_;
 };
 
 class join_state {

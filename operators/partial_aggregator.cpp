@@ -15,12 +15,7 @@ partial_aggregator::partial_aggregator(std::shared_ptr<const job_plan> plan)
     : plan_(std::move(plan)), groups_(plan_->aggregates, plan_->routed_keys, plan_->session_gap.has_value()) {
   key_.resize(plan_->keys.size());
   inputs_.resize(plan_->aggregates.size());
-  used_.assign(plan_->input_width(), false);
-  if (plan_->filter) plan_->filter->mark_columns(used_);
-  if (plan_->event_time) plan_->event_time->mark_columns(used_);
-  for (const auto& key : plan_->keys) key.mark_columns(used_);
-  for (const auto& input : plan_->aggregate_inputs)
-    if (input) input->mark_columns(used_);
+  used_ = plan_->columns_read();
 }
 
 absl::Status partial_aggregator::on_batch(const store::change_batch& batch) {

@@ -606,6 +606,9 @@ absl::StatusOr<std::shared_ptr<const job_plan>> plan(std::string name,
                                  right.table->name(), right.table->id(), right.tunnel_id);
     for (const auto& key : p.join->left_keys) p.fingerprint += fmt::format(" {}", dtype_name(key.type()));
     if (right.ignore_delete) p.fingerprint += " ignoring right deletes";
+    // The join state keeps only these columns of its rows (and packs them as below).
+    p.fingerprint += " keeping ";
+    for (bool read : p.columns_read()) p.fingerprint += read ? '1' : '0';
   }
   return std::shared_ptr<const job_plan>(std::move(result));
 }

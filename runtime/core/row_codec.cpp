@@ -40,6 +40,18 @@ void encode_row(std::span<const value> row, std::string& out) {
   }
 }
 
+bool project_row(std::string_view row, const std::vector<bool>& keep, std::string& out) {
+  cell_cursor cells(row);
+  cell_view cell;
+  for (size_t c = 0;; ++c) {
+    const char* start = cells.position();
+    if (!cells.next(cell)) break;
+    if (c >= keep.size() || keep[c]) out.append(start, cells.position());
+    else out.push_back(static_cast<char>(null_tag));
+  }
+  return !cells.corrupt();
+}
+
 bool cell_cursor::next(cell_view& out) {
   if (p_ == end_ || corrupt_) return false;
   auto fail = [&] {

@@ -40,12 +40,18 @@ class cell_cursor {
   bool next(cell_view& out);
   bool corrupt() const { return corrupt_; }
   bool at_end() const { return p_ == end_; }
+  // Where the next cell starts.
+  const char* position() const { return p_; }
 
  private:
   const char* p_;
   const char* end_;
   bool corrupt_ = false;
 };
+
+// Appends to `out` the row with the cells `keep` rejects as NULLs (cells past keep.size() are
+// kept); false when the row is malformed.
+bool project_row(std::string_view row, const std::vector<bool>& keep, std::string& out);
 
 // Decodes exactly `columns` cells; a short, long or malformed encoding is DataLoss.
 absl::Status decode_row(std::string_view bytes, size_t columns, std::vector<value>& out);
