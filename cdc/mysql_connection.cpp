@@ -58,6 +58,9 @@ absl::StatusOr<std::unique_ptr<mysql_connection>> mysql_connection::connect(
   mysql_optionsv(mysql, MYSQL_OPT_READ_TIMEOUT, &read_timeout_seconds);
   mysql_optionsv(mysql, MYSQL_OPT_WRITE_TIMEOUT, &read_timeout_seconds);
   mysql_optionsv(mysql, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+  // TIMESTAMP columns read as UTC, as Sluice keeps times (DATETIME, which has no zone, reads as
+  // written and is taken as UTC).
+  mysql_optionsv(mysql, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
   if (!mysql_real_connect(mysql, source.hostname.c_str(), source.username.c_str(),
                           source.password.c_str(), nullptr, source.port, nullptr, 0)) {
     auto status = mysql_status(mysql_errno(mysql),

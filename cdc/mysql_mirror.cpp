@@ -3,6 +3,7 @@
 #include <absl/strings/ascii.h>
 #include <absl/strings/match.h>
 #include <absl/strings/numbers.h>
+#include <absl/time/civil_time.h>
 #include <absl/time/clock.h>
 #include <fmt/format.h>
 #include <mysql.h>
@@ -16,6 +17,7 @@
 
 #include "cdc/mysql_connection.hpp"
 #include "runtime/core/key_codec.hpp"
+#include "runtime/core/timestamp_text.hpp"
 #include "runtime/core/status.hpp"
 
 namespace sluice::cdc {
@@ -43,7 +45,7 @@ bool holds(column_type type, std::string_view data_type) {
     case column_type::double_: return reals.contains(data_type) || integers.contains(data_type);
     case column_type::string: return texts.contains(data_type);
     case column_type::boolean: return data_type == "tinyint" || data_type == "bit";
-    case column_type::timestamp: return false;  // DATETIME is not mirrored yet
+    case column_type::timestamp: return data_type == "datetime" || data_type == "timestamp";
   }
   return false;
 }
@@ -70,7 +72,11 @@ absl::StatusOr<value> parse_cell(std::string_view text, column_type type, std::s
     case column_type::boolean:
       if (text == "0" || text == "1") return value(text == "1");
       return bad();
-    case column_type::timestamp: return bad();
+    case column_type::timestamp: {
+      auto micros = parse_timestamp(text, absl::UTCTimeZone());
+      if (!micros) return bad();
+      return value(timestamp{*micros});
+    }
   }
   return bad();
 }
@@ -96,9 +102,23 @@ absl::StatusOr<value> binlog_cell(const MARIADB_RPL_VALUE& cell, column_type typ
     }
     case MYSQL_TYPE_FLOAT: return value(static_cast<double>(cell.val.f));
     case MYSQL_TYPE_DOUBLE: return value(cell.val.d);
-    default:
-      return parse_cell(std::string_view(cell.val.str.str, cell.val.str.length), type, column);
+    // A DATETIME's wall clock, taken as UTC; a TIMESTAMP's seconds since the epoch.
+    case MYSQL_TYPE_DATETIME:
+    case MYSQL_TYPE_DATETIME2: {
+      if (type != column_type::timestamp) break;
+      const MYSQL_TIME& t = cell.val.tm;
+      const auto at = absl::FromCivil(absl::CivilSecond(t.year, t.month, t.day, t.hour, t.minute,
+                                                        t.second),
+                                      absl::UTCTimeZone());
+      return value(timestamp{absl::ToUnixMicros(at) + static_cast<int64_t>(t.second_part)});
+    }
+    case MYSQL_TYPE_TIMESTAMP:
+    case MYSQL_TYPE_TIMESTAMP2:
+      if (type != column_type::timestamp) break;
+      return value(timestamp{int64_t{cell.val.ts.second} * 1000000 + cell.val.ts.second_part});
+    default: break;
   }
+  return parse_cell(std::string_view(cell.val.str.str, cell.val.str.length), type, column);
 }
 
 void append_key(std::span<const value> row, const table_schema& table, std::string& out) {

@@ -213,6 +213,53 @@ TEST_CASE("seed 004's scripts as written, from a real MariaDB: ODS, DWD and DWS 
   CHECK(f.converges(std::chrono::seconds(1)));
 }
 
+TEST_CASE("DATETIME and TIMESTAMP columns are mirrored as UTC times, from the snapshot and the "
+          "binlog") {
+  if (!mariadb_server::installed()) {
+    MESSAGE("skipped: MariaDB is not installed (scripts/setup installs mariadb-server)");
+    return;
+  }
+  cdc_fixture f;
+  // The server's own zone is not UTC: a TIMESTAMP is still read as the instant it is.
+  f.server.sql("CREATE TABLE flink_cdc.events (id INT PRIMARY KEY, at DATETIME(6), "
+               "seen TIMESTAMP(3) NULL, day DATETIME);"
+               "SET time_zone = '+05:00';"
+               "INSERT INTO flink_cdc.events VALUES (1, '2026-12-06 01:02:03.456789', "
+               "'2026-12-06 06:00:00.250', '1969-07-20 20:17:40'), (2, NULL, NULL, NULL);");
+  const auto job = f.script("events.sql", fmt::format(R"(
+CREATE TABLE events (id INT, at TIMESTAMP, seen TIMESTAMP, day TIMESTAMP,
+  PRIMARY KEY (id) NOT ENFORCED) WITH ('connector' = 'mysql-cdc', 'hostname' = '127.0.0.1',
+  'port' = '{}', 'username' = '{}', 'password' = '{}', 'database-name' = 'flink_cdc',
+  'table-name' = 'events');
+CREATE TABLE IF NOT EXISTS event_copy (id INT, at TIMESTAMP, seen TIMESTAMP, day TIMESTAMP,
+  PRIMARY KEY (id)) WITH ('connector' = 'starrocks', 'table-name' = 'event_copy');
+INSERT INTO event_copy SELECT id, at, seen, day FROM events;
+)",
+                                                      f.server.port(), user, password));
+  f.sql("CREATE TABLE event_copy (id BIGINT, at TIMESTAMP, seen TIMESTAMP, day TIMESTAMP, "
+        "PRIMARY KEY (id))");
+  auto expect = [&](const std::vector<json>& rows) {
+    CHECK(rows_text(f.scan_jsonl("events")) == rows_text(rows));
+    CHECK(rows_text(f.scan_jsonl("event_copy")) == rows_text(rows));
+  };
+  f.run(job);  // the snapshot
+  const json nothing;
+  expect({{{"id", 1}, {"at", "2026-12-06 01:02:03.456789"}, {"seen", "2026-12-06 01:00:00.25"},
+           {"day", "1969-07-20 20:17:40"}},
+          {{"id", 2}, {"at", nothing}, {"seen", nothing}, {"day", nothing}}});
+  f.server.sql("SET time_zone = '+05:00';"
+               "UPDATE flink_cdc.events SET at = '2027-01-01 00:00:00.000001', "
+               "seen = '2026-12-06 05:00:00' WHERE id = 2;"
+               "INSERT INTO flink_cdc.events VALUES (3, '2000-02-29 23:59:59.5', NULL, "
+               "'2026-12-06 00:00:00');"
+               "DELETE FROM flink_cdc.events WHERE id = 1;");
+  f.run(job);  // the binlog
+  expect({{{"id", 2}, {"at", "2027-01-01 00:00:00.000001"}, {"seen", "2026-12-06 00:00:00"},
+           {"day", nothing}},
+          {{"id", 3}, {"at", "2000-02-29 23:59:59.5"}, {"seen", nothing},
+           {"day", "2026-12-06 00:00:00"}}});
+}
+
 TEST_CASE("a mysql-cdc table naming what the server lacks is refused with what is wrong") {
   if (!mariadb_server::installed()) {
     MESSAGE("skipped: MariaDB is not installed (scripts/setup installs mariadb-server)");
