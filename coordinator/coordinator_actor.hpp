@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "cdc/mirror_set.hpp"
 #include "runtime/store/api.hpp"
 
 namespace sluice::coordinator {
@@ -22,6 +23,8 @@ namespace sluice::coordinator {
 struct coordinator_config {
   store::api* db = nullptr;   // outlives the actor system
   std::string store_address;  // HOST:PORT, as workers reach the store
+  // Follows the mysql-cdc tables of the jobs' scripts (none: such a script is refused).
+  cdc::mirror_set* mirrors = nullptr;
 };
 
 struct member {

@@ -294,4 +294,15 @@ absl::StatusOr<std::shared_ptr<const job_plan>> plan_from_script(std::string_vie
   return absl::NotFoundError(fmt::format("the script of job {} does not define it", name));
 }
 
+absl::StatusOr<std::vector<mysql_table_source>> mysql_sources_of(std::string_view text,
+                                                                  const store::api& db) {
+  SLUICE_ASSIGN_OR_RETURN(auto statements, parse(text, "a job's script"));
+  SLUICE_ASSIGN_OR_RETURN(auto dialect, dialect_of(statements));
+  session names(db, dialect);
+  std::vector<std::string> lines;
+  for (const auto& statement : statements)
+    SLUICE_RETURN_IF_ERROR(define_name(statement, names, lines).status());
+  return names.mysql_sources();
+}
+
 }  // namespace sluice::ops

@@ -59,4 +59,8 @@ absl::StatusOr<std::shared_ptr<const job_plan>> plan_from_script(std::string_vie
                                                                  std::string_view name,
                                                                  store::api& db);
 
+// The mysql-cdc tables a script that has run before defines, to be followed.
+absl::StatusOr<std::vector<mysql_table_source>> mysql_sources_of(std::string_view text,
+                                                                  const store::api& db);
+
 }  // namespace sluice::ops

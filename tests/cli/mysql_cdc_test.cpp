@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/support/cluster.hpp"
 #include "tests/support/job_fixture.hpp"
 #include "tests/support/mariadb_server.hpp"
 
@@ -211,6 +212,56 @@ TEST_CASE("seed 004's scripts as written, from a real MariaDB: ODS, DWD and DWS 
                       "run --until-drained");
   CHECK(drained.out.find("caught up with the binlog") != std::string::npos);
   CHECK(f.converges(std::chrono::seconds(1)));
+}
+
+TEST_CASE("seed 004 on a cluster: the coordinator follows the mysql-cdc tables, also after it is "
+          "killed and started again") {
+  if (!mariadb_server::installed()) {
+    MESSAGE("skipped: MariaDB is not installed (scripts/setup installs mariadb-server)");
+    return;
+  }
+  cdc_fixture f;
+  std::mt19937 random(4005);
+  f.server.sql(changes(random, 2000, 300));
+  cluster c;
+  c.start_store();
+  c.start_coordinator();
+  c.start_worker();
+  c.start_worker();
+  c.wait_for_workers(2);
+  c.sluice({"sql", "--coordinator", c.coordinator_address,
+            (examples_sql() / "seed_004" / "starrocks.sql").string()},
+           "starrocks.sql");
+  c.sluice({"sql", "--coordinator", c.coordinator_address, f.demo().string(),
+            (examples_sql() / "seed_004" / "layers.sql").string()},
+           "demo.sql layers.sql");
+  f.server.sql(changes(random, 500, 100));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  c.coordinator->stop();  // SIGKILL: its mirrors die with it
+  f.server.sql(changes(random, 500, 100));
+  c.start_coordinator();
+  f.server.sql(changes(random, 500, 100));
+  auto actual = [&] {
+    return layers{rows_text(c.scan("orders")), rows_text(c.scan("customers")),
+                  rows_text(c.scan("dwd_order_customer_valid")),
+                  rows_text(c.scan("dws_agg_by_region"))};
+  };
+  auto loaded = [&](const std::string& table) {
+    std::set<std::string> times;
+    for (const auto& row : c.scan(table)) times.insert(row["timestamp"].get<std::string>());
+    CHECK_MESSAGE(times.size() <= 1, table << " rows carry " << times.size() << " load times");
+    return times.empty() ? std::string() : *times.begin();
+  };
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline &&
+         actual() != expected(f.server, loaded("orders"), loaded("customers")))
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  auto want = expected(f.server, loaded("orders"), loaded("customers"));
+  auto got = actual();
+  CHECK(got.ods_orders == want.ods_orders);
+  CHECK(got.ods_customers == want.ods_customers);
+  CHECK(got.dwd == want.dwd);
+  CHECK_MESSAGE(got.dws == want.dws, c.logs());
 }
 
 TEST_CASE("DATETIME and TIMESTAMP columns are mirrored as UTC times, from the snapshot and the "
