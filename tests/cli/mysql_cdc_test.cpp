@@ -261,7 +261,8 @@ TEST_CASE("seed 004 on a cluster: the coordinator follows the mysql-cdc tables, 
   CHECK(got.ods_orders == want.ods_orders);
   CHECK(got.ods_customers == want.ods_customers);
   CHECK(got.dwd == want.dwd);
-  CHECK_MESSAGE(got.dws == want.dws, c.logs());
+  CHECK(got.dws == want.dws);
+  CHECK(c.logs().find(password) == std::string::npos);
 }
 
 TEST_CASE("DATETIME and TIMESTAMP columns are mirrored as UTC times, from the snapshot and the "
