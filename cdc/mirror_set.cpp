@@ -10,8 +10,12 @@ mirror_set::mirror_set(store::api& db, mysql_mirror::log_fn log) : db_(db), log_
 
 mirror_set::~mirror_set() {
   stop();
-  absl::MutexLock lock(&mu_);
-  for (auto& thread : threads_) thread.join();
+  std::vector<std::thread> threads;
+  {
+    absl::MutexLock lock(&mu_);  // a mirror's thread takes it as it ends with an error
+    threads.swap(threads_);
+  }
+  for (auto& thread : threads) thread.join();
 }
 
 absl::Status mirror_set::follow(const ops::mysql_table_source& source) {

@@ -163,7 +163,7 @@ class join_state {
   std::vector<change> changes_;
   std::string joined_;
   // The bytes of every stored image, one allocation per block rather than per row: blocks never
-  // move, so the maps' keys stay valid until compact_images() rebuilds them.
+  // move, so the rows' views stay valid until compact_images() rebuilds them.
   string_arena images_;
   size_t stored_bytes_ = 0;   // kept in images_
   size_t removed_bytes_ = 0;  // of those, of images no longer stored
