@@ -12,6 +12,7 @@
 
 #include "cli/cluster.hpp"
 #include "cli/command.hpp"
+#include "cli/http_api.hpp"
 #include "coordinator/coordinator_actor.hpp"
 #include "runtime/core/status.hpp"
 #include "messaging/atoms.hpp"
@@ -27,6 +28,7 @@ constexpr auto shutdown_patience = std::chrono::seconds(15);
 struct coordinator_options {
   std::string store = default_store_address;
   std::string listen = default_coordinator_address;
+  http_option http;
 };
 
 absl::Status serve(const coordinator_options& options) {
@@ -48,11 +50,25 @@ absl::Status serve(const coordinator_options& options) {
     return absl::UnavailableError(
         fmt::format("cannot listen on {}: {}", options.listen, system.render(port.error())));
   }
+  auto jobs = [&system, actor]() -> absl::StatusOr<nlohmann::json> {
+    caf::scoped_actor self{system};
+    absl::StatusOr<nlohmann::json> listing = absl::UnavailableError("the coordinator did not answer");
+    self->request(actor, std::chrono::seconds(15), msg::jobs_atom::value)
+        .receive([&](const std::string& text) { listing = nlohmann::json::parse(text); },
+                 [&](caf::error& e) { listing = absl::UnavailableError(system.render(e)); });
+    return listing;
+  };
+  auto http = serve_http(options.http, {jobs, db.get()});
+  if (!http.ok()) {
+    caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+    return http.status();
+  }
   std::cout << fmt::format("coordinator serving at {}:{}, store at {}", listen.host, *port,
                            options.store)
             << std::endl;
   while (!stop_requested) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   system.middleman().unpublish(actor, *port);
+  http->reset();
   mirrors.stop();
   // Every job takes a final checkpoint and ends, then the coordinator actor; only then does the
   // store client close. A store that is away fails the calls that wait for it, so that the
@@ -81,6 +97,7 @@ void add_coordinator_command(CLI::App& app, int& exit_code) {
                    "the address to serve on (give this machine's address for other machines)")
       ->capture_default_str()
       ->type_name("HOST:PORT");
+  add_http_option(*command, options->http, 7481, "the coordinator");
   command->callback([options, &exit_code] { exit_code = report("coordinator", serve(*options)); });
 }
 

@@ -21,7 +21,9 @@
 #include "cdc/mysql_mirror.hpp"
 #include "cli/cluster.hpp"
 #include "cli/command.hpp"
+#include "cli/http_api.hpp"
 #include "coordinator/job_actor.hpp"
+#include "coordinator/job_listing.hpp"
 #include "examples/order_loader.hpp"
 #include "operators/script.hpp"
 #include "runtime/core/status.hpp"
@@ -39,7 +41,35 @@ struct run_options {
   double gen_rate = 0;  // orders per second written into OrderSource while jobs run
   uint64_t gen_users = 10000;
   std::string format = "table";  // of SELECT results
+  http_option http;
 };
+
+// The jobs of the stage that runs, for GET /api/jobs and /metrics (HTTP threads read it).
+struct job_board {
+  std::mutex mu;
+  std::vector<std::pair<std::string, caf::actor>> jobs;
+};
+
+absl::StatusOr<nlohmann::json> listing_of(caf::actor_system& system, job_board& board) {
+  std::vector<std::pair<std::string, caf::actor>> jobs;
+  {
+    std::lock_guard lock(board.mu);
+    jobs = board.jobs;
+  }
+  nlohmann::json listing = {{"jobs", nlohmann::json::array()}};
+  caf::scoped_actor self{system};
+  for (const auto& [name, actor] : jobs)
+    self->request(actor, std::chrono::seconds(5), msg::status_atom::value)
+        .receive(
+            [&](const coordinator::job_status& status) {
+              listing["jobs"].push_back(coordinator::job_entry(
+                  name, status, [](const caf::actor&) { return std::string("this process"); }));
+            },
+            [&](caf::error&) {
+              listing["jobs"].push_back({{"name", name}, {"state", "ended"}});
+            });
+  return listing;
+}
 
 struct running_job {
   std::string name;
@@ -159,6 +189,10 @@ absl::Status run(const run_options& options) {
   configure_actors(config, options.workers);
   caf::actor_system system{config};
   caf::scoped_actor listener{system};
+  job_board board;
+  SLUICE_ASSIGN_OR_RETURN(
+      auto http,
+      serve_http(options.http, {[&system, &board] { return listing_of(system, board); }, db.get()}));
   std::cout << script.output << std::flush;
   std::vector<caf::actor> workers;
   for (uint32_t w = 0; w < options.workers; ++w)
@@ -245,6 +279,11 @@ absl::Status run(const run_options& options) {
                                plan->options.checkpoint_location);
       jobs.push_back({plan->name, system.spawn(coordinator::job_actor, std::move(job))});
     }
+    {
+      std::lock_guard lock(board.mu);
+      board.jobs.clear();
+      for (const auto& job : jobs) board.jobs.emplace_back(job.name, job.actor);
+    }
     if (!jobs.empty()) status = run_jobs(system, listener, jobs);
     if (stop_requested) break;
   }
@@ -252,6 +291,7 @@ absl::Status run(const run_options& options) {
   if (generator.joinable()) generator.join();
   for (auto& thread : mirror_threads) thread.join();
   if (status.ok()) status = mirror_status;
+  http.reset();  // its handlers reach the actors and the store
   for (auto& worker : workers) listener->send_exit(worker, caf::exit_reason::user_shutdown);
   if (status.ok() && !script.jobs.empty()) std::cout << "every job has ended\n";
   return status;
@@ -290,6 +330,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
   command->add_option("--format", options->format,
                       "how SELECT results print: table (aligned, as psql), csv or jsonl")
       ->capture_default_str();
+  add_http_option(*command, options->http, 7480, "the run");
   command->add_option("--gen-rate", options->gen_rate,
                       "also write generated orders into OrderSource at this many rows/s while "
                       "the jobs run (event time = wall-clock time; for demos)")

@@ -10,6 +10,7 @@
 #include "cli/command.hpp"
 #include "runtime/core/status.hpp"
 #include "remote/configure.hpp"
+#include "cli/http_api.hpp"
 #include "remote/store_server.hpp"
 
 namespace sluice::cli {
@@ -18,7 +19,19 @@ namespace {
 struct store_options {
   std::string data;
   std::string listen = default_store_address;
+  http_option http;
 };
+
+// The jobs the store holds records of: a job not stopped was submitted to a coordinator.
+absl::StatusOr<nlohmann::json> job_records(const store::api& db) {
+  SLUICE_ASSIGN_OR_RETURN(auto records, db.jobs());
+  nlohmann::json listing = {{"jobs", nlohmann::json::array()}};
+  for (const auto& record : records)
+    listing["jobs"].push_back({{"name", record.name},
+                               {"state", record.stopped ? "stopped" : "submitted"},
+                               {"epoch", record.epoch}});
+  return listing;
+}
 
 absl::Status run_store(const store_options& options) {
   SLUICE_ASSIGN_OR_RETURN(auto at, remote::parse_address(options.listen));
@@ -34,11 +47,14 @@ absl::Status run_store(const store_options& options) {
   remote::configure(config);
   caf::actor_system system{config};
   SLUICE_ASSIGN_OR_RETURN(auto server, remote::store_server::start(system, *db, at));
+  SLUICE_ASSIGN_OR_RETURN(
+      auto http, serve_http(options.http, {[&db] { return job_records(*db); }, db.get()}));
   std::cout << fmt::format("store {} serving at {}", options.data,
                            server->listening_at().to_string())
             << std::endl;
   int received = 0;
   sigwait(&stop_signals, &received);
+  http.reset();
   server.reset();  // unpublished, every session ended: nothing uses the store any more
   db.reset();      // flushed and closed
   std::cout << fmt::format("store {} stopped ({})", options.data, strsignal(received)) << std::endl;
@@ -59,6 +75,7 @@ void add_store_command(CLI::App& app, int& exit_code) {
   command->add_option("--listen", options->listen, "HOST:PORT to serve on (loopback by default)")
       ->capture_default_str()
       ->type_name("HOST:PORT");
+  add_http_option(*command, options->http, 7482, "the store");
   command->callback([options, &exit_code] { exit_code = report("store", run_store(*options)); });
 }
 

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "coordinator/job_actor.hpp"
+#include "coordinator/job_listing.hpp"
 #include "operators/script.hpp"
 #include "runtime/core/status.hpp"
 #include "messaging/atoms.hpp"
@@ -169,25 +170,7 @@ std::string name_of(const coordinator_state& state, const caf::actor& worker) {
 
 nlohmann::json describe(const coordinator_state& state, const std::string& name,
                         const job_status& status) {
-  nlohmann::json shares = nlohmann::json::array();
-  for (const auto& share : status.shares)
-    shares.push_back({{"worker", name_of(state, share.worker)},
-                      {"channels", share.channels},
-                      {"key_groups", {share.first_group, share.end_group}}});
-  return {{"name", name},
-          {"state", status.state},
-          {"inputs", status.inputs},
-          {"sink", status.sink},
-          {"epoch", status.epoch},
-          {"shares", shares},
-          {"rows", status.rows},
-          {"rows_per_second", status.rows_per_second},
-          {"lag", status.lag},
-          {"late", status.late},
-          {"last_checkpoint", status.last_checkpoint},
-          {"last_checkpoint_ms", status.last_checkpoint_ms},
-          {"last_checkpoint_unix_ms", status.last_checkpoint_unix_ms},
-          {"reassignments", status.reassignments}};
+  return job_entry(name, status, [&](const caf::actor& worker) { return name_of(state, worker); });
 }
 
 // Answers `sluice jobs`: the workers, every running job's progress, and the stopped jobs.

@@ -1,0 +1,236 @@
+#include "cli/http_api.hpp"
+
+#include <absl/strings/numbers.h>
+#include <fmt/format.h>
+
+#include <iostream>
+#include <sstream>
+
+#include "operators/script.hpp"
+#include "remote/address.hpp"
+#include "runtime/core/status.hpp"
+#include "runtime/format/row_reader.hpp"
+#include "runtime/format/row_writer.hpp"
+#include "runtime/sql/parser.hpp"
+
+namespace sluice::cli {
+namespace {
+
+constexpr size_t default_scan_rows = 1000;
+
+http::response json_response(const nlohmann::json& body) {
+  return {200, "application/json", body.dump() + "\n"};
+}
+
+std::string_view text_of(const absl::Status& status) {
+  return {status.message().data(), status.message().size()};
+}
+
+// The status a store error answers with: bad input is the client's, a missing table 404.
+http::response failure(const absl::Status& status) {
+  if (absl::IsNotFound(status)) return http::error(404, text_of(status));
+  if (absl::IsInvalidArgument(status) || absl::IsFailedPrecondition(status) ||
+      absl::IsAlreadyExists(status) || absl::IsOutOfRange(status))
+    return http::error(400, text_of(status));
+  return http::error(503, text_of(status));
+}
+
+// JSON lines (as row_writer writes them) as one array.
+nlohmann::json array_of_lines(const std::string& lines) {
+  nlohmann::json out = nlohmann::json::array();
+  std::istringstream in(lines);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
+  return out;
+}
+
+// A Prometheus label value, escaped.
+std::string label(std::string_view value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\' || c == '"') out.push_back('\\');
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+std::string metrics_text(const nlohmann::json& listing) {
+  struct family {
+    const char* name;
+    const char* type;
+    const char* help;
+    std::string samples;
+  };
+  family rows{"sluice_rows_read_total", "counter",
+              "Change records a job has read, as of its last complete checkpoint.", ""};
+  family rate{"sluice_rows_per_second", "gauge",
+              "Records a job read per second between its last two checkpoints.", ""};
+  family lag{"sluice_channel_lag_records", "gauge",
+             "Change records of a channel after the job's last complete checkpoint.", ""};
+  family late{"sluice_late_rows_total", "counter",
+              "Source rows that came for windows already final.", ""};
+  family checkpoint{"sluice_checkpoint_last_duration_seconds", "gauge",
+                    "How long a job's last complete checkpoint took, barrier to record.", ""};
+  family checkpoint_id{"sluice_checkpoint_last_id", "gauge",
+                       "The id of a job's last complete checkpoint (0: none yet).", ""};
+  family reassignments{"sluice_reassignments_total", "counter",
+                       "Times a job's work was assigned again after its first assignment.", ""};
+  family running{"sluice_job_running", "gauge", "1 for a running job, 0 for a stopped one.", ""};
+  for (const auto& job : listing.value("jobs", nlohmann::json::array())) {
+    const std::string name = label(job.value("name", ""));
+    const bool is_running = job.value("state", "") != "stopped";
+    running.samples += fmt::format("sluice_job_running{{job=\"{}\"}} {}\n", name, is_running ? 1 : 0);
+    if (!job.contains("rows")) continue;
+    rows.samples += fmt::format("sluice_rows_read_total{{job=\"{}\"}} {}\n", name,
+                                job["rows"].get<uint64_t>());
+    rate.samples += fmt::format("sluice_rows_per_second{{job=\"{}\"}} {}\n", name,
+                                job["rows_per_second"].get<double>());
+    const auto& lags = job["lag"];
+    for (size_t c = 0; c < lags.size(); ++c)
+      lag.samples += fmt::format("sluice_channel_lag_records{{job=\"{}\",channel=\"{}\"}} {}\n",
+                                 name, c, lags[c].get<uint64_t>());
+    late.samples += fmt::format("sluice_late_rows_total{{job=\"{}\"}} {}\n", name,
+                                job["late"].get<uint64_t>());
+    checkpoint.samples += fmt::format("sluice_checkpoint_last_duration_seconds{{job=\"{}\"}} {}\n",
+                                      name, job["last_checkpoint_ms"].get<double>() / 1000);
+    checkpoint_id.samples += fmt::format("sluice_checkpoint_last_id{{job=\"{}\"}} {}\n", name,
+                                         job["last_checkpoint"].get<uint64_t>());
+    reassignments.samples += fmt::format("sluice_reassignments_total{{job=\"{}\"}} {}\n", name,
+                                         job["reassignments"].get<uint64_t>());
+  }
+  std::string out;
+  if (listing.contains("workers"))
+    out = fmt::format("# HELP sluice_workers Workers registered with the coordinator.\n"
+                      "# TYPE sluice_workers gauge\nsluice_workers {}\n",
+                      listing["workers"].size());
+  for (const auto* f : {&running, &rows, &rate, &lag, &late, &checkpoint, &checkpoint_id,
+                        &reassignments})
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{}", f->name, f->help, f->name, f->type,
+                       f->samples);
+  return out;
+}
+
+http::response scan_table(store::api& db, const std::string& name, const http::request& r) {
+  size_t limit = default_scan_rows;
+  if (auto given = r.query.find("limit"); given != r.query.end() &&
+                                          !absl::SimpleAtoi(given->second, &limit))
+    return http::error(400, fmt::format("limit={} is not a row count", given->second));
+  auto table = db.find_table(name);
+  if (!table.ok()) return failure(table.status());
+  std::ostringstream lines;
+  std::vector<std::string> columns;
+  for (size_t c = 0; c < (*table)->column_count(); ++c) columns.push_back((*table)->column(c).name);
+  format::row_writer writer(lines, format::output_format::jsonl, columns);
+  size_t n = 0;
+  auto scanned = db.scan(**table, [&](std::span<const value> row) {
+    if (n++ == limit) return absl::CancelledError("limit");
+    writer.write_row(row);
+    return absl::OkStatus();
+  });
+  if (!scanned.ok() && !absl::IsCancelled(scanned)) return failure(scanned);
+  writer.finish();
+  return json_response(array_of_lines(lines.str()));
+}
+
+http::response put_rows(store::api& db, const std::string& name, const std::string& body) {
+  auto table = db.find_table(name);
+  if (!table.ok()) return failure(table.status());
+  std::istringstream in(body);
+  auto batches = format::read_rows(in, format::input_format::jsonl, *table, SIZE_MAX);
+  if (!batches.ok()) return http::error(400, text_of(batches.status()));
+  store::write_result written;
+  for (const auto& batch : *batches) {  // one batch: the whole body, one atomic write
+    auto done = db.write(batch);
+    if (!done.ok()) return failure(done.status());
+    written.changed += done->changed;
+    written.unchanged += done->unchanged;
+  }
+  return json_response({{"table", name},
+                        {"rows", written.changed + written.unchanged},
+                        {"changed", written.changed},
+                        {"unchanged", written.unchanged}});
+}
+
+http::response run_sql(store::api& db, const std::string& text) {
+  auto statements = sql::parse_script(text);
+  if (!statements.ok()) return http::error(400, text_of(statements.status()));
+  if (statements->size() != 1 || !std::holds_alternative<sql::select_statement>(statements->front()))
+    return http::error(400, "POST /api/sql takes one SELECT statement; run other statements with "
+                            "sluice sql");
+  ops::script_options options;
+  options.format = format::output_format::jsonl;
+  options.streams = false;
+  auto done = ops::run_script(text, "the request", db, options);
+  if (!done.ok()) return failure(done.status());
+  return json_response(array_of_lines(done->output));
+}
+
+}  // namespace
+
+http::handler http_api(http_sources sources) {
+  return [sources = std::move(sources)](const http::request& r) -> http::response {
+    constexpr std::string_view tables = "/api/tables/";
+    if (r.path == "/api/jobs" || r.path == "/metrics") {
+      if (r.method != "GET") return http::error(405, fmt::format("{} takes GET", r.path));
+      auto listing = sources.jobs();
+      if (!listing.ok()) return failure(listing.status());
+      if (r.path == "/api/jobs") return json_response(*listing);
+      return {200, "text/plain; version=0.0.4", metrics_text(*listing)};
+    }
+    if (r.path == "/api/sql") {
+      if (r.method != "POST") return http::error(405, "/api/sql takes POST with SQL in the body");
+      return run_sql(*sources.db, r.body);
+    }
+    if (r.path.starts_with(tables)) {
+      std::string rest = r.path.substr(tables.size());
+      if (rest.ends_with("/rows")) {
+        if (r.method != "POST") return http::error(405, "rows are written with POST");
+        return put_rows(*sources.db, rest.substr(0, rest.size() - 5), r.body);
+      }
+      if (r.method != "GET") return http::error(405, "a table is read with GET");
+      if (rest.empty() || rest.find('/') != std::string::npos)
+        return http::error(404, fmt::format("no such resource: {}", r.path));
+      return scan_table(*sources.db, rest, r);
+    }
+    return http::error(404, fmt::format("no such resource: {} (see /api/jobs, /api/tables/NAME, "
+                                        "/api/sql, /metrics)",
+                                        r.path));
+  };
+}
+
+void add_http_option(CLI::App& command, http_option& option, uint16_t default_port,
+                     std::string_view role) {
+  option.address = fmt::format("127.0.0.1:{}", default_port);
+  command
+      .add_option("--http", option.address,
+                  fmt::format("serve {}'s jobs, metrics and tables over HTTP at HOST:PORT (GET "
+                              "/api/jobs, /metrics, /api/tables/NAME?limit=N; POST "
+                              "/api/tables/NAME/rows, /api/sql), or off; when the default is "
+                              "taken, {} goes on without HTTP",
+                              role, role))
+      ->capture_default_str()
+      ->type_name("HOST:PORT|off")
+      ->each([&option](const std::string&) { option.given = true; });
+}
+
+absl::StatusOr<std::unique_ptr<http::server>> serve_http(const http_option& option,
+                                                         http_sources sources) {
+  if (option.address == "off") return std::unique_ptr<http::server>();
+  SLUICE_ASSIGN_OR_RETURN(auto at, remote::parse_address(option.address));
+  auto started = http::server::start(at.host, at.port, http_api(std::move(sources)));
+  if (started.ok()) {
+    std::cerr << fmt::format("HTTP at http://{}:{}/ (/api/jobs, /metrics)\n", at.host,
+                             (*started)->port());
+    return started;
+  }
+  if (option.given) return started.status();
+  std::cerr << fmt::format("{}; going on without HTTP (--http HOST:PORT to choose)\n",
+                           std::string(started.status().message()));
+  return std::unique_ptr<http::server>();
+}
+
+}  // namespace sluice::cli

@@ -1,0 +1,165 @@
+// `sluice run --http`: the jobs, metrics, tables, rows and SELECT queries of a running job over
+// HTTP, checked against what the CLI shows of the same store; bad, oversized and concurrent
+// requests; and what happens when the address is taken.
+#include <doctest/doctest.h>
+
+#include <thread>
+
+#include "tests/support/free_port.hpp"
+#include "tests/support/http_client.hpp"
+#include "tests/support/job_fixture.hpp"
+
+namespace sluice::testing {
+namespace {
+
+struct http_fixture : job_fixture {
+  uint16_t port = free_port();
+  std::unique_ptr<background_process> run;
+
+  http_fixture() {
+    create_order_tables();
+    gen({"--rows", "20000", "--users", "50", "--seed", "3"});
+    run = std::make_unique<background_process>(std::vector<std::string>{
+        SLUICE_BINARY, "run", "--data", data, "--http", fmt::format("127.0.0.1:{}", port),
+        (examples_sql() / "seed_10s_window.sql").string()});
+  }
+
+  http_reply get(const std::string& target) const { return http_call(port, "GET", target); }
+  http_reply post(const std::string& target, const std::string& body) const {
+    return http_call(port, "POST", target, body);
+  }
+
+  // The job's entry once it has checkpointed every generated order.
+  json caught_up_job() const {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto reply = get("/api/jobs");
+      const auto listing = reply.status == 200 ? json::parse(reply.body) : json::object();
+      for (const auto& job : listing.value("jobs", json::array()))
+        if (job["name"] == "job1" && job["rows"].get<uint64_t>() == 20000) return job;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    FAIL("job1 did not read the 20000 orders; run: " << run->stop().err);
+    return {};
+  }
+};
+
+TEST_CASE_FIXTURE(http_fixture, "over HTTP: the running job, its metrics, its tables and SELECT") {
+  auto job = caught_up_job();
+  CHECK(job["sink"] == "OrderStreamSink");
+  CHECK(job["lag"] == json::array({0, 0, 0, 0, 0, 0, 0, 0}));
+
+  auto metrics = get("/metrics");
+  CHECK(metrics.status == 200);
+  CHECK(metrics.content_type.starts_with("text/plain"));
+  CHECK(metrics.body.find("# TYPE sluice_rows_read_total counter\n") != std::string::npos);
+  CHECK(metrics.body.find("sluice_rows_read_total{job=\"job1\"} 20000\n") != std::string::npos);
+  CHECK(metrics.body.find("sluice_channel_lag_records{job=\"job1\",channel=\"7\"} 0\n") !=
+        std::string::npos);
+  if (std::filesystem::exists("/usr/bin/promtool")) {
+    auto checked = testing::run({"/usr/bin/promtool", "check", "metrics"}, metrics.body,
+                                std::chrono::seconds(30));
+    CHECK_MESSAGE(checked.exit_code == 0, checked.out << checked.err);
+  } else {
+    MESSAGE("promtool is not installed (scripts/setup installs prometheus): metrics not linted");
+  }
+
+  // The sink as the API gives it equals the sink as `sluice scan` does.
+  auto sink = get("/api/tables/OrderStreamSink?limit=100000");
+  REQUIRE(sink.status == 200);
+  CHECK(rows_text(json::parse(sink.body).get<std::vector<json>>()) ==
+        rows_text(scan_jsonl("OrderStreamSink")));
+  CHECK(json::parse(get("/api/tables/OrderStreamSink?limit=2").body).size() == 2);
+  CHECK(get("/api/tables/OrderStreamSink?limit=many").status == 400);
+  CHECK(get("/api/tables/NoSuchTable").status == 404);
+
+  auto query = post("/api/sql", "SELECT count(*) AS orders FROM OrderSource");
+  REQUIRE(query.status == 200);
+  CHECK(json::parse(query.body) == json::parse(R"([{"orders": 20000}])"));
+  CHECK(post("/api/sql", "DROP TABLE OrderSource").status == 400);
+  CHECK(post("/api/sql", "SELEC 1").status == 400);
+  CHECK(get("/api/sql").status == 405);
+  CHECK(get("/nothing/here").status == 404);
+
+  // Rows: a bad one rejects the request whole, by line and column; good ones reach the job.
+  auto bad = post("/api/tables/OrderSource/rows",
+                  R"({"UserId":"web","OrderId":"w1","price":2.5,"timestamp":1700000000000})"
+                  "\n"
+                  R"({"UserId":"web","OrderId":"w2","price":"cheap","timestamp":1700000000000})"
+                  "\n");
+  CHECK(bad.status == 400);
+  CHECK_MESSAGE(bad.body.find("line 2, column 'price'") != std::string::npos, bad.body);
+  CHECK(json::parse(post("/api/sql", "SELECT count(*) AS n FROM OrderSource").body)[0]["n"] ==
+        20000);
+  // Writers at once, each request one atomic write.
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 4; ++w)
+    writers.emplace_back([&, w] {
+      std::string lines;
+      for (int i = 0; i < 50; ++i)
+        lines += fmt::format(
+            R"({{"UserId":"web{}","OrderId":"o{}","price":1.25,"timestamp":1700000000000}})"
+            "\n",
+            w, i);
+      auto written = post("/api/tables/OrderSource/rows", lines);
+      CHECK(written.status == 200);
+      CHECK(json::parse(written.body)["rows"] == 50);
+    });
+  for (auto& writer : writers) writer.join();
+  CHECK(json::parse(post("/api/sql", "SELECT count(*) AS n FROM OrderSource").body)[0]["n"] ==
+        20200);
+  // An oversized body is refused before it is read whole.
+  CHECK(post("/api/tables/OrderSource/rows", std::string(3 << 20, ' ')).status == 413);
+
+  // The job reads the rows written over HTTP like any others.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline &&
+         metrics.body.find("sluice_rows_read_total{job=\"job1\"} 20200\n") == std::string::npos) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    metrics = get("/metrics");
+  }
+  CHECK(metrics.body.find("sluice_rows_read_total{job=\"job1\"} 20200\n") != std::string::npos);
+  auto ended = run->terminate(std::chrono::seconds(30));
+  CHECK_MESSAGE(ended.exit_code == 0, ended.err);
+  CHECK(get("/api/jobs").status == 0);  // nothing listens once it has ended
+}
+
+TEST_CASE_FIXTURE(job_fixture, "an HTTP address that is taken: refused when given, skipped when "
+                               "the default") {
+  create_order_tables();
+  const auto select = std::vector<std::string>{"-e", "SELECT count(*) AS n FROM OrderSource"};
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.end(), select.begin(), select.end());
+    return sluice("run", args);
+  };
+  // Something else listens on the port given.
+  const uint16_t port = free_port();
+  background_process store({SLUICE_BINARY, "store", "--data", (dir.path / "other").string(),
+                            "--listen", fmt::format("127.0.0.1:{}", port)});
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline && !listening(port))
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto refused = with({"--http", fmt::format("127.0.0.1:{}", port)});
+  CHECK(refused.exit_code != 0);
+  CHECK_MESSAGE(refused.err.find(fmt::format("cannot serve HTTP on 127.0.0.1:{}", port)) !=
+                    std::string::npos,
+                refused.err);
+  auto off = with({"--http", "off"});
+  CHECK_MESSAGE(off.exit_code == 0, off.err);
+  CHECK(off.err.find("HTTP") == std::string::npos);
+  // The default address taken (here, or by another run): the run goes on without HTTP.
+  int holder = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(7480);
+  const bool held = bind(holder, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+                    listen(holder, 1) == 0;
+  auto skipped = with({});
+  close(holder);
+  CHECK_MESSAGE(skipped.exit_code == 0, skipped.err);
+  if (held) CHECK_MESSAGE(skipped.err.find("going on without HTTP") != std::string::npos, skipped.err);
+}
+
+}  // namespace
+}  // namespace sluice::testing
