@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli/dashboard.hpp"
 #include "operators/script.hpp"
 #include "remote/address.hpp"
 #include "runtime/core/status.hpp"
@@ -19,7 +20,9 @@ namespace {
 constexpr size_t default_scan_rows = 1000;
 
 http::response json_response(const nlohmann::json& body) {
-  return {200, "application/json", body.dump() + "\n"};
+  http::response out;
+  out.body = body.dump() + "\n";
+  return out;
 }
 
 std::string_view text_of(const absl::Status& status) {
@@ -172,14 +175,18 @@ http::response run_sql(store::api& db, const std::string& text) {
 }  // namespace
 
 http::handler http_api(http_sources sources) {
-  return [sources = std::move(sources)](const http::request& r) -> http::response {
+  auto cache = std::make_shared<dashboard_cache>();
+  return [sources = std::move(sources), cache](const http::request& r) -> http::response {
     constexpr std::string_view tables = "/api/tables/";
     if (r.path == "/api/jobs" || r.path == "/metrics") {
       if (r.method != "GET") return http::error(405, fmt::format("{} takes GET", r.path));
       auto listing = sources.jobs();
       if (!listing.ok()) return failure(listing.status());
       if (r.path == "/api/jobs") return json_response(*listing);
-      return {200, "text/plain; version=0.0.4", metrics_text(*listing)};
+      http::response out;
+      out.content_type = "text/plain; version=0.0.4";
+      out.body = metrics_text(*listing);
+      return out;
     }
     if (r.path == "/api/sql") {
       if (r.method != "POST") return http::error(405, "/api/sql takes POST with SQL in the body");
@@ -196,8 +203,14 @@ http::handler http_api(http_sources sources) {
         return http::error(404, fmt::format("no such resource: {}", r.path));
       return scan_table(*sources.db, rest, r);
     }
-    return http::error(404, fmt::format("no such resource: {} (see /api/jobs, /api/tables/NAME, "
-                                        "/api/sql, /metrics)",
+    if (r.path == "/api/events") {
+      if (r.method != "GET") return http::error(405, "/api/events takes GET");
+      return dashboard_events(sources, *cache, r);
+    }
+    if (r.method == "GET")
+      if (auto page = dashboard_file(r); page.status != 0) return page;
+    return http::error(404, fmt::format("no such resource: {} (see /, /api/jobs, "
+                                        "/api/tables/NAME, /api/sql, /api/events, /metrics)",
                                         r.path));
   };
 }

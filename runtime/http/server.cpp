@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <cctype>
 #include <set>
 
 namespace sluice::http {
@@ -64,7 +65,10 @@ request parse_target(std::string_view target) {
 }  // namespace
 
 response error(unsigned status, std::string_view message) {
-  return {status, "application/json", nlohmann::json{{"error", message}}.dump() + "\n"};
+  response out;
+  out.status = status;
+  out.body = nlohmann::json{{"error", message}}.dump() + "\n";
+  return out;
 }
 
 struct server::state {
@@ -105,12 +109,21 @@ struct server::state {
       auto& in = parser.get();
       request r = parse_target(std::string_view(in.target().data(), in.target().size()));
       r.method = std::string(in.method_string());
+      for (const auto& field : in) {
+        std::string name(field.name_string());
+        for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        r.headers[name] = std::string(field.value());
+      }
       r.body = std::move(in.body());
       response out;
       try {
         out = handle(r);
       } catch (const std::exception& e) {
         out = error(500, e.what());
+      }
+      if (out.stream) {
+        send_stream(socket, out, ec);
+        break;
       }
       const bool keep = in.keep_alive();
       send(socket, out, keep, ec);
@@ -128,6 +141,23 @@ struct server::state {
     reply.body() = out.body;
     reply.prepare_payload();
     bhttp::write(socket, reply, ec);
+  }
+
+  // The head and body, then the stream's chunks as they come; the connection closes after.
+  void send_stream(tcp::socket& socket, response& out, beast::error_code& ec) {
+    bhttp::response<bhttp::empty_body> head{static_cast<bhttp::status>(out.status), 11};
+    head.set(bhttp::field::server, "sluice");
+    head.set(bhttp::field::content_type, out.content_type);
+    head.set(bhttp::field::cache_control, "no-cache");
+    head.keep_alive(false);
+    bhttp::response_serializer<bhttp::empty_body> serializer{head};
+    bhttp::write_header(socket, serializer, ec);
+    std::string chunk = std::move(out.body);
+    while (!ec && !stopping) {
+      if (!chunk.empty()) asio::write(socket, asio::buffer(chunk), ec);
+      chunk.clear();
+      if (ec || !out.stream(chunk)) break;
+    }
   }
 
   void accept_loop() {

@@ -26,6 +26,7 @@ struct request {
   std::string method;                        // GET, POST, ...
   std::string path;                          // percent-decoded, without the query
   std::map<std::string, std::string> query;  // decoded; a repeated key keeps its last value
+  std::map<std::string, std::string> headers;  // by lower-case name
   std::string body;
 };
 
@@ -33,6 +34,9 @@ struct response {
   unsigned status = 200;
   std::string content_type = "application/json";
   std::string body;
+  // A streamed answer (server-sent events): after the body, each chunk it gives is sent as it
+  // comes, until it returns false or the client goes; it may block between chunks.
+  std::function<bool(std::string& chunk)> stream;
 };
 
 // A response with a JSON body {"error": message}.

@@ -3,6 +3,9 @@
 // requests; and what happens when the address is taken.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <optional>
+#include <regex>
 #include <thread>
 
 #include "tests/support/free_port.hpp"
@@ -122,6 +125,61 @@ TEST_CASE_FIXTURE(http_fixture, "over HTTP: the running job, its metrics, its ta
   auto ended = run->terminate(std::chrono::seconds(30));
   CHECK_MESSAGE(ended.exit_code == 0, ended.err);
   CHECK(get("/api/jobs").status == 0);  // nothing listens once it has ended
+}
+
+TEST_CASE_FIXTURE(job_fixture, "the dashboard in headless Chromium charts the latest window as "
+                               "the result table holds it") {
+  const std::string chromium = "/usr/bin/chromium";
+  if (!std::filesystem::exists(chromium)) {
+    MESSAGE("skipped: Chromium is not installed (scripts/setup installs chromium)");
+    return;
+  }
+  create_order_tables();
+  gen({"--rows", "30000", "--users", "50", "--seed", "5"});
+  const uint16_t port = free_port();
+  background_process run({SLUICE_BINARY, "run", "--data", data, "--http",
+                          fmt::format("127.0.0.1:{}", port),
+                          (examples_sql() / "seed_10s_window.sql").string()});
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto reply = http_call(port, "GET", "/api/jobs");
+    const auto listing = reply.status == 200 ? json::parse(reply.body) : json::object();
+    if (listing.value("jobs", json::array()).size() == 1 &&
+        listing["jobs"][0]["rows"].get<uint64_t>() == 30000)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  const std::string url = fmt::format("http://127.0.0.1:{}/", port);
+  std::vector<std::string> browser = {chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                                      "--disable-background-networking", "--no-first-run",
+                                      "--disable-component-update", "--disable-sync",
+                                      "--user-data-dir=" + (dir.path / "chromium").string(),
+                                      "--window-size=1400,900", "--virtual-time-budget=8000"};
+  auto dump = browser;
+  dump.insert(dump.end(), {"--dump-dom", url});
+  auto dom = testing::run(dump, {}, std::chrono::seconds(90));
+  if (dom.exit_code != 0 || dom.out.empty()) {
+    MESSAGE("skipped: Chromium did not start here: " << dom.err.substr(0, 300));
+    return;
+  }
+  CHECK(dom.out.find("<canvas") != std::string::npos);
+  // The window the page shows as the latest, and its count, as the result table has them.
+  static const std::regex latest(R"re(class="latest" data-key="([^|"]+)\|([^"]+)">.*?data-column="count">count ([0-9,]+)<)re");
+  std::smatch m;
+  REQUIRE_MESSAGE(std::regex_search(dom.out, m, latest), dom.out.substr(0, 2000));
+  std::string shown = m[3];
+  shown.erase(std::remove(shown.begin(), shown.end(), ','), shown.end());
+  std::optional<int64_t> count;
+  for (const auto& row : scan_jsonl("OrderStreamSink"))
+    if (row["begin"] == m[1].str() && row["end"] == m[2].str()) count = row["count"].get<int64_t>();
+  REQUIRE(count.has_value());
+  CHECK(std::stoll(shown) == *count);
+  // For people to look at: build/dashboard.png.
+  auto shot = browser;
+  const auto png = std::filesystem::path(SLUICE_BINARY).parent_path().parent_path() / "dashboard.png";
+  shot.insert(shot.end(), {"--screenshot=" + png.string(), url});
+  CHECK(testing::run(shot, {}, std::chrono::seconds(90)).exit_code == 0);
+  CHECK(std::filesystem::file_size(png) > 10000);
 }
 
 TEST_CASE_FIXTURE(job_fixture, "an HTTP address that is taken: refused when given, skipped when "
