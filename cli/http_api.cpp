@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "cli/dashboard.hpp"
+#include "coordinator/job_actor.hpp"
 #include "operators/script.hpp"
 #include "remote/address.hpp"
 #include "runtime/core/status.hpp"
@@ -83,6 +84,10 @@ std::string metrics_text(const nlohmann::json& listing) {
   family reassignments{"sluice_reassignments_total", "counter",
                        "Times a job's work was assigned again after its first assignment.", ""};
   family running{"sluice_job_running", "gauge", "1 for a running job, 0 for a stopped one.", ""};
+  family durations{"sluice_checkpoint_duration_seconds", "histogram",
+                   "How long the checkpoints of a job took, barrier to record.", ""};
+  family failures{"sluice_job_failures_total", "counter",
+                  "Failures a job resumed from its last complete checkpoint after.", ""};
   for (const auto& job : listing.value("jobs", nlohmann::json::array())) {
     const std::string name = label(job.value("name", ""));
     const bool is_running = job.value("state", "") != "stopped";
@@ -104,6 +109,22 @@ std::string metrics_text(const nlohmann::json& listing) {
                                          job["last_checkpoint"].get<uint64_t>());
     reassignments.samples += fmt::format("sluice_reassignments_total{{job=\"{}\"}} {}\n", name,
                                          job["reassignments"].get<uint64_t>());
+    failures.samples += fmt::format("sluice_job_failures_total{{job=\"{}\"}} {}\n", name,
+                                    job.value("failures", uint64_t{0}));
+    const auto counts = job.value("checkpoint_counts", std::vector<uint64_t>{});
+    uint64_t cumulative = 0;
+    for (size_t b = 0; b < std::size(coordinator::checkpoint_buckets) && b < counts.size(); ++b) {
+      cumulative += counts[b];
+      durations.samples += fmt::format(
+          "sluice_checkpoint_duration_seconds_bucket{{job=\"{}\",le=\"{}\"}} {}\n", name,
+          coordinator::checkpoint_buckets[b], cumulative);
+    }
+    durations.samples += fmt::format(
+        "sluice_checkpoint_duration_seconds_bucket{{job=\"{}\",le=\"+Inf\"}} {}\n"
+        "sluice_checkpoint_duration_seconds_sum{{job=\"{}\"}} {}\n"
+        "sluice_checkpoint_duration_seconds_count{{job=\"{}\"}} {}\n",
+        name, job.value("checkpoints", uint64_t{0}), name, job.value("checkpoint_seconds", 0.0),
+        name, job.value("checkpoints", uint64_t{0}));
   }
   std::string out;
   if (listing.contains("workers"))
@@ -111,7 +132,7 @@ std::string metrics_text(const nlohmann::json& listing) {
                       "# TYPE sluice_workers gauge\nsluice_workers {}\n",
                       listing["workers"].size());
   for (const auto* f : {&running, &rows, &rate, &lag, &late, &checkpoint, &checkpoint_id,
-                        &reassignments})
+                        &durations, &reassignments, &failures})
     out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{}", f->name, f->help, f->name, f->type,
                        f->samples);
   return out;

@@ -79,6 +79,8 @@ void assign_from(self_ptr self, const store::checkpoint& from);
 // `now`, else after a pause); in `sluice run` the job ends with the error.
 void on_failure(self_ptr self, const std::string& what, bool now) {
   auto& state = self->state;
+  ++state.failures_total;
+  state.last_failure = what;
   if (!state.config.record || state.leaving)
     return finish(self, caf::make_error(caf::sec::runtime_error, what));
   std::cerr << fmt::format("job {}: {}; resuming from checkpoint {}\n", state.config.plan->name,
@@ -413,6 +415,16 @@ job_status status_of(const job_state& state) {
   status.last_checkpoint_ms = state.last_checkpoint_ms;
   status.last_checkpoint_unix_ms = state.last_complete_unix_ms;
   status.reassignments = state.assignments ? state.assignments - 1 : 0;
+  status.checkpoints = state.checkpoint_ms.size();
+  status.checkpoint_counts.assign(std::size(checkpoint_buckets) + 1, 0);
+  for (double ms : state.checkpoint_ms) {
+    status.checkpoint_seconds += ms / 1000;
+    size_t b = 0;
+    while (b < std::size(checkpoint_buckets) && ms / 1000 > checkpoint_buckets[b]) ++b;
+    ++status.checkpoint_counts[b];
+  }
+  status.failures = state.failures_total;
+  status.last_failure = state.last_failure;
   return status;
 }
 

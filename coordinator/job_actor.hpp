@@ -84,7 +84,19 @@ struct job_status {
   double last_checkpoint_ms = 0;    // how long it took, barrier to record
   int64_t last_checkpoint_unix_ms = 0;
   uint64_t reassignments = 0;       // after the first assignment
+  // The checkpoints of this run: how many, their durations' sum and per bucket of
+  // checkpoint_buckets (a duration counts in the first bucket at or above it; the last entry:
+  // longer than every bucket).
+  uint64_t checkpoints = 0;
+  double checkpoint_seconds = 0;
+  std::vector<uint64_t> checkpoint_counts;
+  uint64_t failures = 0;            // of this run, each resumed from the last checkpoint
+  std::string last_failure;         // what the last one was
 };
+
+// The upper bounds, in seconds, of the buckets of job_status::checkpoint_counts.
+inline constexpr double checkpoint_buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1,
+                                                0.25,  0.5,  1,     2.5,  5, 10};
 
 // How a job went, for the line `sluice run` prints when it ends.
 struct job_summary {
@@ -139,6 +151,8 @@ struct job_state {
   uint64_t checkpoints = 0;          // taken by this run
   uint64_t assignments = 0;
   uint32_t failures = 0;             // of actors, since the last complete checkpoint
+  uint64_t failures_total = 0;       // of this run
+  std::string last_failure;
   std::chrono::steady_clock::time_point started;
   static inline const char* name = "sluice.job";
 };

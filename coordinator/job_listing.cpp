@@ -22,7 +22,12 @@ nlohmann::json job_entry(const std::string& name, const job_status& status,
           {"last_checkpoint", status.last_checkpoint},
           {"last_checkpoint_ms", status.last_checkpoint_ms},
           {"last_checkpoint_unix_ms", status.last_checkpoint_unix_ms},
-          {"reassignments", status.reassignments}};
+          {"reassignments", status.reassignments},
+          {"checkpoints", status.checkpoints},
+          {"checkpoint_seconds", status.checkpoint_seconds},
+          {"checkpoint_counts", status.checkpoint_counts},
+          {"failures", status.failures},
+          {"last_failure", status.last_failure}};
 }
 
 }  // namespace sluice::coordinator

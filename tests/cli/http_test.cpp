@@ -127,6 +127,38 @@ TEST_CASE_FIXTURE(http_fixture, "over HTTP: the running job, its metrics, its ta
   CHECK(get("/api/jobs").status == 0);  // nothing listens once it has ended
 }
 
+TEST_CASE_FIXTURE(http_fixture, "a real Prometheus scrapes the job's metrics") {
+  const std::string prometheus = "/usr/bin/prometheus";
+  if (!std::filesystem::exists(prometheus)) {
+    MESSAGE("skipped: Prometheus is not installed (scripts/setup installs prometheus)");
+    return;
+  }
+  caught_up_job();
+  const uint16_t web = free_port();
+  // honor_labels keeps Sluice's own job label (Prometheus would rename it exported_job).
+  script("prometheus.yml", fmt::format("global:\n  scrape_interval: 1s\n"
+                                       "scrape_configs:\n  - job_name: sluice\n"
+                                       "    honor_labels: true\n"
+                                       "    static_configs:\n      - targets: ['127.0.0.1:{}']\n",
+                                       port));
+  background_process server({prometheus, "--config.file=" + (dir.path / "prometheus.yml").string(),
+                             "--storage.tsdb.path=" + (dir.path / "tsdb").string(),
+                             fmt::format("--web.listen-address=127.0.0.1:{}", web)});
+  json found;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline && found.is_null() && server.running()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    auto reply = http_call(web, "GET", "/api/v1/query?query=sluice_rows_read_total");
+    if (reply.status != 200) continue;
+    auto answer = json::parse(reply.body);
+    for (const auto& series : answer["data"]["result"])
+      if (series["metric"]["job"] == "job1") found = series;
+  }
+  REQUIRE_MESSAGE(!found.is_null(), "Prometheus found no sluice_rows_read_total{job=\"job1\"}: "
+                                        << server.stop().err.substr(0, 2000));
+  CHECK(found["value"][1] == "20000");
+}
+
 TEST_CASE_FIXTURE(job_fixture, "the dashboard in headless Chromium charts the latest window as "
                                "the result table holds it") {
   const std::string chromium = "/usr/bin/chromium";
