@@ -190,9 +190,13 @@ absl::Status run(const run_options& options) {
   caf::actor_system system{config};
   caf::scoped_actor listener{system};
   job_board board;
-  SLUICE_ASSIGN_OR_RETURN(
-      auto http,
-      serve_http(options.http, {[&system, &board] { return listing_of(system, board); }, db.get()}));
+  // Served while streams run (a script of batch jobs and queries has ended by now).
+  std::unique_ptr<http::server> http;
+  if (!script.jobs.empty()) {
+    SLUICE_ASSIGN_OR_RETURN(
+        http, serve_http(options.http,
+                         {[&system, &board] { return listing_of(system, board); }, db.get()}));
+  }
   std::cout << script.output << std::flush;
   std::vector<caf::actor> workers;
   for (uint32_t w = 0; w < options.workers; ++w)

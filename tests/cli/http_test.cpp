@@ -215,11 +215,13 @@ TEST_CASE_FIXTURE(job_fixture, "the dashboard in headless Chromium charts the la
 }
 
 TEST_CASE_FIXTURE(job_fixture, "an HTTP address that is taken: refused when given, skipped when "
-                               "the default") {
+                               "the default; none for a script without streams") {
   create_order_tables();
-  const auto select = std::vector<std::string>{"-e", "SELECT count(*) AS n FROM OrderSource"};
+  // A stream over no orders: it ends at once, and serves HTTP while it runs.
+  const auto stream = std::vector<std::string>{
+      "--until-drained", (examples_sql() / "seed_10s_window.sql").string()};
   auto with = [&](std::vector<std::string> args) {
-    args.insert(args.end(), select.begin(), select.end());
+    args.insert(args.end(), stream.begin(), stream.end());
     return sluice("run", args);
   };
   // Something else listens on the port given.
@@ -249,6 +251,10 @@ TEST_CASE_FIXTURE(job_fixture, "an HTTP address that is taken: refused when give
   close(holder);
   CHECK_MESSAGE(skipped.exit_code == 0, skipped.err);
   if (held) CHECK_MESSAGE(skipped.err.find("going on without HTTP") != std::string::npos, skipped.err);
+  auto batch = sluice("run", {"--http", fmt::format("127.0.0.1:{}", port), "-e",
+                              "SELECT count(*) AS n FROM OrderSource"});
+  CHECK_MESSAGE(batch.exit_code == 0, batch.err);
+  CHECK(batch.err.find("HTTP") == std::string::npos);
 }
 
 }  // namespace
