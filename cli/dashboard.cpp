@@ -88,16 +88,15 @@ nlohmann::json table_view(store::api& db, const std::string& name, const std::st
   std::istringstream in(lines.str());
   for (std::string line; std::getline(in, line);)
     if (!line.empty()) all.push_back(nlohmann::json::parse(line));
-  std::string shown = view;
+  // "ranking:COLUMN" ranks by that column.
+  std::string shown = view.substr(0, view.find(':'));
+  std::string measure = view.find(':') == std::string::npos ? "" : view.substr(view.find(':') + 1);
   if (shown.empty()) shown = time_keyed ? "time" : all.size() == 1 ? "figures" : "ranking";
-  std::string measure;
-  for (size_t c = 0; c < schema.column_count(); ++c)
+  for (size_t c = 0; measure.empty() && c < schema.column_count(); ++c)
     if (numeric(schema.column(c).type) &&
         std::find(schema.primary_key().begin(), schema.primary_key().end(), c) ==
-            schema.primary_key().end()) {
+            schema.primary_key().end())
       measure = schema.column(c).name;
-      break;
-    }
   nlohmann::json picked = nlohmann::json::array();
   if (shown == "time") {
     const size_t first = all.size() > time_points ? all.size() - time_points : 0;
@@ -137,7 +136,7 @@ dashboard_cache::entry dashboard_cache::table(store::api& db, const std::string&
 
 http::response dashboard_events(const http_sources& sources, dashboard_cache& cache,
                                 const http::request& r) {
-  // TABLE:VIEW settings from ?view=a:time,b:ranking
+  // TABLE:VIEW settings from ?view=a:time,b:ranking:total
   std::map<std::string, std::string> views;
   if (auto given = r.query.find("view"); given != r.query.end()) {
     std::istringstream list(given->second);

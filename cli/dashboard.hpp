@@ -5,8 +5,8 @@
 //
 // Each job's sink is shown by its shape: a table keyed by a time (a window's start, as the seeds'
 // `begin`) as a time chart of its latest windows; a single row as figures; any other as a
-// ranking of its top rows by its first numeric column. `?view=TABLE:time|ranking|figures` sets
-// one.
+// ranking of its top rows by its first numeric column. `?view=TABLE:time|figures|ranking[:COLUMN]`
+// (several, comma-separated) sets them.
 #pragma once
 
 #include <map>

@@ -73,6 +73,31 @@ TEST_CASE_FIXTURE(http_fixture, "over HTTP: the running job, its metrics, its ta
   CHECK(rows_text(json::parse(sink.body).get<std::vector<json>>()) ==
         rows_text(scan_jsonl("OrderStreamSink")));
   CHECK(json::parse(get("/api/tables/OrderStreamSink?limit=2").body).size() == 2);
+
+  // The dashboard's event: the sink as a time chart of its windows, or as set.
+  auto event_of = [](const http_reply& reply) {
+    auto data = reply.body.find("data: ");
+    REQUIRE_MESSAGE(data != std::string::npos, reply.body);
+    return json::parse(reply.body.substr(data + 6, reply.body.find('\n', data) - data - 6));
+  };
+  auto events = get("/api/events");
+  CHECK(events.content_type == "text/event-stream");
+  auto state = event_of(events);
+  REQUIRE(state["tables"].size() == 1);
+  CHECK(state["tables"][0]["view"] == "time");
+  CHECK(rows_text(state["tables"][0]["rows"].get<std::vector<json>>()) ==
+        rows_text(scan_jsonl("OrderStreamSink")));
+  // A page that has this state is not sent it again.
+  auto id_at = events.body.find("id: ");
+  REQUIRE(id_at != std::string::npos);
+  const std::string id = events.body.substr(id_at + 4, events.body.find('\n', id_at) - id_at - 4);
+  auto again = http_call(port, "GET", "/api/events", {}, "Last-Event-ID: " + id + "\r\n");
+  CHECK(again.status == 200);
+  CHECK(again.body.find("data: ") == std::string::npos);
+  auto ranked = event_of(get("/api/events?view=OrderStreamSink:ranking:totalPrice"))["tables"][0];
+  CHECK(ranked["view"] == "ranking");
+  CHECK(ranked["measure"] == "totalPrice");
+  CHECK(ranked["rows"][0]["totalPrice"] >= ranked["rows"].back()["totalPrice"]);
   CHECK(get("/api/tables/OrderStreamSink?limit=many").status == 400);
   CHECK(get("/api/tables/NoSuchTable").status == 404);
 

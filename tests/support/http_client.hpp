@@ -20,8 +20,9 @@ struct http_reply {
   std::string body;
 };
 
+// `headers`: more header lines, each ending in "\r\n".
 inline http_reply http_call(uint16_t port, const std::string& method, const std::string& target,
-                            const std::string& body = {}) {
+                            const std::string& body = {}, const std::string& headers = {}) {
   http_reply reply;
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   REQUIRE(fd >= 0);
@@ -36,8 +37,8 @@ inline http_reply http_call(uint16_t port, const std::string& method, const std:
     return reply;
   }
   std::string out = fmt::format(
-      "{} {} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-      method, target, body.size());
+      "{} {} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {}\r\nConnection: close\r\n{}\r\n",
+      method, target, body.size(), headers);
   out += body;
   for (size_t sent = 0; sent < out.size();) {
     auto n = send(fd, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
