@@ -28,7 +28,8 @@ int hex_digit(char c) {
   return -1;
 }
 
-std::string percent_decoded(std::string_view text) {
+// %XX decoded; in a query, '+' is a space too.
+std::string percent_decoded(std::string_view text, bool query) {
   std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '%' && i + 2 < text.size()) {
@@ -39,7 +40,7 @@ std::string percent_decoded(std::string_view text) {
         continue;
       }
     }
-    out.push_back(text[i] == '+' ? ' ' : text[i]);
+    out.push_back(query && text[i] == '+' ? ' ' : text[i]);
   }
   return out;
 }
@@ -47,15 +48,15 @@ std::string percent_decoded(std::string_view text) {
 request parse_target(std::string_view target) {
   request out;
   auto question = target.find('?');
-  out.path = percent_decoded(target.substr(0, question));
+  out.path = percent_decoded(target.substr(0, question), false);
   if (question == std::string_view::npos) return out;
   std::string_view rest = target.substr(question + 1);
   while (!rest.empty()) {
     auto amp = rest.find('&');
     auto pair = rest.substr(0, amp);
     auto eq = pair.find('=');
-    out.query[percent_decoded(pair.substr(0, eq))] =
-        eq == std::string_view::npos ? std::string() : percent_decoded(pair.substr(eq + 1));
+    out.query[percent_decoded(pair.substr(0, eq), true)] =
+        eq == std::string_view::npos ? std::string() : percent_decoded(pair.substr(eq + 1), true);
     if (amp == std::string_view::npos) break;
     rest.remove_prefix(amp + 1);
   }
