@@ -241,8 +241,8 @@ void add_http_option(CLI::App& command, http_option& option, uint16_t default_po
   option.address = fmt::format("127.0.0.1:{}", default_port);
   command
       .add_option("--http", option.address,
-                  fmt::format("serve {}'s jobs, metrics and tables over HTTP at HOST:PORT (GET "
-                              "/api/jobs, /metrics, /api/tables/NAME?limit=N; POST "
+                  fmt::format("serve {}'s dashboard (/), jobs, metrics and tables over HTTP at "
+                              "HOST:PORT (GET /api/jobs, /metrics, /api/tables/NAME?limit=N; POST "
                               "/api/tables/NAME/rows, /api/sql), or off; when the default is "
                               "taken, {} goes on without HTTP",
                               role, role))
