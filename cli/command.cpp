@@ -58,8 +58,9 @@ absl::StatusOr<std::unique_ptr<store::store>> open_store(const std::string& dir,
                                                          bool sync) {
   store::options options{dir, sync, read_only};
   auto opened = store::store::open(options);
-  // A read-only open can race with the writer switching log files; a second try sees the new ones.
-  for (int attempt = 0; read_only && attempt < 3 && absl::IsUnavailable(opened.status()); ++attempt) {
+  // A read-only open can race with the writer switching log files or compacting table files away;
+  // another try sees the new ones.
+  for (int attempt = 0; read_only && attempt < 10 && absl::IsUnavailable(opened.status()); ++attempt) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     opened = store::store::open(options);
   }

@@ -141,6 +141,12 @@ absl::StatusOr<std::unique_ptr<store>> store::open(const options& opts) {
     if (status.IsIOError() && absl::StrContains(status.ToString(), "lock"))
       return absl::FailedPreconditionError(fmt::format(
           "data directory {} is in use by another sluice process", opts.dir.string()));
+    // Beside a writer, a table file a read-only open has listed can be compacted away before it
+    // is opened: a race to try again (Unavailable), not damage.
+    if (opts.read_only && status.IsCorruption() &&
+        absl::StrContains(status.ToString(), "No such file or directory"))
+      return absl::UnavailableError(fmt::format("data directory {} changed while it was opened: {}",
+                                                opts.dir.string(), status.ToString()));
     return from_rocksdb(status, fmt::format("cannot open data directory {}", opts.dir.string()));
   }
   result->db_.reset(db);
