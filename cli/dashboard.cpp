@@ -13,7 +13,6 @@
 #include <thread>
 
 #include "runtime/core/timestamp_text.hpp"
-#include "runtime/format/row_writer.hpp"
 
 namespace sluice::cli {
 namespace {
@@ -64,30 +63,20 @@ nlohmann::json table_view(store::api& db, const std::string& name, const std::st
   auto table = db.find_table(name);
   if (!table.ok()) return {{"name", name}, {"error", std::string(table.status().message())}};
   const auto& schema = **table;
-  std::vector<std::string> names;
   nlohmann::json columns = nlohmann::json::array(), key = nlohmann::json::array();
-  for (size_t c = 0; c < schema.column_count(); ++c) {
-    names.push_back(schema.column(c).name);
+  for (size_t c = 0; c < schema.column_count(); ++c)
     columns.push_back({{"name", schema.column(c).name},
                        {"type", std::string(type_name(schema.column(c).type))}});
-  }
   for (auto k : schema.primary_key()) key.push_back(schema.column(k).name);
-  std::ostringstream lines;
-  format::row_writer writer(lines, format::output_format::jsonl, names);
-  size_t rows = 0;
-  bool time_keyed = schema.column(schema.primary_key()[0]).type == column_type::timestamp;
-  auto scanned = db.scan(schema, [&](std::span<const value> row) {
-    if (rows++ == most_rows_read) return absl::CancelledError("enough");
-    if (rows == 1 && !time_keyed)
-      if (const auto* text = std::get_if<std::string>(&row[schema.primary_key()[0]]))
-        time_keyed = parse_timestamp(*text, absl::UTCTimeZone()).has_value();
-    writer.write_row(row);
-    return absl::OkStatus();
-  });
-  nlohmann::json all = nlohmann::json::array();
-  std::istringstream in(lines.str());
-  for (std::string line; std::getline(in, line);)
-    if (!line.empty()) all.push_back(nlohmann::json::parse(line));
+  auto read = rows_as_json(db, schema, most_rows_read);
+  if (!read.ok()) return {{"name", name}, {"error", std::string(read.status().message())}};
+  const nlohmann::json& all = read->rows;
+  // Keyed by a time: a TIMESTAMP, or text that reads as one (the seeds' window `begin`).
+  const auto& first_key = schema.column(schema.primary_key()[0]);
+  bool time_keyed = first_key.type == column_type::timestamp;
+  if (!time_keyed && !all.empty() && all[0][first_key.name].is_string())
+    time_keyed = parse_timestamp(all[0][first_key.name].get<std::string>(), absl::UTCTimeZone())
+                     .has_value();
   // "ranking:COLUMN" ranks by that column.
   std::string shown = view.substr(0, view.find(':'));
   std::string measure = view.find(':') == std::string::npos ? "" : view.substr(view.find(':') + 1);
@@ -113,9 +102,9 @@ nlohmann::json table_view(store::api& db, const std::string& name, const std::st
   }
   return {{"name", name},     {"columns", columns},   {"key", key},
           {"view", shown},    {"measure", measure},   {"rows", picked},
-          {"row_count", rows > most_rows_read ? nlohmann::json(fmt::format("over {}", most_rows_read))
-                                              : nlohmann::json(rows)},
-          {"complete", scanned.ok()}};
+          {"row_count", read->more ? nlohmann::json(fmt::format("over {}", most_rows_read))
+                                   : nlohmann::json(all.size())},
+          {"complete", !read->more}};
 }
 
 dashboard_cache::entry dashboard_cache::table(store::api& db, const std::string& name,

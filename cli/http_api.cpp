@@ -145,19 +145,9 @@ http::response scan_table(store::api& db, const std::string& name, const http::r
     return http::error(400, fmt::format("limit={} is not a row count", given->second));
   auto table = db.find_table(name);
   if (!table.ok()) return failure(table.status());
-  std::ostringstream lines;
-  std::vector<std::string> columns;
-  for (size_t c = 0; c < (*table)->column_count(); ++c) columns.push_back((*table)->column(c).name);
-  format::row_writer writer(lines, format::output_format::jsonl, columns);
-  size_t n = 0;
-  auto scanned = db.scan(**table, [&](std::span<const value> row) {
-    if (n++ == limit) return absl::CancelledError("limit");
-    writer.write_row(row);
-    return absl::OkStatus();
-  });
-  if (!scanned.ok() && !absl::IsCancelled(scanned)) return failure(scanned);
-  writer.finish();
-  return json_response(array_of_lines(lines.str()));
+  auto read = rows_as_json(db, **table, limit);
+  if (!read.ok()) return failure(read.status());
+  return json_response(read->rows);
 }
 
 http::response put_rows(store::api& db, const std::string& name, const std::string& body) {
@@ -194,6 +184,22 @@ http::response run_sql(store::api& db, const std::string& text) {
 }
 
 }  // namespace
+
+absl::StatusOr<table_rows> rows_as_json(store::api& db, const table_schema& table, size_t limit) {
+  std::vector<std::string> columns;
+  for (size_t c = 0; c < table.column_count(); ++c) columns.push_back(table.column(c).name);
+  std::ostringstream lines;
+  format::row_writer writer(lines, format::output_format::jsonl, columns);
+  size_t n = 0;
+  auto scanned = db.scan(table, [&](std::span<const value> row) {
+    if (n++ == limit) return absl::CancelledError("limit");
+    writer.write_row(row);
+    return absl::OkStatus();
+  });
+  if (!scanned.ok() && !absl::IsCancelled(scanned)) return scanned;
+  writer.finish();
+  return table_rows{array_of_lines(lines.str()), absl::IsCancelled(scanned)};
+}
 
 http::handler http_api(http_sources sources) {
   auto cache = std::make_shared<dashboard_cache>();

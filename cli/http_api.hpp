@@ -41,6 +41,14 @@ struct http_sources {
 
 http::handler http_api(http_sources sources);
 
+// Up to `limit` rows of `table` in primary-key order as JSON objects (as `sluice scan --format
+// jsonl` writes them), and whether the table holds more.
+struct table_rows {
+  nlohmann::json rows;
+  bool more = false;
+};
+absl::StatusOr<table_rows> rows_as_json(store::api& db, const table_schema& table, size_t limit);
+
 // Starts serving `sources` at the option's address unless it is "off". A failure to bind is an
 // error when the address was given, and only a warning on stderr for the default.
 absl::StatusOr<std::unique_ptr<http::server>> serve_http(const http_option& option,
