@@ -266,10 +266,7 @@ TEST_CASE_FIXTURE(job_fixture, "an HTTP address that is taken: refused when give
   CHECK(off.err.find("HTTP") == std::string::npos);
   // The default address taken (here, or by another run): the run goes on without HTTP.
   int holder = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(7480);
+  sockaddr_in address = loopback(7480);
   const bool held = bind(holder, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
                     listen(holder, 1) == 0;
   auto skipped = with({});

@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <string>
 
+#include "tests/support/free_port.hpp"
+
 namespace sluice::testing {
 
 struct http_reply {
@@ -28,10 +30,7 @@ inline http_reply http_call(uint16_t port, const std::string& method, const std:
   REQUIRE(fd >= 0);
   timeval patience{30, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof patience);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(port);
+  sockaddr_in address = loopback(port);
   if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
     close(fd);
     return reply;
