@@ -201,6 +201,12 @@ void on_complete(self_ptr self) {
   state.last_checkpoint_ms = state.round.recorded(now).count();
   ++state.checkpoints;
   state.checkpoint_ms.push_back(state.last_checkpoint_ms);
+  state.checkpoint_seconds += state.last_checkpoint_ms / 1000;
+  size_t bucket = 0;
+  while (bucket < std::size(checkpoint_buckets) &&
+         state.last_checkpoint_ms / 1000 > checkpoint_buckets[bucket])
+    ++bucket;
+  ++state.checkpoint_counts[bucket];
   release_waiters(state);
   if (state.leaving && !state.stopping) return finish(self, caf::error{});
   if (state.stopping || (state.config.until_drained && drained(state))) {
@@ -416,13 +422,8 @@ job_status status_of(const job_state& state) {
   status.last_checkpoint_unix_ms = state.last_complete_unix_ms;
   status.reassignments = state.assignments ? state.assignments - 1 : 0;
   status.checkpoints = state.checkpoint_ms.size();
-  status.checkpoint_counts.assign(std::size(checkpoint_buckets) + 1, 0);
-  for (double ms : state.checkpoint_ms) {
-    status.checkpoint_seconds += ms / 1000;
-    size_t b = 0;
-    while (b < std::size(checkpoint_buckets) && ms / 1000 > checkpoint_buckets[b]) ++b;
-    ++status.checkpoint_counts[b];
-  }
+  status.checkpoint_counts = state.checkpoint_counts;
+  status.checkpoint_seconds = state.checkpoint_seconds;
   status.failures = state.failures_total;
   status.last_failure = state.last_failure;
   return status;

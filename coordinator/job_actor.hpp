@@ -148,6 +148,8 @@ struct job_state {
   double rows_per_second = 0;
   double last_checkpoint_ms = 0;
   std::vector<double> checkpoint_ms;  // how long each checkpoint of this run took
+  std::vector<uint64_t> checkpoint_counts = std::vector<uint64_t>(std::size(checkpoint_buckets) + 1);
+  double checkpoint_seconds = 0;      // their sum
   uint64_t checkpoints = 0;          // taken by this run
   uint64_t assignments = 0;
   uint32_t failures = 0;             // of actors, since the last complete checkpoint
