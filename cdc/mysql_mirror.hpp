@@ -21,27 +21,28 @@
 
 #include "operators/session.hpp"
 #include "runtime/store/api.hpp"
+#include "runtime/store/follower.hpp"
 
 namespace sluice::cdc {
 
 class mysql_connection;
 
-class mysql_mirror {
+class mysql_mirror final : public store::follower {
  public:
   using log_fn = std::function<void(std::string_view line)>;
   mysql_mirror(ops::mysql_table_source source, std::shared_ptr<const table_schema> table,
                store::api& db, log_fn log);
-  ~mysql_mirror();
+  ~mysql_mirror() override;
 
   // Connects once and checks the table, its columns and the binlog settings; Unavailable when
   // the server cannot be reached now (run retries that).
-  absl::Status check();
+  absl::Status check() override;
   // Mirrors until `stop` is set, or with `until_caught_up` until the table holds every change
   // the binlog held when it began reading it. Retries outages; returns any other error.
-  absl::Status run(const std::atomic<bool>& stop, bool until_caught_up);
+  absl::Status run(const std::atomic<bool>& stop, bool until_caught_up) override;
 
   // "orders_src (flink_cdc.orders at host:port)"
-  const std::string& name() const { return name_; }
+  const std::string& name() const override { return name_; }
 
  private:
   struct layout;

@@ -2,7 +2,7 @@
 // when it is not up yet), resumes the jobs recorded there, and serves workers and clients on
 // its address until SIGINT or SIGTERM; then every job takes a final checkpoint (resumed from
 // there when a coordinator starts again) and the process exits 0. It also follows the jobs'
-// mysql-cdc tables (cdc::mirror_set), as `sluice run` does its own.
+// mysql-cdc and PostgreSQL tables (cdc::follower_set), as `sluice run` does its own.
 #include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
 #include <fmt/format.h>
@@ -40,9 +40,10 @@ absl::Status serve(const coordinator_options& options) {
   SLUICE_ASSIGN_OR_RETURN(
       auto db, remote::store_client::connect(system, store_at, remote::store_client::forever));
   install_stop_signals();
-  // The jobs' mysql-cdc tables, followed on threads of this process through the store client.
-  cdc::mirror_set mirrors(*db, [](std::string_view line) { std::cerr << line << std::endl; });
-  coordinator::coordinator_config setup{db.get(), options.store, &mirrors};
+  // The jobs' mysql-cdc and PostgreSQL tables, followed on threads of this process through the
+  // store client.
+  cdc::follower_set followers(*db, [](std::string_view line) { std::cerr << line << std::endl; });
+  coordinator::coordinator_config setup{db.get(), options.store, &followers};
   auto actor = system.spawn(coordinator::coordinator_actor, setup);
   auto port = system.middleman().publish(actor, listen.port, listen.host.c_str(), true);
   if (!port) {
@@ -69,7 +70,7 @@ absl::Status serve(const coordinator_options& options) {
   while (!stop_requested) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   system.middleman().unpublish(actor, *port);
   http->reset();
-  mirrors.stop();
+  followers.stop();
   // Every job takes a final checkpoint and ends, then the coordinator actor; only then does the
   // store client close. A store that is away fails the calls that wait for it, so that the
   // process still ends.

@@ -18,7 +18,7 @@
 #include <random>
 #include <thread>
 
-#include "cdc/mysql_mirror.hpp"
+#include "cdc/follower_set.hpp"
 #include "cli/cluster.hpp"
 #include "cli/command.hpp"
 #include "cli/http_api.hpp"
@@ -169,8 +169,11 @@ absl::StatusOr<scripts_result> run_scripts(const std::vector<script_text>& scrip
       out.job_texts.push_back(text);
     }
     out.all.undo.insert(out.all.undo.begin(), done->undo.begin(), done->undo.end());
-    out.all.mysql_sources.insert(out.all.mysql_sources.end(), done->mysql_sources.begin(),
-                                 done->mysql_sources.end());
+    auto& links = out.all.links;
+    links.mysql_sources.insert(links.mysql_sources.end(), done->links.mysql_sources.begin(),
+                               done->links.mysql_sources.end());
+    links.postgres_sinks.insert(links.postgres_sinks.end(), done->links.postgres_sinks.begin(),
+                                done->links.postgres_sinks.end());
   }
   return out;
 }
@@ -221,12 +224,13 @@ absl::Status run(const run_options& options) {
     });
   }
   // The script's mysql-cdc tables: caught up first until drained, else followed while jobs run.
-  std::vector<std::unique_ptr<cdc::mysql_mirror>> mirrors;
-  for (const auto& source : script.mysql_sources) {
-    SLUICE_ASSIGN_OR_RETURN(auto table, db->find_table(source.store_table));
-    mirrors.push_back(std::make_unique<cdc::mysql_mirror>(
-        source, table, *db, [](std::string_view line) { std::cerr << line << "\n"; }));
-    auto checked = mirrors.back()->check();
+  // Its PostgreSQL tables: written while the jobs run, and up to the end of what they wrote.
+  SLUICE_ASSIGN_OR_RETURN(auto followers,
+                          cdc::followers_of(script.links, *db, [](std::string_view line) {
+                            std::cerr << line << "\n";
+                          }));
+  for (auto& follower : followers) {
+    auto checked = follower->check();
     if (!checked.ok() && !absl::IsUnavailable(checked)) {
       bool undone = db->apply_catalog(script.undo).ok();
       return absl::Status(checked.code(),
@@ -234,20 +238,23 @@ absl::Status run(const run_options& options) {
                                       undone ? "; the tables it created were dropped again" : ""));
     }
   }
-  std::mutex mirror_mu;
-  absl::Status mirror_status;
-  std::vector<std::thread> mirror_threads;
-  for (auto& mirror : mirrors) {
-    if (options.until_drained) {
-      SLUICE_RETURN_IF_ERROR(mirror->run(stop_requested, /*until_caught_up=*/true));
-      std::cout << fmt::format("{} caught up with the binlog\n", mirror->name());
+  const size_t mirrors = script.links.mysql_sources.size();  // the first followers
+  std::atomic<bool> jobs_ended{false};
+  std::mutex follower_mu;
+  absl::Status follower_status;
+  std::vector<std::thread> follower_threads;
+  for (size_t i = 0; i < followers.size(); ++i) {
+    auto* follower = followers[i].get();
+    if (i < mirrors && options.until_drained) {
+      SLUICE_RETURN_IF_ERROR(follower->run(stop_requested, /*until_caught_up=*/true));
+      std::cout << fmt::format("{} caught up with the binlog\n", follower->name());
       continue;
     }
-    mirror_threads.emplace_back([&, m = mirror.get()] {
-      auto status = m->run(stop_requested, /*until_caught_up=*/false);
+    follower_threads.emplace_back([&, follower, until = i < mirrors ? &stop_requested : &jobs_ended] {
+      auto status = follower->run(*until, /*until_caught_up=*/false);
       if (status.ok()) return;
-      std::lock_guard lock(mirror_mu);
-      if (mirror_status.ok()) mirror_status = status;
+      std::lock_guard lock(follower_mu);
+      if (follower_status.ok()) follower_status = status;
       stop_requested = true;
     });
   }
@@ -292,9 +299,10 @@ absl::Status run(const run_options& options) {
     if (stop_requested) break;
   }
   stop_requested = true;
+  jobs_ended = true;
   if (generator.joinable()) generator.join();
-  for (auto& thread : mirror_threads) thread.join();
-  if (status.ok()) status = mirror_status;
+  for (auto& thread : follower_threads) thread.join();
+  if (status.ok()) status = follower_status;
   http.reset();  // its handlers reach the actors and the store
   for (auto& worker : workers) listener->send_exit(worker, caf::exit_reason::user_shutdown);
   if (status.ok() && !script.jobs.empty()) std::cout << "every job has ended\n";
@@ -320,7 +328,10 @@ void add_run_command(CLI::App& app, int& exit_code) {
       "checkpointLocation resumes from its last checkpoint. A Flink CDC table (CREATE TABLE x "
       "(...) WITH ('connector' = 'mysql-cdc', 'hostname' = ..., 'table-name' = ...)) is "
       "mirrored into the store table x while the jobs run: a snapshot, then the MySQL/MariaDB "
-      "binlog (with --until-drained: up to the binlog's end, before the jobs start). Several "
+      "binlog (with --until-drained: up to the binlog's end, before the jobs start). A "
+      "PostgreSQL table (CREATE TABLE x USING postgres OPTIONS(url='postgresql://host/db', "
+      "table='t'), or Flink's 'connector' = 'jdbc') receives the store table x's rows as the jobs "
+      "write them, upserted by key with deletes applied, exactly once across crashes. Several "
       "FILE.sql run one after another, each in its own dialect, and then all their streams "
       "together (a failing one drops what those before it created).\n"
       "Example: sluice run --until-drained examples/sql/seed_10s_window.sql");

@@ -14,6 +14,7 @@
 #include "cli/command.hpp"
 #include "messaging/atoms.hpp"
 #include "operators/script.hpp"
+#include "postgres/sink.hpp"
 #include "runtime/core/status.hpp"
 #include "runtime/sql/parser.hpp"
 
@@ -80,7 +81,15 @@ absl::Status run_sql(const sql_options& options, const script_text& script) {
   script_options.readers = std::max(2u, std::thread::hardware_concurrency());
   script_options.streams = false;
   SLUICE_ASSIGN_OR_RETURN(auto done, ops::run_script(text, source, *db, script_options));
-  std::cout << done.output;
+  std::cout << done.output << std::flush;
+  // What the batch jobs wrote to tables of PostgreSQL, written there too (Ctrl-C ends retries).
+  install_stop_signals();
+  for (const auto& target : done.links.postgres_sinks) {
+    SLUICE_ASSIGN_OR_RETURN(auto table, db->find_table(target.store_table));
+    postgres::sink sink(target, table, *db, [](std::string_view line) { std::cerr << line << "\n"; });
+    SLUICE_RETURN_IF_ERROR(sink.run(stop_requested, /*until_caught_up=*/true));
+    if (!stop_requested) std::cout << fmt::format("{}: written\n", sink.name());
+  }
   return absl::OkStatus();
 }
 

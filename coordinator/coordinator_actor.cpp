@@ -63,17 +63,15 @@ using job_starts = std::vector<std::pair<std::shared_ptr<const ops::job_plan>, s
 void resume_jobs(self_ptr self) {
   ask_store<while_asking::awaited>(
       self, self->state.io,
-      [mirrors = self->state.config.mirrors](store::api& db) -> absl::StatusOr<job_starts> {
+      [followers = self->state.config.followers](store::api& db) -> absl::StatusOr<job_starts> {
         SLUICE_ASSIGN_OR_RETURN(auto records, db.jobs());
         job_starts starts;
         for (auto& record : records) {
           if (record.stopped) continue;
           auto plan = ops::plan_from_script(record.script, record.name, db);
-          auto mysql = ops::mysql_sources_of(record.script, db);
-          absl::Status followed = mysql.status();
-          for (size_t i = 0; followed.ok() && i < mysql->size(); ++i)
-            followed = mirrors ? mirrors->follow((*mysql)[i])
-                               : absl::FailedPreconditionError("no mysql-cdc table is followed");
+          auto links = ops::links_of(record.script, db);
+          absl::Status followed = links.status();
+          if (followed.ok() && followers) followed = followers->follow(*links);
           if (!plan.ok() || !followed.ok()) {
             std::cerr << fmt::format("coordinator: job {} cannot resume: {}\n", record.name,
                                      std::string((plan.ok() ? followed : plan.status()).message()));
@@ -103,10 +101,10 @@ struct submission {
 };
 
 // The store's part of a submission (on the I/O actor): the script's catalog statements, its
-// mysql-cdc tables followed, then a record of each of its jobs. A job named like one of
+// external tables followed, then a record of each of its jobs. A job named like one of
 // `running`, or whose checkpoints belong to another computation, or a mysql-cdc table whose
 // server refuses it, rejects the script (what it created is dropped again).
-absl::StatusOr<submission> submit(store::api& db, cdc::mirror_set* mirrors, const std::string& text,
+absl::StatusOr<submission> submit(store::api& db, cdc::follower_set* followers, const std::string& text,
                                   const std::string& source, const ops::script_options& options,
                                   const std::set<std::string>& running) {
   SLUICE_ASSIGN_OR_RETURN(auto script, ops::run_script(text, source, db, options));
@@ -130,9 +128,8 @@ absl::StatusOr<submission> submit(store::api& db, cdc::mirror_set* mirrors, cons
       break;
     }
   }
-  for (size_t i = 0; rejected.ok() && i < script.mysql_sources.size(); ++i) {
-    rejected = mirrors ? mirrors->follow(script.mysql_sources[i])
-                       : absl::FailedPreconditionError("this coordinator follows no mysql-cdc table");
+  if (rejected.ok() && followers) {
+    rejected = followers->follow(script.links);
     if (!rejected.ok())
       rejected = absl::Status(rejected.code(),
                               fmt::format("{}: {}", source, std::string(rejected.message())));
@@ -283,8 +280,8 @@ caf::behavior coordinator_actor(self_ptr self, coordinator_config config) {
         ask_store<while_asking::awaited>(
             self, self->state.io,
             [text, source, options, running = std::move(running),
-             mirrors = self->state.config.mirrors](store::api& db) {
-              return submit(db, mirrors, text, source, options, running);
+             followers = self->state.config.followers](store::api& db) {
+              return submit(db, followers, text, source, options, running);
             },
             [self, reply](absl::StatusOr<submission> done) mutable {
               if (!done.ok()) {

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "cdc/mirror_set.hpp"
+#include "cdc/follower_set.hpp"
 #include "runtime/store/api.hpp"
 
 namespace sluice::coordinator {
@@ -24,7 +24,7 @@ struct coordinator_config {
   store::api* db = nullptr;   // outlives the actor system
   std::string store_address;  // HOST:PORT, as workers reach the store
   // Follows the mysql-cdc tables of the jobs' scripts (none: such a script is refused).
-  cdc::mirror_set* mirrors = nullptr;
+  cdc::follower_set* followers = nullptr;
 };
 
 struct member {

@@ -11,6 +11,7 @@
 #include "operators/batch.hpp"
 #include "operators/planner.hpp"
 #include "operators/session.hpp"
+#include "postgres/table.hpp"
 #include "runtime/core/status.hpp"
 #include "runtime/sql/lexer.hpp"
 #include "runtime/sql/parser.hpp"
@@ -56,6 +57,15 @@ absl::StatusOr<sql_dialect> dialect_of(const std::vector<sql::statement>& statem
   return sql_dialect::flink;
 }
 
+// What a script's output says a new session name stands for.
+std::string described(const session& names, const std::string& name) {
+  for (const auto& sink : names.postgres_sinks())
+    if (sink.store_table == name)
+      return fmt::format("{} names a store table, written to PostgreSQL table {} at {}", name,
+                         sink.where.table, postgres::describe_server(sink.where));
+  return fmt::format("{} names a store table", name);
+}
+
 // Defines the name a statement gives for the script (an external table, a connector table, a
 // scan, or a DROP of one); true when the statement was one of those, or CREATE DATABASE, which
 // defines nothing.
@@ -78,7 +88,7 @@ absl::StatusOr<bool> define_name(const sql::statement& statement, session& names
       return true;
     }
     SLUICE_RETURN_IF_ERROR(names.add_external_table(*external));
-    lines.push_back(fmt::format("{} names a store table", external->name));
+    lines.push_back(described(names, external->name));
     return true;
   }
   if (auto* connector = std::get_if<sql::create_connector_table>(&statement)) {
@@ -87,7 +97,7 @@ absl::StatusOr<bool> define_name(const sql::statement& statement, session& names
       return true;
     }
     SLUICE_RETURN_IF_ERROR(names.add_connector_table(*connector));
-    lines.push_back(fmt::format("{} names a store table", connector->name));
+    lines.push_back(described(names, connector->name));
     return true;
   }
   if (auto* scan = std::get_if<sql::create_scan>(&statement)) {
@@ -208,13 +218,28 @@ absl::StatusOr<bool> run_job(const sql::statement& statement, const session& nam
   return true;
 }
 
-// The store table a mysql-cdc table mirrors into, created if missing (and dropped again if the
-// script fails).
-absl::Status create_mirror_table(const sql::statement& statement, store::api& db,
-                                 script_result& out) {
-  const auto* connector = std::get_if<sql::create_connector_table>(&statement);
-  if (!connector) return absl::OkStatus();
-  auto op = mirror_table_of(*connector);
+// The store table behind a mysql-cdc, jdbc or postgres table, created if missing (and dropped
+// again if the script fails). A postgres table's columns and key are the PostgreSQL table's.
+absl::Status create_store_table(const sql::statement& statement, store::api& db,
+                                script_result& out) {
+  std::optional<store::create_table_op> op;
+  if (const auto* connector = std::get_if<sql::create_connector_table>(&statement))
+    op = store_table_of(*connector);
+  if (const auto* external = std::get_if<sql::create_external_table>(&statement)) {
+    SLUICE_ASSIGN_OR_RETURN(auto where, postgres_location_of(*external));
+    if (where && !db.find_table(external->name).ok()) {
+      auto described = [&]() -> absl::StatusOr<store::create_table_op> {
+        SLUICE_ASSIGN_OR_RETURN(auto pg, postgres::connection::connect(*where));
+        return postgres::store_table_of(*pg, *where, external->name);
+      }();
+      if (!described.ok())
+        return absl::Status(described.status().code(),
+                            fmt::format("line {}, column {}: {}", external->pos.line,
+                                        external->pos.column,
+                                        std::string(described.status().message())));
+      op = std::move(*described);
+    }
+  }
   if (!op || db.find_table(op->name).ok()) return absl::OkStatus();
   store::catalog_op create = *op;
   SLUICE_ASSIGN_OR_RETURN(auto done, db.apply_catalog(std::span(&create, 1)));
@@ -233,7 +258,7 @@ absl::Status run_statements(const std::vector<sql::statement>& statements, store
     lines.clear();
   };
   for (const auto& statement : statements) {
-    SLUICE_RETURN_IF_ERROR(create_mirror_table(statement, db, out));
+    SLUICE_RETURN_IF_ERROR(create_store_table(statement, db, out));
     auto named = define_name(statement, names, lines);
     if (named.ok() && !*named) named = run_job(statement, names, db, options, out, lines);
     flush();
@@ -246,7 +271,7 @@ absl::Status run_statements(const std::vector<sql::statement>& statements, store
     if (undo) out.undo.insert(out.undo.begin(), *undo);
     if (!done.empty()) out.output += done.front() + "\n";
   }
-  out.mysql_sources = names.mysql_sources();
+  out.links = {names.mysql_sources(), names.postgres_sinks()};
   return absl::OkStatus();
 }
 
@@ -294,15 +319,14 @@ absl::StatusOr<std::shared_ptr<const job_plan>> plan_from_script(std::string_vie
   return absl::NotFoundError(fmt::format("the script of job {} does not define it", name));
 }
 
-absl::StatusOr<std::vector<mysql_table_source>> mysql_sources_of(std::string_view text,
-                                                                  const store::api& db) {
+absl::StatusOr<external_links> links_of(std::string_view text, const store::api& db) {
   SLUICE_ASSIGN_OR_RETURN(auto statements, parse(text, "a job's script"));
   SLUICE_ASSIGN_OR_RETURN(auto dialect, dialect_of(statements));
   session names(db, dialect);
   std::vector<std::string> lines;
   for (const auto& statement : statements)
     SLUICE_RETURN_IF_ERROR(define_name(statement, names, lines).status());
-  return names.mysql_sources();
+  return external_links{names.mysql_sources(), names.postgres_sinks()};
 }
 
 }  // namespace sluice::ops

@@ -36,11 +36,17 @@ struct script_options {
   bool streams = true;   // false: a stream is refused (`sluice sql` runs none)
 };
 
+// The tables outside Sluice that a script's tables follow or feed.
+struct external_links {
+  std::vector<mysql_table_source> mysql_sources;      // mirrored into store tables
+  std::vector<postgres::sink_target> postgres_sinks;  // written from store tables
+};
+
 struct script_result {
   std::string output;  // what each statement did and each query's result, in statement order
   std::vector<std::shared_ptr<const job_plan>> jobs;   // the streams, planned, not started
   std::vector<store::catalog_op> undo;                 // drops of what it created, newest first
-  std::vector<mysql_table_source> mysql_sources;       // of its mysql-cdc tables, to be followed
+  external_links links;                                // to be followed while its streams run
 };
 
 // The catalog op of a statement that changes the store, if it is one.
@@ -59,8 +65,7 @@ absl::StatusOr<std::shared_ptr<const job_plan>> plan_from_script(std::string_vie
                                                                  std::string_view name,
                                                                  store::api& db);
 
-// The mysql-cdc tables a script that has run before defines, to be followed.
-absl::StatusOr<std::vector<mysql_table_source>> mysql_sources_of(std::string_view text,
-                                                                  const store::api& db);
+// The external tables a script that has run before defines, to be followed.
+absl::StatusOr<external_links> links_of(std::string_view text, const store::api& db);
 
 }  // namespace sluice::ops

@@ -115,15 +115,21 @@ absl::StatusOr<bool> parse_flag(const sql::option& option) {
   return error_at(option.pos, fmt::format("{} is 'true' or 'false', not '{}'", option.key, option.value));
 }
 
-bool is_mysql_cdc(const sql::create_connector_table& statement) {
+bool is_connector(const sql::create_connector_table& statement, std::string_view name) {
   const auto* connector = find_option(statement.options, "connector");
-  return connector && same_key(connector->value, "mysql-cdc");
+  return connector && same_key(connector->value, name);
+}
+
+bool is_mysql_cdc(const sql::create_connector_table& statement) {
+  return is_connector(statement, "mysql-cdc");
 }
 
 }  // namespace
 
-std::optional<store::create_table_op> mirror_table_of(const sql::create_connector_table& statement) {
-  if (!is_mysql_cdc(statement) || statement.primary_key.empty()) return std::nullopt;
+std::optional<store::create_table_op> store_table_of(const sql::create_connector_table& statement) {
+  if (!(is_mysql_cdc(statement) || is_connector(statement, "jdbc")) ||
+      statement.primary_key.empty())
+    return std::nullopt;
   store::create_table_op op;
   op.name = statement.name;
   op.columns = statement.columns;
@@ -175,6 +181,75 @@ absl::Status session::add_mysql_cdc_table(const sql::create_connector_table& sta
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::optional<postgres::location>> postgres_location_of(
+    const sql::create_external_table& statement) {
+  if (!same_key(statement.provider, "postgres") && !same_key(statement.provider, "postgresql"))
+    return std::nullopt;
+  postgres::location where;
+  for (const auto& option : statement.options) {
+    if (same_key(option.key, "url")) where.url = option.value;
+    else if (same_key(option.key, "table") || same_key(option.key, "dbtable")) where.table = option.value;
+    else if (same_key(option.key, "user")) where.user = option.value;
+    else if (same_key(option.key, "password")) where.password = option.value;
+    else
+      return error_at(option.pos, fmt::format("unknown option '{}' of a postgres table; accepted: "
+                                              "url, table, user, password",
+                                              option.key));
+  }
+  if (where.url.empty())
+    return error_at(statement.pos, fmt::format("{} needs url='postgresql://host:port/database'",
+                                               statement.name));
+  if (where.table.empty())
+    return error_at(statement.pos, fmt::format("{} needs table='...', the PostgreSQL table it "
+                                               "writes",
+                                               statement.name));
+  return where;
+}
+
+absl::Status session::add_postgres_sink(const std::string& name, postgres::location where,
+                                        sql::position pos) {
+  auto table = db_.find_table(name);
+  if (!table.ok()) return error_at(pos, std::string(table.status().message()));
+  externals_[name] = external_table{*table, ""};
+  postgres_sinks_.push_back({name, std::move(where)});
+  return absl::OkStatus();
+}
+
+absl::Status session::add_jdbc_table(const sql::create_connector_table& statement) {
+  if (statement.primary_key.empty())
+    return error_at(statement.pos, fmt::format("{} needs a PRIMARY KEY (...) NOT ENFORCED: a jdbc "
+                                               "sink upserts rows by key",
+                                               statement.name));
+  postgres::location where;
+  for (const auto& option : statement.options) {
+    if (same_key(option.key, "url")) {
+      if (!absl::StartsWithIgnoreCase(option.value, "jdbc:postgresql:"))
+        return error_at(option.pos, fmt::format("url '{}': Sluice writes jdbc tables to "
+                                                "PostgreSQL; write jdbc:postgresql://host:port/"
+                                                "database",
+                                                option.value));
+      where.url = option.value;
+    } else if (same_key(option.key, "table-name")) {
+      where.table = option.value;
+    } else if (same_key(option.key, "username")) {
+      where.user = option.value;
+    } else if (same_key(option.key, "password")) {
+      where.password = option.value;
+    } else if (!same_key(option.key, "connector") && !same_key(option.key, "driver") &&
+               !absl::StartsWith(option.key, "sink.")) {
+      return error_at(option.pos, fmt::format("unknown option '{}' of a jdbc table; accepted: url, "
+                                              "table-name, username, password, driver, sink.*",
+                                              option.key));
+    }
+  }
+  for (auto [value, key] : {std::pair{&where.url, "url"}, std::pair{&where.table, "table-name"}})
+    if (value->empty())
+      return error_at(statement.pos, fmt::format("{} needs '{}' = '...'", statement.name, key));
+  SLUICE_ASSIGN_OR_RETURN(auto table, db_.find_table(statement.name));
+  SLUICE_RETURN_IF_ERROR(check_connector_schema(statement, *table));
+  return add_postgres_sink(statement.name, std::move(where), statement.pos);
+}
+
 bool session::defines(const std::string& name) const {
   return externals_.contains(name) || scans_.contains(name);
 }
@@ -197,12 +272,14 @@ absl::Status session::add_connector_table(const sql::create_connector_table& sta
   // Flink's StarRocks connector: a StarRocks table, here the store table of its 'table-name'; its
   // database, credentials, URLs and sink tuning are the external system's and are ignored.
   if (is_mysql_cdc(statement)) return add_mysql_cdc_table(statement);
+  if (is_connector(statement, "jdbc")) return add_jdbc_table(statement);
   const auto* connector = find_option(statement.options, "connector");
   if (connector) {
     if (!same_key(connector->value, "starrocks"))
       return error_at(connector->pos,
                       fmt::format("'connector' = '{}' is not supported; accepted: 'connector' = "
-                                  "'mysql-cdc' (a MySQL table's changes), 'starrocks' (a store "
+                                  "'mysql-cdc' (a MySQL table's changes), 'jdbc' (a PostgreSQL "
+                                  "table), 'starrocks' (a store "
                                   "table), or type = 'ots' (a store table)",
                                   connector->value));
     for (const auto& option : statement.options) {
@@ -271,9 +348,12 @@ absl::Status session::add_connector_table(const sql::create_connector_table& sta
 }
 
 absl::Status session::add_external_table(const sql::create_external_table& statement) {
+  SLUICE_ASSIGN_OR_RETURN(auto postgres, postgres_location_of(statement));
+  if (postgres) return add_postgres_sink(statement.name, std::move(*postgres), statement.pos);
   if (!same_key(statement.provider, "tablestore") && !same_key(statement.provider, "sluice"))
-    return error_at(statement.pos, fmt::format("USING {}: Sluice reads and writes its own store; "
-                                               "write USING tablestore",
+    return error_at(statement.pos, fmt::format("USING {}: Sluice reads and writes its own store "
+                                               "(USING tablestore) and writes PostgreSQL tables "
+                                               "(USING postgres)",
                                                statement.provider));
   const auto* table_name = find_option(statement.options, "table.name");
   if (!table_name || table_name->value.empty())

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "operators/job_plan.hpp"
+#include "postgres/sink.hpp"
 #include "runtime/sql/ast.hpp"
 #include "runtime/store/api.hpp"
 
@@ -31,9 +32,15 @@ struct mysql_table_source {
   std::string table;
 };
 
-// The store table a mysql-cdc table mirrors into, if `statement` is one: its columns and primary
-// key as declared (created when missing; checked against the DDL when it exists).
-std::optional<store::create_table_op> mirror_table_of(const sql::create_connector_table& statement);
+// The store table behind a mysql-cdc table (what it mirrors into) or a jdbc table (what a
+// PostgreSQL table receives), if `statement` is one: its columns and primary key as declared
+// (created when missing; checked against the DDL when it exists).
+std::optional<store::create_table_op> store_table_of(const sql::create_connector_table& statement);
+
+// Where a PostgreSQL sink table (CREATE TABLE x USING postgres OPTIONS(url=..., table=...)) is,
+// if `statement` is one; an error names a missing or unknown option.
+absl::StatusOr<std::optional<postgres::location>> postgres_location_of(
+    const sql::create_external_table& statement);
 
 class session {
  public:
@@ -46,6 +53,8 @@ class session {
   // Checks that table.name names a store table and that the catalog option (if any) agrees with
   // its schema: each listed column exists (by its "col"/"cols" name, else its own) with the
   // type (string, long, double, boolean). Endpoint and credentials are accepted and ignored.
+  // USING postgres: the store table of the statement's own name, whose rows a PostgreSQL table
+  // receives.
   absl::Status add_external_table(const sql::create_external_table& statement);
   // Flink's CREATE TABLE ... WITH (type = 'ots', tableName = ...): the store table must exist and
   // have every declared column with its type (and the declared primary key, if any); tunnelName
@@ -54,6 +63,8 @@ class session {
   absl::Status add_connector_table(const sql::create_connector_table& statement);
   // The MySQL tables of the script's mysql-cdc tables, in statement order.
   const std::vector<mysql_table_source>& mysql_sources() const { return mysql_sources_; }
+  // The PostgreSQL tables of its postgres and jdbc tables, in statement order.
+  const std::vector<postgres::sink_target>& postgres_sinks() const { return postgres_sinks_; }
   // Resolves the tunnel: the scan's tunnel.id, else the external table's, else the default.
   absl::Status add_scan(const sql::create_scan& statement);
   // DROP TABLE of a session name forgets the name (never the store table's data). False when
@@ -83,6 +94,11 @@ class session {
   };
   // 'connector' = 'mysql-cdc': hostname, port, username, password, database-name, table-name.
   absl::Status add_mysql_cdc_table(const sql::create_connector_table& statement);
+  // 'connector' = 'jdbc': url (jdbc:postgresql://...), table-name, username, password.
+  absl::Status add_jdbc_table(const sql::create_connector_table& statement);
+  // The store table `name` as a sink into PostgreSQL at `where`.
+  absl::Status add_postgres_sink(const std::string& name, postgres::location where,
+                                 sql::position pos);
   absl::StatusOr<source_binding> bind_tunnel(std::shared_ptr<const table_schema> table,
                                              const std::string& tunnel_id,
                                              sql::position where) const;
@@ -92,6 +108,7 @@ class session {
   std::map<std::string, external_table> externals_;
   std::map<std::string, scan> scans_;
   std::vector<mysql_table_source> mysql_sources_;
+  std::vector<postgres::sink_target> postgres_sinks_;
 };
 
 }  // namespace sluice::ops

@@ -1,0 +1,27 @@
+// A follower keeps a table in step with a log on the other side of a process boundary: a mirror
+// brings a database's changes into a store table (cdc::mysql_mirror), a sink takes a store table's
+// changes out to a database (postgres::sink). Each keeps its own position durably next to what it
+// writes, so that a follower restarted after any crash resumes where it stands.
+#pragma once
+
+#include <absl/status/status.h>
+
+#include <atomic>
+#include <string>
+
+namespace sluice::store {
+
+class follower {
+ public:
+  virtual ~follower() = default;
+  // Connects once and checks what the follower reads and writes; Unavailable when the other
+  // side cannot be reached now (run retries that).
+  virtual absl::Status check() = 0;
+  // Follows until `stop` is set, or with `until_caught_up` until it has caught up with what its
+  // log held when it began. Retries outages; returns any other error.
+  virtual absl::Status run(const std::atomic<bool>& stop, bool until_caught_up) = 0;
+  // What it follows, for logs; never a password.
+  virtual const std::string& name() const = 0;
+};
+
+}  // namespace sluice::store
