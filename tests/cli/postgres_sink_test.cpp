@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/support/cluster.hpp"
 #include "tests/support/job_fixture.hpp"
 #include "tests/support/postgres_server.hpp"
 
@@ -32,21 +33,27 @@ std::vector<json> rows_of(const std::string& tsv, const std::vector<std::string>
   return rows;
 }
 
+// The seed's 10 s job as written, its sink a table of PostgreSQL, which this creates.
+std::string windows_script(const postgres_server& pg) {
+  pg.sql("CREATE TABLE IF NOT EXISTS order_windows (begin text PRIMARY KEY, \"end\" text, "
+         "count bigint, totalprice double precision)");
+  auto text = replace_once(read_file(examples_sql() / "seed_10s_window.sql"),
+                           "outputMode='update'", "outputMode='update', checkpoint.interval='200'");
+  text = replace_once(text, "insert into ots_order_sink_test", "insert into pg_windows");
+  return fmt::format("CREATE TABLE pg_windows USING postgres OPTIONS(url='{}', "
+                     "table='order_windows');\n{}",
+                     pg.url(), text);
+}
+
+std::vector<json> pg_windows(const postgres_server& pg) {
+  return rows_of(pg.sql("SELECT begin, \"end\", count, totalprice FROM order_windows"),
+                 {"begin", "end", "count", "totalPrice"}, {false, false, true, true});
+}
+
 struct sink_fixture : job_fixture {
   postgres_server pg;
 
-  // The seed's 10 s job as written, its sink a table of PostgreSQL that the test creates.
-  std::filesystem::path windows_job() const {
-    pg.sql("CREATE TABLE IF NOT EXISTS order_windows (begin text PRIMARY KEY, \"end\" text, "
-           "count bigint, totalprice double precision)");
-    auto text = replace_once(read_file(examples_sql() / "seed_10s_window.sql"),
-                             "outputMode='update'", "outputMode='update', checkpoint.interval='200'");
-    text = replace_once(text, "insert into ots_order_sink_test", "insert into pg_windows");
-    return script("windows.sql",
-                  fmt::format("CREATE TABLE pg_windows USING postgres OPTIONS(url='{}', "
-                              "table='order_windows');\n{}",
-                              pg.url(), text));
-  }
+  std::filesystem::path windows_job() const { return script("windows.sql", windows_script(pg)); }
 
   // Orders and revenue per user in Flink's dialect; its PostgreSQL table is created by the sink.
   std::filesystem::path users_job() const {
@@ -84,9 +91,7 @@ struct sink_fixture : job_fixture {
 
   void check_results() const {
     auto orders = source_orders();
-    check_rows(rows_of(pg.sql("SELECT begin, \"end\", count, totalprice FROM order_windows"),
-                       {"begin", "end", "count", "totalPrice"}, {false, false, true, true}),
-               window_rows(orders, 10), {"begin"},
+    check_rows(pg_windows(pg), window_rows(orders, 10), {"begin"},
                {{"end", match::exact}, {"count", match::exact}, {"totalPrice", match::relative}});
     std::vector<json> expected;
     for (const auto& [user, t] : per_user(orders, [](const order&) { return true; }))
@@ -136,6 +141,43 @@ TEST_CASE_FIXTURE(sink_fixture, "postgres: sinks land exactly in PostgreSQL acro
   pg.sql("UPDATE order_windows SET count = -1");
   ok(sluice("run", {"--until-drained", windows.string()}), "run again");
   CHECK(pg.sql("SELECT count(*) FROM order_windows WHERE count <> -1") == "0\n");
+}
+
+TEST_CASE("postgres: a cluster's coordinator writes its jobs' PostgreSQL tables, also after it is "
+          "killed and started again") {
+  postgres_server pg;
+  cluster c;
+  c.start_store();
+  c.start_coordinator();
+  c.start_worker();
+  c.start_worker();
+  c.wait_for_workers(2);
+  c.submit(read_file(examples_sql() / "orders_schema.sql"));
+  auto gen = [&](const std::string& seed) {
+    c.sluice({"gen", "--store", c.store_address, "--rows", "100000", "--seed", seed,
+              "--disorder-ms", "3000"},
+             "gen");
+  };
+  gen("21");
+  c.submit(windows_script(pg));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  c.coordinator->stop();  // SIGKILL: its sinks die with it
+  gen("22");
+  c.start_coordinator();
+  gen("23");
+  auto orders = orders_of(
+      c.sluice({"scan", "OrderSource", "--store", c.store_address, "--format", "jsonl"}, "scan").out);
+  REQUIRE(orders.size() == 300000);
+  // Until PostgreSQL counts every order (or a minute has passed).
+  auto counted = [&] {
+    return pg.sql("SELECT coalesce(sum(count), 0) FROM order_windows") == "300000\n";
+  };
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline && !counted())
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  INFO(c.logs());
+  check_rows(pg_windows(pg), window_rows(orders, 10), {"begin"},
+             {{"end", match::exact}, {"count", match::exact}, {"totalPrice", match::relative}});
 }
 
 TEST_CASE_FIXTURE(sink_fixture, "postgres: a batch job's rows land in PostgreSQL with sluice sql") {
