@@ -18,7 +18,7 @@ namespace {
 
 constexpr size_t records_per_channel_read = 4096;
 constexpr size_t records_per_transaction = 32768;
-constexpr size_t parameters_per_statement = 30000;  // below libpq's 65535
+constexpr size_t rows_per_statement = 16384;
 constexpr auto poll_interval = absl::Milliseconds(100);
 
 constexpr std::string_view create_offsets =
@@ -48,13 +48,9 @@ bool cell_text(const value& cell, std::string& out) {
   return std::visit(visitor{out}, cell);
 }
 
-// Statement text and parameters built up row by row.
+// Statement parameters as text; nullptr is NULL.
 class statement_parameters {
  public:
-  void add(const value& cell) {
-    auto& text = texts_.emplace_back();
-    pointers_.push_back(cell_text(cell, text) ? text.c_str() : nullptr);
-  }
   void add(std::string text) { pointers_.push_back(texts_.emplace_back(std::move(text)).c_str()); }
   size_t size() const { return pointers_.size(); }
   const std::vector<const char*>& pointers() const { return pointers_; }
@@ -64,13 +60,23 @@ class statement_parameters {
   std::vector<const char*> pointers_;
 };
 
-// "($1::bigint, $2::text)" for the columns `which` of the row whose first parameter is `first`.
-std::string placeholders(const table_layout& layout, const std::vector<size_t>& which,
-                         size_t first) {
-  std::vector<std::string> cells;
-  for (size_t i = 0; i < which.size(); ++i)
-    cells.push_back(fmt::format("${}::{}", first + i, layout.types[which[i]]));
-  return fmt::format("({})", absl::StrJoin(cells, ", "));
+// Column `c` of `states` as a PostgreSQL array literal: {"a","b",NULL}.
+std::string array_of(const std::vector<const key_state*>& states, size_t c) {
+  std::string out = "{", text;
+  for (const auto* state : states) {
+    if (out.size() > 1) out += ',';
+    if (!cell_text(state->row[c], text)) {
+      out += "NULL";
+      continue;
+    }
+    out += '"';
+    for (char ch : text) {
+      if (ch == '"' || ch == '\\') out += '\\';
+      out += ch;
+    }
+    out += '"';
+  }
+  return out + "}";
 }
 
 std::vector<std::string> columns_of(const table_layout& layout, const std::vector<size_t>& which) {
@@ -79,20 +85,21 @@ std::vector<std::string> columns_of(const table_layout& layout, const std::vecto
   return names;
 }
 
-// Runs `statement_of(rows of this chunk)` over `states` in chunks below the parameter limit.
+// Runs `statement` over `states`, its columns `columns` as one array parameter each
+// ($1::type[], ...), in chunks of rows_per_statement. `statement` gets the unnest(...) call.
 absl::Status in_chunks(connection& pg, const std::vector<const key_state*>& states,
-                       const std::vector<size_t>& columns,
-                       const std::function<std::string(const std::vector<std::string>&)>& statement_of,
-                       const table_layout& layout) {
-  const size_t per_statement = std::max<size_t>(1, parameters_per_statement / columns.size());
-  for (size_t first = 0; first < states.size(); first += per_statement) {
+                       const std::vector<size_t>& columns, const table_layout& layout,
+                       const std::function<std::string(const std::string& unnest)>& statement) {
+  std::vector<std::string> arrays;
+  for (size_t i = 0; i < columns.size(); ++i)
+    arrays.push_back(fmt::format("${}::{}[]", i + 1, layout.types[columns[i]]));
+  const std::string text = statement(fmt::format("unnest({})", absl::StrJoin(arrays, ", ")));
+  for (size_t first = 0; first < states.size(); first += rows_per_statement) {
+    std::vector<const key_state*> chunk(
+        states.begin() + first, states.begin() + std::min(states.size(), first + rows_per_statement));
     statement_parameters parameters;
-    std::vector<std::string> rows;
-    for (size_t i = first; i < std::min(states.size(), first + per_statement); ++i) {
-      rows.push_back(placeholders(layout, columns, parameters.size() + 1));
-      for (auto c : columns) parameters.add(states[i]->row[c]);
-    }
-    SLUICE_RETURN_IF_ERROR(pg.execute(statement_of(rows), parameters.pointers()).status());
+    for (auto c : columns) parameters.add(array_of(chunk, c));
+    SLUICE_RETURN_IF_ERROR(pg.execute(text, parameters.pointers()).status());
   }
   return absl::OkStatus();
 }
@@ -234,23 +241,16 @@ absl::StatusOr<bool> sink::apply(connection& pg, const table_layout& layout,
   const std::string conflict =
       assignments.empty() ? "DO NOTHING"
                           : fmt::format("DO UPDATE SET {}", absl::StrJoin(assignments, ", "));
-  auto written = in_chunks(
-      pg, deletes, key_columns,
-      [&](const std::vector<std::string>& rows) {
-        return fmt::format("DELETE FROM {} WHERE ({}) IN (VALUES {})", layout.name,
-                           absl::StrJoin(columns_of(layout, key_columns), ", "),
-                           absl::StrJoin(rows, ", "));
-      },
-      layout);
+  const std::string keys = absl::StrJoin(columns_of(layout, key_columns), ", ");
+  auto written = in_chunks(pg, deletes, key_columns, layout, [&](const std::string& unnest) {
+    return fmt::format("DELETE FROM {} WHERE ({}) IN (SELECT * FROM {})", layout.name, keys,
+                       unnest);
+  });
   if (written.ok())
-    written = in_chunks(
-        pg, upserts, all,
-        [&](const std::vector<std::string>& rows) {
-          return fmt::format("INSERT INTO {} ({}) VALUES {} ON CONFLICT ({}) {}", layout.name,
-                             absl::StrJoin(layout.columns, ", "), absl::StrJoin(rows, ", "),
-                             absl::StrJoin(columns_of(layout, key_columns), ", "), conflict);
-        },
-        layout);
+    written = in_chunks(pg, upserts, all, layout, [&](const std::string& unnest) {
+      return fmt::format("INSERT INTO {} ({}) SELECT * FROM {} ON CONFLICT ({}) {}", layout.name,
+                         absl::StrJoin(layout.columns, ", "), unnest, keys, conflict);
+    });
   for (uint32_t c = 0; written.ok() && c < table_->channels(); ++c) {
     if (reached[c] == next[c]) continue;
     const std::string channel = std::to_string(c), offset = std::to_string(reached[c]);
