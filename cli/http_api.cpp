@@ -88,6 +88,31 @@ std::string metrics_text(const nlohmann::json& listing) {
                    "How long the checkpoints of a job took, barrier to record.", ""};
   family failures{"sluice_job_failures_total", "counter",
                   "Failures a job resumed from its last complete checkpoint after.", ""};
+  family written{"sluice_rows_written_total", "counter",
+                 "Sink row changes (upserts and deletes) a job's checkpoints wrote.", ""};
+  family checkpoint_size{"sluice_checkpoint_last_size_bytes", "gauge",
+                         "The snapshot bytes of a job's last complete checkpoint.", ""};
+  family failed{"sluice_checkpoints_failed_total", "counter",
+                "Checkpoints a job began and never completed.", ""};
+  family store_writes{"sluice_store_write_duration_seconds", "histogram",
+                      "How long a reducer's store writes at a checkpoint took (sink rows and "
+                      "snapshot).",
+                      ""};
+  family shares{"sluice_worker_channels", "gauge",
+                "The channels of a job's source a worker reads.", ""};
+  // A histogram's samples from per-bucket counts over checkpoint_buckets.
+  auto histogram = [](family& f, const std::string& job, const std::vector<uint64_t>& counts,
+                      double sum, uint64_t count) {
+    uint64_t cumulative = 0;
+    for (size_t b = 0; b < std::size(coordinator::checkpoint_buckets) && b < counts.size(); ++b) {
+      cumulative += counts[b];
+      f.samples += fmt::format("{}_bucket{{job=\"{}\",le=\"{}\"}} {}\n", f.name, job,
+                               coordinator::checkpoint_buckets[b], cumulative);
+    }
+    f.samples += fmt::format("{0}_bucket{{job=\"{1}\",le=\"+Inf\"}} {2}\n"
+                             "{0}_sum{{job=\"{1}\"}} {3}\n{0}_count{{job=\"{1}\"}} {2}\n",
+                             f.name, job, count, sum);
+  };
   for (const auto& job : listing.value("jobs", nlohmann::json::array())) {
     const std::string name = label(job.value("name", ""));
     const bool is_running = job.value("state", "") != "stopped";
@@ -111,28 +136,29 @@ std::string metrics_text(const nlohmann::json& listing) {
                                          job["reassignments"].get<uint64_t>());
     failures.samples += fmt::format("sluice_job_failures_total{{job=\"{}\"}} {}\n", name,
                                     job.value("failures", uint64_t{0}));
-    const auto counts = job.value("checkpoint_counts", std::vector<uint64_t>{});
-    uint64_t cumulative = 0;
-    for (size_t b = 0; b < std::size(coordinator::checkpoint_buckets) && b < counts.size(); ++b) {
-      cumulative += counts[b];
-      durations.samples += fmt::format(
-          "sluice_checkpoint_duration_seconds_bucket{{job=\"{}\",le=\"{}\"}} {}\n", name,
-          coordinator::checkpoint_buckets[b], cumulative);
-    }
-    durations.samples += fmt::format(
-        "sluice_checkpoint_duration_seconds_bucket{{job=\"{}\",le=\"+Inf\"}} {}\n"
-        "sluice_checkpoint_duration_seconds_sum{{job=\"{}\"}} {}\n"
-        "sluice_checkpoint_duration_seconds_count{{job=\"{}\"}} {}\n",
-        name, job.value("checkpoints", uint64_t{0}), name, job.value("checkpoint_seconds", 0.0),
-        name, job.value("checkpoints", uint64_t{0}));
+    histogram(durations, name, job.value("checkpoint_counts", std::vector<uint64_t>{}),
+              job.value("checkpoint_seconds", 0.0), job.value("checkpoints", uint64_t{0}));
+    histogram(store_writes, name, job.value("store_write_counts", std::vector<uint64_t>{}),
+              job.value("store_write_seconds", 0.0), job.value("store_writes", uint64_t{0}));
+    written.samples += fmt::format("sluice_rows_written_total{{job=\"{}\"}} {}\n", name,
+                                   job.value("sink_rows", uint64_t{0}));
+    checkpoint_size.samples += fmt::format("sluice_checkpoint_last_size_bytes{{job=\"{}\"}} {}\n",
+                                           name, job.value("last_checkpoint_bytes", uint64_t{0}));
+    failed.samples += fmt::format("sluice_checkpoints_failed_total{{job=\"{}\"}} {}\n", name,
+                                  job.value("checkpoints_failed", uint64_t{0}));
+    for (const auto& share : job.value("shares", nlohmann::json::array()))
+      shares.samples += fmt::format(
+          "sluice_worker_channels{{job=\"{}\",worker=\"{}\"}} {}\n", name,
+          label(share.value("worker", "")), share.value("channels", nlohmann::json::array()).size());
   }
   std::string out;
   if (listing.contains("workers"))
     out = fmt::format("# HELP sluice_workers Workers registered with the coordinator.\n"
                       "# TYPE sluice_workers gauge\nsluice_workers {}\n",
                       listing["workers"].size());
-  for (const auto* f : {&running, &rows, &rate, &lag, &late, &checkpoint, &checkpoint_id,
-                        &durations, &reassignments, &failures})
+  for (const auto* f : {&running, &rows, &rate, &lag, &late, &written, &checkpoint,
+                        &checkpoint_id, &checkpoint_size, &durations, &failed, &store_writes,
+                        &reassignments, &failures, &shares})
     out += fmt::format("# HELP {} {}\n# TYPE {} {}\n{}", f->name, f->help, f->name, f->type,
                        f->samples);
   return out;

@@ -48,22 +48,28 @@ struct run_options {
 struct job_board {
   std::mutex mu;
   std::vector<std::pair<std::string, caf::actor>> jobs;
+  std::vector<caf::actor> workers;  // named "worker N" in listings
 };
 
 absl::StatusOr<nlohmann::json> listing_of(caf::actor_system& system, job_board& board) {
   std::vector<std::pair<std::string, caf::actor>> jobs;
+  std::vector<caf::actor> workers;
   {
     std::lock_guard lock(board.mu);
     jobs = board.jobs;
+    workers = board.workers;
   }
+  auto worker_name = [&workers](const caf::actor& worker) {
+    auto at = std::find(workers.begin(), workers.end(), worker);
+    return fmt::format("worker {}", at - workers.begin() + 1);
+  };
   nlohmann::json listing = {{"jobs", nlohmann::json::array()}};
   caf::scoped_actor self{system};
   for (const auto& [name, actor] : jobs)
     self->request(actor, std::chrono::seconds(5), msg::status_atom::value)
         .receive(
             [&](const coordinator::job_status& status) {
-              listing["jobs"].push_back(coordinator::job_entry(
-                  name, status, [](const caf::actor&) { return std::string("this process"); }));
+              listing["jobs"].push_back(coordinator::job_entry(name, status, worker_name));
             },
             [&](caf::error&) {
               listing["jobs"].push_back({{"name", name}, {"state", "ended"}});
@@ -205,6 +211,10 @@ absl::Status run(const run_options& options) {
   for (uint32_t w = 0; w < options.workers; ++w)
     workers.push_back(system.spawn(worker::worker_actor, static_cast<store::api*>(db.get()),
                                    std::string()));
+  {
+    std::lock_guard lock(board.mu);
+    board.workers = workers;
+  }
   install_stop_signals();
   std::thread generator;
   if (options.gen_rate > 0) {

@@ -80,6 +80,7 @@ void assign_from(self_ptr self, const store::checkpoint& from);
 void on_failure(self_ptr self, const std::string& what, bool now) {
   auto& state = self->state;
   ++state.failures_total;
+  if (state.round.pending() != 0) ++state.checkpoints_failed;
   state.last_failure = what;
   if (!state.config.record || state.leaving)
     return finish(self, caf::make_error(caf::sec::runtime_error, what));
@@ -131,6 +132,7 @@ void start_checkpoint(self_ptr self) {
                          static_cast<uint32_t>(state.reducers.size() + state.joiners.size()),
                          std::chrono::steady_clock::now()))
     return;
+  state.round_bytes = 0;
   for (auto& source : state.sources) self->send(source, barrier_atom::value, state.round.pending());
 }
 
@@ -184,6 +186,13 @@ job_summary summarize(const job_state& state) {
   return summary;
 }
 
+// The bucket of checkpoint_buckets a duration counts in.
+size_t bucket_of(double seconds) {
+  size_t bucket = 0;
+  while (bucket < std::size(checkpoint_buckets) && seconds > checkpoint_buckets[bucket]) ++bucket;
+  return bucket;
+}
+
 // The checkpoint of the round is stored: it is complete.
 void on_complete(self_ptr self) {
   auto& state = self->state;
@@ -202,11 +211,10 @@ void on_complete(self_ptr self) {
   ++state.checkpoints;
   state.checkpoint_ms.push_back(state.last_checkpoint_ms);
   state.checkpoint_seconds += state.last_checkpoint_ms / 1000;
-  size_t bucket = 0;
-  while (bucket < std::size(checkpoint_buckets) &&
-         state.last_checkpoint_ms / 1000 > checkpoint_buckets[bucket])
-    ++bucket;
-  ++state.checkpoint_counts[bucket];
+  ++state.checkpoint_counts[bucket_of(state.last_checkpoint_ms / 1000)];
+  state.history.push_back(
+      {state.checkpoint, state.last_checkpoint_ms, state.round_bytes, state.last_complete_unix_ms});
+  if (state.history.size() > history_length) state.history.pop_front();
   release_waiters(state);
   if (state.leaving && !state.stopping) return finish(self, caf::error{});
   if (state.stopping || (state.config.until_drained && drained(state))) {
@@ -426,6 +434,13 @@ job_status status_of(const job_state& state) {
   status.checkpoint_seconds = state.checkpoint_seconds;
   status.failures = state.failures_total;
   status.last_failure = state.last_failure;
+  status.checkpoints_failed = state.checkpoints_failed;
+  status.last_checkpoint_bytes = state.history.empty() ? 0 : state.history.back().bytes;
+  status.history.assign(state.history.begin(), state.history.end());
+  status.sink_rows = state.sink_rows;
+  status.store_writes = state.store_writes;
+  status.store_write_seconds = state.store_write_seconds;
+  status.store_write_counts = state.store_write_counts;
   return status;
 }
 
@@ -519,10 +534,15 @@ caf::behavior job_actor(self_ptr self, job_config config) {
           record_checkpoint(self);
       },
       [self](ack_atom, uint64_t epoch, uint64_t checkpoint, uint32_t reducer, uint64_t late,
-             int64_t watermark) {
-        if (epoch == self->state.epoch &&
-            self->state.round.on_ack(checkpoint, reducer, late, watermark))
-          record_checkpoint(self);
+             int64_t watermark, uint64_t sink_rows, uint64_t snapshot_bytes, double write_seconds) {
+        auto& state = self->state;
+        if (epoch != state.epoch) return;
+        state.sink_rows += sink_rows;
+        ++state.store_writes;
+        state.store_write_seconds += write_seconds;
+        ++state.store_write_counts[bucket_of(write_seconds)];
+        if (checkpoint == state.round.pending()) state.round_bytes += snapshot_bytes;
+        if (state.round.on_ack(checkpoint, reducer, late, watermark)) record_checkpoint(self);
       },
       [self](fail_atom, uint64_t epoch, const std::string& what) {
         if (epoch == self->state.epoch && self->state.phase != job_phase::waiting)

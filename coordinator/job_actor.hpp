@@ -28,6 +28,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include <chrono>
+#include <deque>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -70,6 +71,14 @@ struct job_share {
 };
 
 // A job's progress, for progress lines and `sluice jobs`.
+// A complete checkpoint, for the dashboard's history.
+struct checkpoint_entry {
+  uint64_t id = 0;
+  double ms = 0;        // barrier to record
+  uint64_t bytes = 0;   // its snapshots
+  int64_t unix_ms = 0;  // when it completed
+};
+
 struct job_status {
   std::string state;                // waiting for workers, assigning, running, stopping
   std::vector<std::string> inputs;  // the tables it reads (two with a join)
@@ -92,7 +101,19 @@ struct job_status {
   std::vector<uint64_t> checkpoint_counts;
   uint64_t failures = 0;            // of this run, each resumed from the last checkpoint
   std::string last_failure;         // what the last one was
+  uint64_t checkpoints_failed = 0;  // begun by this run and never completed
+  uint64_t last_checkpoint_bytes = 0;  // the snapshots of the last one
+  std::vector<checkpoint_entry> history;  // the last ones of this run, oldest first
+  uint64_t sink_rows = 0;           // sink row changes written by this run
+  // The reducers' store writes at each checkpoint (sink rows and snapshot): how many, their
+  // durations' sum and per bucket of checkpoint_buckets, as checkpoint_counts.
+  uint64_t store_writes = 0;
+  double store_write_seconds = 0;
+  std::vector<uint64_t> store_write_counts;
 };
+
+// How many complete checkpoints job_status::history keeps.
+inline constexpr size_t history_length = 30;
 
 // The upper bounds, in seconds, of the buckets of job_status::checkpoint_counts.
 inline constexpr double checkpoint_buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1,
@@ -155,6 +176,13 @@ struct job_state {
   uint32_t failures = 0;             // of actors, since the last complete checkpoint
   uint64_t failures_total = 0;       // of this run
   std::string last_failure;
+  uint64_t checkpoints_failed = 0;
+  uint64_t round_bytes = 0;          // snapshot bytes of the round in progress
+  std::deque<checkpoint_entry> history;  // the last history_length complete ones
+  uint64_t sink_rows = 0;
+  uint64_t store_writes = 0;
+  double store_write_seconds = 0;
+  std::vector<uint64_t> store_write_counts = std::vector<uint64_t>(std::size(checkpoint_buckets) + 1);
   std::chrono::steady_clock::time_point started;
   static inline const char* name = "sluice.job";
 };

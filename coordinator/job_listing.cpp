@@ -9,6 +9,10 @@ nlohmann::json job_entry(const std::string& name, const job_status& status,
     shares.push_back({{"worker", worker_name(share.worker)},
                       {"channels", share.channels},
                       {"key_groups", {share.first_group, share.end_group}}});
+  nlohmann::json history = nlohmann::json::array();
+  for (const auto& entry : status.history)
+    history.push_back({{"id", entry.id}, {"ms", entry.ms}, {"bytes", entry.bytes},
+                       {"unix_ms", entry.unix_ms}});
   return {{"name", name},
           {"state", status.state},
           {"inputs", status.inputs},
@@ -27,7 +31,14 @@ nlohmann::json job_entry(const std::string& name, const job_status& status,
           {"checkpoint_seconds", status.checkpoint_seconds},
           {"checkpoint_counts", status.checkpoint_counts},
           {"failures", status.failures},
-          {"last_failure", status.last_failure}};
+          {"last_failure", status.last_failure},
+          {"checkpoints_failed", status.checkpoints_failed},
+          {"last_checkpoint_bytes", status.last_checkpoint_bytes},
+          {"history", history},
+          {"sink_rows", status.sink_rows},
+          {"store_writes", status.store_writes},
+          {"store_write_seconds", status.store_write_seconds},
+          {"store_write_counts", status.store_write_counts}};
 }
 
 }  // namespace sluice::coordinator

@@ -25,7 +25,8 @@
 //   source -> job          (idle_atom, epoch, channel, offset)  found its channel empty after
 //                                                               processing everything below offset
 //   reducer -> job         (ack_atom, epoch, checkpoint n, reducer, late rows so far,
-//                           int64_t watermark as of n)
+//                           int64_t watermark as of n, sink rows written, snapshot bytes,
+//                           double seconds its store writes took)
 //   source/reducer -> job  (fail_atom, epoch, what went wrong)
 //   job -> itself          (tick_atom)                          start the next checkpoint
 //   job -> itself          (deploy_atom, epoch)                 reassign after a failure

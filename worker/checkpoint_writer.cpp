@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+
 #include "runtime/core/status.hpp"
 #include "messaging/atoms.hpp"
 
@@ -40,13 +42,19 @@ caf::behavior checkpoint_writer(caf::stateful_actor<checkpoint_writer_state>* se
   return {
       [self](const std::shared_ptr<checkpoint_output>& output) {
         const auto& config = self->state.config;
+        const auto began = std::chrono::steady_clock::now();
         if (auto status = write(config, *output); !status.ok()) {
           self->send(config.coordinator, fail_atom::value, config.fence.epoch,
                      fmt::format("reducer {}: {}", config.part, std::string(status.message())));
           return self->quit();
         }
+        uint64_t snapshot_bytes = 0;
+        for (const auto& chunk : output->snapshot) snapshot_bytes += chunk.size();
+        const double write_seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
         self->send(config.coordinator, ack_atom::value, config.fence.epoch, output->checkpoint,
-                   config.part, output->late_rows, output->watermark);
+                   config.part, output->late_rows, output->watermark,
+                   static_cast<uint64_t>(output->changes.size()), snapshot_bytes, write_seconds);
       },
   };
 }

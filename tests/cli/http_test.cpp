@@ -59,6 +59,24 @@ TEST_CASE_FIXTURE(http_fixture, "over HTTP: the running job, its metrics, its ta
   CHECK(metrics.body.find("sluice_rows_read_total{job=\"job1\"} 20000\n") != std::string::npos);
   CHECK(metrics.body.find("sluice_channel_lag_records{job=\"job1\",channel=\"7\"} 0\n") !=
         std::string::npos);
+  // Every window was written at least once; the checkpoints' history ends with the last one.
+  CHECK(job["sink_rows"].get<uint64_t>() >= scan_jsonl("OrderStreamSink").size());
+  CHECK(metrics.body.find(fmt::format("sluice_rows_written_total{{job=\"job1\"}} {}\n",
+                                      job["sink_rows"].get<uint64_t>())) != std::string::npos);
+  REQUIRE(!job["history"].empty());
+  CHECK(job["history"].back()["id"] == job["last_checkpoint"]);
+  CHECK(job["history"].back()["bytes"].get<uint64_t>() > 0);
+  CHECK(metrics.body.find(fmt::format("sluice_checkpoint_last_size_bytes{{job=\"job1\"}} {}\n",
+                                      job["last_checkpoint_bytes"].get<uint64_t>())) !=
+        std::string::npos);
+  CHECK(metrics.body.find("sluice_checkpoints_failed_total{job=\"job1\"} 0\n") != std::string::npos);
+  CHECK(metrics.body.find("# TYPE sluice_store_write_duration_seconds histogram\n") !=
+        std::string::npos);
+  size_t channels = 0;
+  for (const auto& share : job["shares"]) channels += share["channels"].size();
+  CHECK(channels == 8);
+  CHECK(metrics.body.find("sluice_worker_channels{job=\"job1\",worker=\"worker 1\"}") !=
+        std::string::npos);
   if (std::filesystem::exists("/usr/bin/promtool")) {
     auto checked = testing::run({"/usr/bin/promtool", "check", "metrics"}, metrics.body,
                                 std::chrono::seconds(30));

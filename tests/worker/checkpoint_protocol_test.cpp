@@ -346,7 +346,8 @@ caf::behavior coordinator_probe(caf::event_based_actor* self, trace* log) {
   });
   return {
       [log](ack_atom, uint64_t /*epoch*/, uint64_t checkpoint, uint32_t reducer,
-            uint64_t /*late rows*/, int64_t /*watermark*/) {
+            uint64_t /*late rows*/, int64_t /*watermark*/, uint64_t /*sink rows*/,
+            uint64_t /*snapshot bytes*/, double /*write seconds*/) {
         log->acks.emplace_back(checkpoint, reducer);
       },
       [log](fail_atom, uint64_t /*epoch*/, const std::string& what) {
