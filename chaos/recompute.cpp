@@ -148,8 +148,7 @@ absl::Status sqlite_error(sqlite3* db, std::string_view what) {
 
 }  // namespace
 
-absl::StatusOr<recomputation> recomputation::create(const sql::select_query& query,
-                                                    const table_schema& source) {
+absl::StatusOr<recomputation> recomputation::create(const sql::select_query& query) {
   if (query.join) return absl::UnimplementedError("the recomputation does not evaluate joins");
   if (query.star) return absl::UnimplementedError("the recomputation does not evaluate SELECT *");
   if (query.limit) return absl::UnimplementedError("the recomputation does not evaluate LIMIT");
@@ -185,10 +184,11 @@ absl::StatusOr<recomputation> recomputation::create(const sql::select_query& que
     SLUICE_ASSIGN_OR_RETURN(auto having, t.sql(*query.having));
     text += " HAVING " + having;
   }
-  return recomputation(std::move(text), std::move(times), source);
+  return recomputation(std::move(text), std::move(times));
 }
 
-absl::StatusOr<rows> recomputation::run(const rows& source_rows) const {
+absl::StatusOr<rows> recomputation::run(const table_schema& source, const rows& source_rows) const {
+  const auto& columns_ = source.columns();
   sqlite3* raw = nullptr;
   if (sqlite3_open(":memory:", &raw) != SQLITE_OK) {
     sqlite3_close(raw);

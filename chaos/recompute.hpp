@@ -23,20 +23,18 @@ using rows = std::vector<std::vector<value>>;
 
 class recomputation {
  public:
-  static absl::StatusOr<recomputation> create(const sql::select_query& query,
-                                              const table_schema& source);
-  // The query's result rows over `source_rows` (in the source table's column order). A time
+  static absl::StatusOr<recomputation> create(const sql::select_query& query);
+  // The query's result rows over `source_rows` of `source` (in its column order). A time
   // (window.start, to_timestamp(...)) comes out as a TIMESTAMP.
-  absl::StatusOr<rows> run(const rows& source_rows) const;
+  absl::StatusOr<rows> run(const table_schema& source, const rows& source_rows) const;
   // The SQLite statement, for messages.
   const std::string& text() const { return text_; }
 
  private:
-  recomputation(std::string text, std::vector<bool> times, const table_schema& source)
-      : text_(std::move(text)), times_(std::move(times)), columns_(source.columns()) {}
+  recomputation(std::string text, std::vector<bool> times)
+      : text_(std::move(text)), times_(std::move(times)) {}
   std::string text_;
   std::vector<bool> times_;  // per result column: seconds to be read as a TIMESTAMP
-  std::vector<column_def> columns_;
 };
 
 // Compares a sink table's rows with the recomputed ones, matched by the sink's key columns

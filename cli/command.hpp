@@ -78,6 +78,7 @@ void add_scan_command(CLI::App& app, int& exit_code);
 void add_tunnel_command(CLI::App& app, int& exit_code);
 void add_gen_command(CLI::App& app, int& exit_code);
 void add_bench_command(CLI::App& app, int& exit_code);
+void add_chaos_command(CLI::App& app, int& exit_code);
 void add_run_command(CLI::App& app, int& exit_code);
 void add_store_command(CLI::App& app, int& exit_code);
 void add_coordinator_command(CLI::App& app, int& exit_code);

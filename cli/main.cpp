@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   sluice::cli::add_worker_command(app, exit_code);
   sluice::cli::add_jobs_command(app, exit_code);
   sluice::cli::add_bench_command(app, exit_code);
+  sluice::cli::add_chaos_command(app, exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

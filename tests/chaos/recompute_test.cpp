@@ -26,14 +26,13 @@ TEST_CASE("the recomputation: the seed's 10 s windows, by hand") {
   auto job = recomputation::create(
       query_of("SELECT CAST(window.start AS String) AS begin, CAST(window.end AS String) AS end, "
                "count(*) AS count, sum(price) AS totalPrice FROM s GROUP BY "
-               "window(to_timestamp(timestamp / 1000), \"10 seconds\")"),
-      orders());
+               "window(to_timestamp(timestamp / 1000), \"10 seconds\")"));
   REQUIRE(job.ok());
   rows source = {{std::string("u1"), std::string("o1"), 1.5, int64_t{1700000000000}},
                  {std::string("u1"), std::string("o2"), 2.25, int64_t{1700000009999}},
                  {std::string("u2"), std::string("o3"), 4.0, int64_t{1700000010000}},
                  {std::string("u2"), std::string("o4"), 8.0, int64_t{-1500}}};
-  auto result = job->run(source);
+  auto result = job->run(orders(), source);
   REQUIRE(result.ok());
   rows expected = {
       {std::string("1969-12-31 23:59:50"), std::string("1970-01-01 00:00:00"), int64_t{1}, 8.0},
@@ -52,23 +51,22 @@ TEST_CASE("the recomputation: the seed's 10 s windows, by hand") {
 
 TEST_CASE("the recomputation: keyed totals with a filter, and what it refuses") {
   auto job = recomputation::create(
-      query_of("SELECT UserId, count(*), avg(price) FROM s WHERE price > 2 GROUP BY UserId"),
-      orders());
+      query_of("SELECT UserId, count(*), avg(price) FROM s WHERE price > 2 GROUP BY UserId"));
   REQUIRE(job.ok());
   rows source = {{std::string("u1"), std::string("o1"), 1.5, int64_t{0}},
                  {std::string("u1"), std::string("o2"), 3.0, int64_t{0}},
                  {std::string("u2"), std::string("o3"), 4.0, int64_t{0}},
                  {std::string("u2"), std::string("o4"), 5.0, int64_t{0}}};
-  auto result = job->run(source);
+  auto result = job->run(orders(), source);
   REQUIRE(result.ok());
   CHECK(differences(*result, {{std::string("u1"), int64_t{1}, 3.0},
                               {std::string("u2"), int64_t{2}, 4.5}},
                     {0})
             .empty());
   auto joined = recomputation::create(
-      query_of("SELECT a.UserId FROM s a JOIN t b ON a.UserId = b.UserId"), orders());
+      query_of("SELECT a.UserId FROM s a JOIN t b ON a.UserId = b.UserId"));
   CHECK(absl::IsUnimplemented(joined.status()));
-  auto unknown = recomputation::create(query_of("SELECT upper(UserId) FROM s"), orders());
+  auto unknown = recomputation::create(query_of("SELECT upper(UserId) FROM s"));
   REQUIRE(absl::IsUnimplemented(unknown.status()));
   CHECK(std::string(unknown.status().message()).find("function upper") != std::string::npos);
 }

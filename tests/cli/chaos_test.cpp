@@ -1,0 +1,77 @@
+// `sluice chaos` as users run it: a cluster of its own, a fault schedule from a seed, and the
+// job's result compared with SQLite's recomputation from the source rows.
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "tests/support/job_fixture.hpp"
+
+namespace sluice::testing {
+namespace {
+
+TEST_CASE_FIXTURE(job_fixture, "chaos: the seed's 10 s job stays exact under a seeded fault schedule") {
+  auto result = testing::run({SLUICE_BINARY, "chaos", "--runs", "1", "--seed", "11", "--duration", "12",
+                     (examples_sql() / "seed_10s_window.sql").string()},
+                    {}, std::chrono::seconds(300));
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 0);
+  CHECK(contains(result.out, "run 1 of 1, seed 11: "));
+  CHECK(contains(result.out, "job1 -> OrderStreamSink: "));
+  CHECK(contains(result.out, "1 of 1 runs exact (seed 11)"));
+  // The same seed draws the same schedule.
+  auto schedule = [](const std::string& out) {
+    std::string lines;
+    std::istringstream in(out);
+    for (std::string line; std::getline(in, line);)
+      if (line.starts_with("  at ")) lines += line.substr(0, line.find(':', 5)) + "\n";
+    return lines;
+  };
+  auto again = testing::run({SLUICE_BINARY, "chaos", "--runs", "1", "--seed", "11", "--duration", "12",
+                    "--faults", "kill-worker,stop-worker,kill-coordinator,stop-coordinator,"
+                                "kill-store,join-worker",
+                    (examples_sql() / "seed_10s_window.sql").string()},
+                   {}, std::chrono::seconds(300));
+  CHECK(again.exit_code == 0);
+  CHECK(!schedule(result.out).empty());
+  CHECK(schedule(again.out) == schedule(result.out));
+}
+
+TEST_CASE_FIXTURE(job_fixture, "chaos: a result that differs from the recomputation fails the run") {
+  // Users grouped into a table keyed by the count: users with equal counts overwrite each other,
+  // so the table holds fewer rows than the query yields.
+  auto job = script("collide.sql",
+                    "CREATE SCAN s ON OrderSource USING STREAM;\n"
+                    "CREATE STREAM collide OPTIONS(checkpointLocation='/tmp/cp/collide') "
+                    "INSERT INTO OrderTotalSink SELECT count(*), sum(price) FROM s GROUP BY UserId;\n");
+  auto result = testing::run({SLUICE_BINARY, "chaos", "--runs", "1", "--seed", "5", "--duration", "6",
+                     "--faults", "join-worker", "--rate", "5000", "--keep",
+                     (dir.path / "runs").string(), job.string()},
+                    {}, std::chrono::seconds(300));
+  INFO(result.out << result.err);
+  CHECK(result.exit_code != 0);
+  CHECK(contains(result.out, "NOT EXACT"));
+  CHECK(contains(result.out, "sink has ("));
+  CHECK(contains(result.out, "data and logs kept in " + (dir.path / "runs").string()));
+  CHECK(contains(result.out, "0 of 1 runs exact (seed 5)"));
+}
+
+TEST_CASE("chaos: what it cannot recompute or inject is refused up front") {
+  temp_dir dir;
+  auto job = dir.path / "join.sql";
+  std::ofstream(job) << "CREATE STREAM j OPTIONS(checkpointLocation='/tmp/cp/j') INSERT INTO "
+                        "OrderBatchSink SELECT upper(UserId), count(*), sum(price) FROM "
+                        "OrderSource GROUP BY UserId;\n";
+  auto refused = testing::run({SLUICE_BINARY, "chaos", "--runs", "1", job.string()}, {},
+                              std::chrono::seconds(60));
+  CHECK(refused.exit_code != 0);
+  CHECK(contains(refused.err, "does not evaluate function upper"));
+  auto faults = testing::run({SLUICE_BINARY, "chaos", "--faults", "kill-worker,unplug",
+                              (examples_sql() / "seed_10s_window.sql").string()},
+                             {}, std::chrono::seconds(60));
+  CHECK(faults.exit_code != 0);
+  CHECK_MESSAGE(contains(faults.err, "unknown fault 'unplug'"), faults.out << faults.err);
+}
+
+}  // namespace
+}  // namespace sluice::testing
