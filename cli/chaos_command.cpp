@@ -357,7 +357,8 @@ absl::StatusOr<run_report> chaos_run(const chaos_options& options, uint32_t inde
   drawn.duration = std::chrono::milliseconds(static_cast<int64_t>(options.duration * 1000));
   const auto schedule = chaos::draw_schedule(drawn);
   std::cout << fmt::format("run {} of {}, seed {}: {} faults\n", index + 1, options.runs, seed,
-                           schedule.size());
+                           schedule.size())
+            << std::flush;
   std::mt19937_64 random(seed);
   progress_monitor monitor(*c, jobs.size());
   for (const auto& f : schedule) {
@@ -417,7 +418,8 @@ absl::StatusOr<run_report> chaos_run(const chaos_options& options, uint32_t inde
       return absl::InternalError(fmt::format("updating orders failed (logs in {})", dir.string()));
     std::cout << fmt::format("  {}: {}\n", chaos::describe(f),
                              resumed ? fmt::format("progress {:.2f} s after it began", *resumed)
-                                     : std::string("no progress within 60 s"));
+                                     : std::string("no progress within 60 s"))
+              << std::flush;
     if (resumed) report.resume_seconds.push_back(*resumed);
     else report.exact = false;
   }
@@ -506,7 +508,8 @@ absl::Status run_chaos(const chaos_options& options) {
     exact += report->exact;
     for (const auto& [kind, n] : report->faults) faults[kind] += n;
     resumes.insert(resumes.end(), report->resume_seconds.begin(), report->resume_seconds.end());
-    std::cout << fmt::format("run {}: {}\n", run + 1, report->exact ? "exact" : "NOT EXACT");
+    std::cout << fmt::format("run {}: {}\n", run + 1, report->exact ? "exact" : "NOT EXACT")
+              << std::flush;
   }
   std::vector<std::string> injected;
   for (const auto& [kind, n] : faults) injected.push_back(fmt::format("{} {}", chaos::fault_name(kind), n));

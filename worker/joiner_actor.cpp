@@ -143,8 +143,15 @@ caf::behavior joiner_actor(self_ptr self, joiner_config config) {
   writing.coordinator = state.config.coordinator;
   state.writer = spawn_blocking<caf::monitored>(self, checkpoint_writer, std::move(writing));
   self->set_exit_handler([self](const caf::exit_msg& exit) { stop(self, exit.reason); });
+  // A reducer whose worker is gone never answers the partials sent to it: fail now rather than
+  // at their timeout.
+  for (const auto& reducer : state.config.reducers) self->monitor(reducer);
   self->set_down_handler([self](const caf::down_msg& down) {
-    if (down.source != self->state.writer.address()) return;
+    if (down.source != self->state.writer.address()) {
+      if (!self->state.stopping)
+        fail(self, fmt::format("a reducer is gone: {}", self->system().render(down.reason)));
+      return;
+    }
     if (!self->state.stopping && down.reason)
       self->send(self->state.config.coordinator, fail_atom::value, self->state.config.fence.epoch,
                  fmt::format("joiner {}: its checkpoint writer ended: {}", self->state.config.index,

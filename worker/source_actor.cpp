@@ -113,6 +113,12 @@ caf::behavior source_actor(self_ptr self, source_config config) {
       max_records,
       static_cast<uint32_t>(state.config.reducers.size()), state.config.max_in_flight);
   state.io = spawn_store_io(self, state.config.db);
+  // A reducer whose worker is gone (killed, or taken for dead after a second without
+  // heartbeats) never answers the partials sent to it: fail now rather than at their timeout.
+  for (const auto& reducer : state.config.reducers) self->monitor(reducer);
+  self->set_down_handler([self](const caf::down_msg& down) {
+    fail(self, fmt::format("a reducer is gone: {}", self->system().render(down.reason)));
+  });
   std::vector<flow_command> commands;
   state.flow->start(commands);
   carry_out(self, commands);

@@ -43,6 +43,7 @@
 #include "schemas/stream.capnp.h"
 #include "tests/support/temp_dir.hpp"
 #include "worker/reducer_actor.hpp"
+#include "worker/source_actor.hpp"
 
 namespace sluice {
 namespace {
@@ -353,6 +354,7 @@ caf::behavior coordinator_probe(caf::event_based_actor* self, trace* log) {
       [log](fail_atom, uint64_t /*epoch*/, const std::string& what) {
         log->failures.push_back(what);
       },
+      [](idle_atom, uint64_t /*epoch*/, uint32_t /*channel*/, uint64_t /*offset*/) {},
       [log](done_atom, const coordinator::job_summary& summary) {
         log->summaries.push_back(summary);
       },
@@ -625,6 +627,36 @@ TEST_CASE("a barrier repeated by a source is counted once") {
   CHECK(data.snapshot(1, 0) == data.decode({scenario.base, scenario.sources[1].before}));
 }
 
+
+TEST_CASE("a source whose reducer is gone reports a failure at once, not at its partials' "
+          "timeout") {
+  // Found by `sluice chaos --seed 8 --faults stop-worker,join-worker`: a worker stopped for a
+  // second is taken for dead by its peers, and a source's partials to its reducer were neither
+  // answered nor failed until their 30 s timeout, holding the job for as long.
+  order_store data(per_user_script);
+  test_system actors;
+  auto reducer = actors.reducer(data, 0, 1);
+  worker::source_config config;
+  config.plan = data.plan;
+  config.db = data.db.get();
+  config.epoch = 3;
+  config.reducers = {reducer};
+  config.owner.assign(ops::key_groups, 0);
+  config.coordinator = actors.coordinator;
+  auto source = actors.sys.spawn(worker::source_actor, std::move(config));
+  actors.spawned.push_back(source);
+  actors.sched.run();
+  auto gone = [&] {
+    return std::count_if(actors.log.failures.begin(), actors.log.failures.end(),
+                         [](const std::string& failure) {
+                           return failure.starts_with("source of channel 0: a reducer is gone");
+                         });
+  };
+  CHECK(gone() == 0);
+  caf::anon_send_exit(reducer, caf::exit_reason::kill);
+  actors.sched.run();
+  CHECK(gone() == 1);
+}
 
 TEST_CASE("a source's next barrier during an alignment waits its turn with the batches after it") {
   alignment_scenario scenario(2);
