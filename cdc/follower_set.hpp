@@ -22,7 +22,7 @@
 
 namespace sluice::cdc {
 
-using log_fn = std::function<void(std::string_view line)>;
+using log_fn = store::follower::log_fn;
 
 // The followers of `links`, reading and writing store tables through `db`: mirrors first.
 absl::StatusOr<std::vector<std::unique_ptr<store::follower>>> followers_of(

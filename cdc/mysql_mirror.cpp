@@ -444,20 +444,10 @@ absl::Status mysql_mirror::pass(const std::atomic<bool>& stop, bool until_caught
 }
 
 absl::Status mysql_mirror::run(const std::atomic<bool>& stop, bool until_caught_up) {
-  auto backoff = absl::Milliseconds(100);
-  while (!stop) {
-    bool progressed = false;
-    auto status = pass(stop, until_caught_up, progressed);
-    if (status.ok()) return status;
-    if (!absl::IsUnavailable(status)) return status;
-    if (progressed) backoff = absl::Milliseconds(100);
-    log_(fmt::format("{}: {}; retrying in {}", name_, std::string(status.message()),
-                     absl::FormatDuration(backoff)));
-    for (auto until = absl::Now() + backoff; !stop && absl::Now() < until;)
-      absl::SleepFor(absl::Milliseconds(20));
-    backoff = std::min(backoff * 2, absl::Seconds(5));
-  }
-  return absl::OkStatus();
+  if (stop) return absl::OkStatus();
+  return retry_outages(stop, log_, [&](bool& progressed) {
+    return pass(stop, until_caught_up, progressed);
+  });
 }
 
 }  // namespace sluice::cdc

@@ -29,7 +29,6 @@ class mysql_connection;
 
 class mysql_mirror final : public store::follower {
  public:
-  using log_fn = std::function<void(std::string_view line)>;
   mysql_mirror(ops::mysql_table_source source, std::shared_ptr<const table_schema> table,
                store::api& db, log_fn log);
   ~mysql_mirror() override;

@@ -255,7 +255,8 @@ class progress_monitor {
 struct run_report {
   bool exact = true;
   std::map<chaos::fault_kind, int> faults;
-  std::vector<double> resume_seconds;
+  std::vector<double> resume_seconds;    // from each fault's beginning
+  std::vector<double> resume_after_end;  // from its end
 };
 
 // Updates and deletes of `count` orders among the first `written` of the generated ones, as
@@ -406,22 +407,32 @@ absl::StatusOr<run_report> chaos_run(const chaos_options& options, uint32_t inde
         SLUICE_RETURN_IF_ERROR(c->start_worker(c->workers()));
         break;
     }
-    // Resumed: every job has completed a checkpoint after the one it had when the fault began.
-    std::optional<double> resumed;
+    // Resumed: every job has completed a checkpoint after the one it had when the fault began,
+    // counted from when it began and from when it ended (the process back or going on).
+    const auto ended = std::chrono::steady_clock::now();
+    std::optional<std::chrono::steady_clock::time_point> resumed;
     while (!resumed && std::chrono::steady_clock::now() - injected < 60s) {
-      if (auto at = monitor.after(injected, before))
-        resumed = std::chrono::duration<double>(*at - injected).count();
-      else
-        std::this_thread::sleep_for(50ms);
+      resumed = monitor.after(injected, before);
+      if (!resumed) std::this_thread::sleep_for(50ms);
     }
     if (changes && changes->wait(60s) != 0)
       return absl::InternalError(fmt::format("updating orders failed (logs in {})", dir.string()));
+    const double after_begin =
+        resumed ? std::chrono::duration<double>(*resumed - injected).count() : 0;
+    const double after_end =
+        resumed ? std::max(0.0, std::chrono::duration<double>(*resumed - ended).count()) : 0;
     std::cout << fmt::format("  {}: {}\n", chaos::describe(f),
-                             resumed ? fmt::format("progress {:.2f} s after it began", *resumed)
+                             resumed ? fmt::format("progress {:.2f} s after it began, {:.2f} s "
+                                                   "after it ended",
+                                                   after_begin, after_end)
                                      : std::string("no progress within 60 s"))
               << std::flush;
-    if (resumed) report.resume_seconds.push_back(*resumed);
-    else report.exact = false;
+    if (resumed) {
+      report.resume_seconds.push_back(after_begin);
+      report.resume_after_end.push_back(after_end);
+    } else {
+      report.exact = false;
+    }
   }
   if (int code = load->wait(std::chrono::seconds(static_cast<int64_t>(seconds) + 120)); code != 0)
     return absl::InternalError(fmt::format("loading orders failed with {} (logs in {})", code,
@@ -497,7 +508,7 @@ absl::Status run_chaos(const chaos_options& options) {
   const uint64_t seed = options.seed ? options.seed : std::random_device{}();
   uint32_t exact = 0;
   std::map<chaos::fault_kind, int> faults;
-  std::vector<double> resumes;
+  std::vector<double> resumes, after_end;
   for (uint32_t run = 0; run < options.runs; ++run) {
     auto report = chaos_run(options, run, seed + run, kinds, text, jobs);
     if (!report.ok()) {
@@ -508,16 +519,20 @@ absl::Status run_chaos(const chaos_options& options) {
     exact += report->exact;
     for (const auto& [kind, n] : report->faults) faults[kind] += n;
     resumes.insert(resumes.end(), report->resume_seconds.begin(), report->resume_seconds.end());
+    after_end.insert(after_end.end(), report->resume_after_end.begin(),
+                     report->resume_after_end.end());
     std::cout << fmt::format("run {}: {}\n", run + 1, report->exact ? "exact" : "NOT EXACT")
               << std::flush;
   }
   std::vector<std::string> injected;
   for (const auto& [kind, n] : faults) injected.push_back(fmt::format("{} {}", chaos::fault_name(kind), n));
-  std::cout << fmt::format("{} of {} runs exact (seed {}); faults: {}; resumed p50 {:.2f} s, p99 "
+  std::cout << fmt::format("{} of {} runs exact (seed {}); faults: {}; progress after a fault "
+                           "began p50 {:.2f} s, p99 {:.2f} s; after it ended p50 {:.2f} s, p99 "
                            "{:.2f} s\n",
                            exact, options.runs, seed,
                            injected.empty() ? "none" : absl::StrJoin(injected, ", "),
-                           percentile(resumes, 0.5), percentile(resumes, 0.99));
+                           percentile(resumes, 0.5), percentile(resumes, 0.99),
+                           percentile(after_end, 0.5), percentile(after_end, 0.99));
   if (exact != options.runs)
     return absl::DataLossError(fmt::format("{} of {} runs were not exact; replay one with --seed",
                                            options.runs - exact, options.runs));

@@ -254,15 +254,25 @@ caf::behavior coordinator_actor(self_ptr self, coordinator_config config) {
       [self](register_atom, const caf::actor& worker, const std::string& name,
              const std::string& address) {
         auto& state = self->state;
-        bool known = std::any_of(state.members.begin(), state.members.end(),
-                                 [&](const member& m) { return m.worker == worker; });
-        if (!known) {
-          self->monitor(worker);
-          state.members.push_back({worker, name, address});
-          std::cerr << fmt::format("coordinator: worker {} joined ({} workers)\n", name,
-                                   state.members.size());
+        auto known = std::find_if(state.members.begin(), state.members.end(),
+                                  [&](const member& m) { return m.worker == worker; });
+        if (known != state.members.end()) {
+          // A worker registers again only after it lost its connection to this coordinator
+          // (this process stopped for a while, say), and messages between them may have been
+          // lost with it: its jobs see it leave and come back, and resume from their last
+          // checkpoint rather than wait for an acknowledgement that will not come.
+          std::cerr << fmt::format("coordinator: worker {} registered again after losing its "
+                                   "connection\n",
+                                   name);
+          state.members.erase(known);
           tell_jobs(self);
+        } else {
+          self->monitor(worker);
         }
+        state.members.push_back({worker, name, address});
+        std::cerr << fmt::format("coordinator: worker {} joined ({} workers)\n", name,
+                                 state.members.size());
+        tell_jobs(self);
         return ok_atom::value;
       },
       [self](sql_atom, const std::string& text, const std::string& source,

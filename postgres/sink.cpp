@@ -122,19 +122,9 @@ absl::Status sink::check() {
 }
 
 absl::Status sink::run(const std::atomic<bool>& stop, bool until_caught_up) {
-  auto backoff = absl::Milliseconds(100);
-  while (true) {
-    bool progressed = false;
-    auto status = pass(stop, until_caught_up, progressed);
-    if (status.ok() || !absl::IsUnavailable(status)) return status;
-    if (stop) return absl::OkStatus();  // the rest is written at the next start
-    if (progressed) backoff = absl::Milliseconds(100);
-    log_(fmt::format("{}: {}; retrying in {}", name_, std::string(status.message()),
-                     absl::FormatDuration(backoff)));
-    for (auto until = absl::Now() + backoff; !stop && absl::Now() < until;)
-      absl::SleepFor(absl::Milliseconds(20));
-    backoff = std::min(backoff * 2, absl::Seconds(5));
-  }
+  return retry_outages(stop, log_, [&](bool& progressed) {
+    return pass(stop, until_caught_up, progressed);
+  });
 }
 
 absl::Status sink::pass(const std::atomic<bool>& stop, bool until_caught_up, bool& progressed) {

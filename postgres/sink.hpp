@@ -35,7 +35,6 @@ struct sink_target {
 
 class sink final : public store::follower {
  public:
-  using log_fn = std::function<void(std::string_view line)>;
   sink(sink_target target, std::shared_ptr<const table_schema> table, const store::api& db,
        log_fn log);
   ~sink() override;
