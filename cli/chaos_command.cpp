@@ -185,15 +185,21 @@ class cluster {
     return least;
   }
 
-  // SIGTERM to every role, then SIGKILL to what is left after a few seconds.
+  // SIGTERM to every role (stopped ones continued first), then SIGKILL to what is left after
+  // a few seconds.
   void stop() {
-    for (auto& worker : workers_)
-      if (worker) worker->signal(SIGCONT), worker->signal(SIGTERM);
-    if (coordinator_process_) coordinator_process_->signal(SIGCONT), coordinator_process_->signal(SIGTERM);
+    auto terminate = [](const std::unique_ptr<chaos::process>& p) {
+      if (!p) return;
+      p->signal(SIGCONT);
+      p->signal(SIGTERM);
+    };
+    for (auto& worker : workers_) terminate(worker);
+    terminate(coordinator_process_);
     for (auto& worker : workers_)
       if (worker) worker->wait(5s);
     if (coordinator_process_) coordinator_process_->wait(5s);
-    if (store_process_) store_process_->signal(SIGTERM), store_process_->wait(5s);
+    terminate(store_process_);
+    if (store_process_) store_process_->wait(5s);
   }
 
  private:
@@ -481,7 +487,7 @@ absl::StatusOr<run_report> chaos_run(const chaos_options& options, uint32_t inde
 double percentile(std::vector<double> values, double p) {
   if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
-  auto at = static_cast<size_t>(std::ceil(p * static_cast<double>(values.size()))) ;
+  auto at = static_cast<size_t>(std::ceil(p * static_cast<double>(values.size())));
   return values[std::min(values.size() - 1, at ? at - 1 : 0)];
 }
 
