@@ -9,6 +9,7 @@
 
 #include "remote/address.hpp"
 #include "remote/configure.hpp"
+#include "remote/gate.hpp"
 
 namespace sluice::cli {
 
@@ -32,9 +33,10 @@ void configure_actors(caf::actor_system_config& config, uint32_t threads) {
   config.set("logger.verbosity", caf::atom("quiet"));
 }
 
-void configure_cluster(caf::actor_system_config& config, uint32_t threads) {
+void configure_cluster(caf::actor_system_config& config, uint32_t threads,
+                       const std::string& secret) {
   configure_actors(config, threads);
-  remote::configure(config);
+  remote::configure(config, secret);
 }
 
 absl::StatusOr<caf::actor> connect_coordinator(caf::actor_system& system,
@@ -46,11 +48,11 @@ absl::StatusOr<caf::actor> connect_coordinator(caf::actor_system& system,
   auto deadline = std::chrono::steady_clock::now() + patience;
   auto pause = std::chrono::milliseconds(100);
   for (;;) {
-    auto coordinator = system.middleman().remote_actor(where->host, where->port);
-    if (coordinator) return *coordinator;
+    auto coordinator = remote::connect(system, *where);
+    if (coordinator.ok() || absl::IsPermissionDenied(coordinator.status())) return coordinator;
     if (std::chrono::steady_clock::now() + pause > deadline || (stop && *stop))
       return absl::UnavailableError(fmt::format("cannot reach the coordinator at {}: {}", address,
-                                                system.render(coordinator.error())));
+                                                std::string(coordinator.status().message())));
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::milliseconds(2000));
   }

@@ -9,6 +9,7 @@
 
 #include "runtime/core/status.hpp"
 #include "remote/configure.hpp"
+#include "remote/secret.hpp"
 #include "remote/store_client.hpp"
 
 namespace sluice::cli {
@@ -75,6 +76,22 @@ void add_store_options(CLI::App& command, store_location& where) {
                   "of --data",
                   default_store_address));
   store->type_name("HOST:PORT")->excludes(command.get_option("--data"));
+  add_secret_option(command, where.secret_file);
+}
+
+void add_secret_option(CLI::App& command, std::string& path) {
+  command
+      .add_option("--secret-file", path,
+                  fmt::format("the cluster's key: a file readable by its owner only, the same for "
+                              "every process of the cluster (make one with `{}`); needed to "
+                              "listen beyond loopback",
+                              remote::how_to_make_secret))
+      ->type_name("FILE");
+}
+
+absl::StatusOr<std::string> read_secret(const std::string& path) {
+  if (path.empty()) return std::string();
+  return remote::read_secret_file(path);
 }
 
 absl::StatusOr<store_connection> connect_store(const store_location& where, bool read_only,
@@ -85,8 +102,9 @@ absl::StatusOr<store_connection> connect_store(const store_location& where, bool
     return connection;
   }
   SLUICE_ASSIGN_OR_RETURN(auto at, remote::parse_address(where.address));
+  SLUICE_ASSIGN_OR_RETURN(auto secret, read_secret(where.secret_file));
   connection.config = std::make_unique<caf::actor_system_config>();
-  remote::configure(*connection.config);
+  remote::configure(*connection.config, secret);
   connection.system = std::make_unique<caf::actor_system>(*connection.config);
   SLUICE_ASSIGN_OR_RETURN(connection.db, remote::store_client::connect(*connection.system, at,
                                                                        std::chrono::seconds(10)));

@@ -46,14 +46,20 @@ int report(std::string_view command, const absl::Status& status);
 absl::StatusOr<std::unique_ptr<store::store>> open_store(const std::string& dir, bool read_only,
                                                          bool sync = false);
 
+// Adds `--secret-file F`, the cluster's key (remote/secret.hpp), to `command`, bound to `path`.
+void add_secret_option(CLI::App& command, std::string& path);
+// The key in the file at `path` (remote::read_secret_file); empty when `path` is.
+absl::StatusOr<std::string> read_secret(const std::string& path);
+
 // Where a command finds its store: a data directory opened in this process (the default), or
-// `sluice store` at HOST:PORT.
+// `sluice store` at HOST:PORT, reached with the key in `secret_file` when it asks for one.
 struct store_location {
   std::string data;
   std::string address;  // empty: use `data`
+  std::string secret_file;
 };
 
-// Adds `--data DIR` and `--store HOST:PORT` (mutually exclusive) to `command`.
+// Adds `--data DIR`, `--store HOST:PORT` (mutually exclusive) and `--secret-file F` to `command`.
 void add_store_options(CLI::App& command, store_location& where);
 
 // A store open here, or a client of `sluice store` with the actor system it runs on.

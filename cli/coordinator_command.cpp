@@ -17,6 +17,8 @@
 #include "runtime/core/status.hpp"
 #include "messaging/atoms.hpp"
 #include "remote/address.hpp"
+#include "remote/gate.hpp"
+#include "remote/secret.hpp"
 #include "remote/store_client.hpp"
 
 namespace sluice::cli {
@@ -28,14 +30,17 @@ constexpr auto shutdown_patience = std::chrono::seconds(15);
 struct coordinator_options {
   std::string store = default_store_address;
   std::string listen = default_coordinator_address;
+  std::string secret_file;
   http_option http;
 };
 
 absl::Status serve(const coordinator_options& options) {
   SLUICE_ASSIGN_OR_RETURN(auto listen, remote::parse_address(options.listen));
   SLUICE_ASSIGN_OR_RETURN(auto store_at, remote::parse_address(options.store));
+  SLUICE_ASSIGN_OR_RETURN(auto secret, read_secret(options.secret_file));
+  SLUICE_RETURN_IF_ERROR(remote::check_exposure(listen, secret, "--listen"));
   caf::actor_system_config config;
-  configure_cluster(config);
+  configure_cluster(config, 2, secret);
   caf::actor_system system{config};
   SLUICE_ASSIGN_OR_RETURN(
       auto db, remote::store_client::connect(system, store_at, remote::store_client::forever));
@@ -45,11 +50,10 @@ absl::Status serve(const coordinator_options& options) {
   cdc::follower_set followers(*db, [](std::string_view line) { std::cerr << line << std::endl; });
   coordinator::coordinator_config setup{db.get(), options.store, &followers};
   auto actor = system.spawn(coordinator::coordinator_actor, setup);
-  auto port = system.middleman().publish(actor, listen.port, listen.host.c_str(), true);
-  if (!port) {
+  auto listening = remote::listener::open(system, actor, listen);
+  if (!listening.ok()) {
     caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
-    return absl::UnavailableError(
-        fmt::format("cannot listen on {}: {}", options.listen, system.render(port.error())));
+    return listening.status();
   }
   auto jobs = [&system, actor]() -> absl::StatusOr<nlohmann::json> {
     caf::scoped_actor self{system};
@@ -59,16 +63,17 @@ absl::Status serve(const coordinator_options& options) {
                  [&](caf::error& e) { listing = absl::UnavailableError(system.render(e)); });
     return listing;
   };
-  auto http = serve_http(options.http, {jobs, db.get()});
+  auto http = serve_http(options.http, {jobs, db.get()}, secret);
   if (!http.ok()) {
     caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
     return http.status();
   }
-  std::cout << fmt::format("coordinator serving at {}:{}, store at {}", listen.host, *port,
+  std::cout << fmt::format("coordinator serving at {}:{}, store at {}", listen.host,
+                           (*listening)->port(),
                            options.store)
             << std::endl;
   while (!stop_requested) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  system.middleman().unpublish(actor, *port);
+  listening->reset();
   http->reset();
   followers.stop();
   // Every job takes a final checkpoint and ends, then the coordinator actor; only then does the
@@ -98,6 +103,7 @@ void add_coordinator_command(CLI::App& app, int& exit_code) {
                    "the address to serve on (give this machine's address for other machines)")
       ->capture_default_str()
       ->type_name("HOST:PORT");
+  add_secret_option(*command, options->secret_file);
   add_http_option(*command, options->http, 7481, "the coordinator");
   command->callback([options, &exit_code] { exit_code = report("coordinator", serve(*options)); });
 }

@@ -1,5 +1,6 @@
 #include "cli/http_api.hpp"
 
+#include <absl/strings/escaping.h>
 #include <absl/strings/numbers.h>
 #include <fmt/format.h>
 
@@ -10,6 +11,7 @@
 #include "coordinator/job_actor.hpp"
 #include "operators/script.hpp"
 #include "remote/address.hpp"
+#include "remote/secret.hpp"
 #include "runtime/core/status.hpp"
 #include "runtime/format/row_reader.hpp"
 #include "runtime/format/row_writer.hpp"
@@ -283,11 +285,49 @@ void add_http_option(CLI::App& command, http_option& option, uint16_t default_po
       ->each([&option](const std::string&) { option.given = true; });
 }
 
+namespace {
+
+bool same_key(std::string_view given, std::string_view key) {
+  unsigned char differ = given.size() == key.size() ? 0 : 1;
+  for (size_t i = 0; i < key.size(); ++i)
+    differ |= static_cast<unsigned char>(key[i] ^ (i < given.size() ? given[i] : 0));
+  return differ == 0;
+}
+
+bool carries_key(const http::request& r, std::string_view key) {
+  auto header = r.headers.find("authorization");
+  if (header == r.headers.end()) return false;
+  const std::string& value = header->second;
+  if (value.rfind("Bearer ", 0) == 0) return same_key(std::string_view(value).substr(7), key);
+  std::string credentials;
+  if (value.rfind("Basic ", 0) != 0 || !absl::Base64Unescape(value.substr(6), &credentials))
+    return false;
+  auto colon = credentials.find(':');
+  return colon != std::string::npos && same_key(std::string_view(credentials).substr(colon + 1), key);
+}
+
+http::handler requiring_key(http::handler handle, std::string key) {
+  return [handle = std::move(handle), key = std::move(key)](const http::request& r) {
+    if (carries_key(r, key)) return handle(r);
+    auto denied = http::error(401, "this server asks for the cluster's key: send "
+                                   "'Authorization: Bearer KEY', or log in with any user name "
+                                   "and the key as password");
+    denied.headers["WWW-Authenticate"] = "Basic realm=\"sluice\"";
+    return denied;
+  };
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<http::server>> serve_http(const http_option& option,
-                                                         http_sources sources) {
+                                                         http_sources sources,
+                                                         const std::string& secret) {
   if (option.address == "off") return std::unique_ptr<http::server>();
   SLUICE_ASSIGN_OR_RETURN(auto at, remote::parse_address(option.address));
-  auto started = http::server::start(at.host, at.port, http_api(std::move(sources)));
+  SLUICE_RETURN_IF_ERROR(remote::check_exposure(at, secret, "--http"));
+  auto handle = http_api(std::move(sources));
+  if (!secret.empty()) handle = requiring_key(std::move(handle), secret);
+  auto started = http::server::start(at.host, at.port, std::move(handle));
   if (started.ok()) {
     std::cerr << fmt::format("HTTP at http://{}:{}/ (/api/jobs, /metrics)\n", at.host,
                              (*started)->port());

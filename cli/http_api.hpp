@@ -50,8 +50,12 @@ struct table_rows {
 absl::StatusOr<table_rows> rows_as_json(store::api& db, const table_schema& table, size_t limit);
 
 // Starts serving `sources` at the option's address unless it is "off". A failure to bind is an
-// error when the address was given, and only a warning on stderr for the default.
+// error when the address was given, and only a warning on stderr for the default. With the
+// cluster's key (`secret` not empty), every request must carry it: `Authorization: Bearer KEY`,
+// or Basic with any user name and the key as password (what a browser asks for); without one, an
+// address beyond loopback is refused.
 absl::StatusOr<std::unique_ptr<http::server>> serve_http(const http_option& option,
-                                                         http_sources sources);
+                                                         http_sources sources,
+                                                         const std::string& secret);
 
 }  // namespace sluice::cli

@@ -17,6 +17,7 @@ namespace {
 
 struct jobs_options {
   std::string coordinator = default_coordinator_address;
+  std::string secret_file;
   bool json = false;
   std::string job;
   bool caught_up = false;
@@ -82,7 +83,8 @@ caf::timespan timeout_of(const jobs_options& options) {
 
 absl::Status list(const jobs_options& options) {
   SLUICE_ASSIGN_OR_RETURN(
-      auto text, ask_coordinator<std::string>(options.coordinator, std::chrono::seconds(30),
+      auto text, ask_coordinator<std::string>(options.coordinator, options.secret_file,
+                                              std::chrono::seconds(30),
                                               msg::jobs_atom::value));
   if (options.json) {
     std::cout << text << "\n";
@@ -94,7 +96,7 @@ absl::Status list(const jobs_options& options) {
 
 absl::Status wait(const jobs_options& options) {
   if (!options.caught_up) return absl::InvalidArgumentError("say what to wait for: --caught-up");
-  auto done = ask_coordinator<msg::ok_atom>(options.coordinator, timeout_of(options),
+  auto done = ask_coordinator<msg::ok_atom>(options.coordinator, options.secret_file, timeout_of(options),
                                             msg::wait_atom::value, options.job);
   if (absl::IsDeadlineExceeded(done.status()))
     return absl::DeadlineExceededError(
@@ -105,7 +107,7 @@ absl::Status wait(const jobs_options& options) {
 }
 
 absl::Status stop(const jobs_options& options) {
-  auto done = ask_coordinator<msg::ok_atom>(options.coordinator, timeout_of(options),
+  auto done = ask_coordinator<msg::ok_atom>(options.coordinator, options.secret_file, timeout_of(options),
                                             msg::stop_atom::value, options.job);
   SLUICE_RETURN_IF_ERROR(done.status());
   std::cout << fmt::format("job {} stopped after a final checkpoint\n", options.job);
@@ -126,6 +128,7 @@ void add_jobs_command(CLI::App& app, int& exit_code) {
       ->capture_default_str()
       ->type_name("HOST:PORT");
   command->add_flag("--json", options->json, "print the listing as JSON");
+  add_secret_option(*command, options->secret_file);
 
   auto* wait_command = command->add_subcommand(
       "wait",

@@ -42,6 +42,7 @@ struct run_options {
   uint64_t gen_users = 10000;
   std::string format = "table";  // of SELECT results
   http_option http;
+  std::string secret_file;  // the key HTTP clients must give
 };
 
 // The jobs of the stage that runs, for GET /api/jobs and /metrics (HTTP threads read it).
@@ -202,9 +203,11 @@ absl::Status run(const run_options& options) {
   // Served while streams run (a script of batch jobs and queries has ended by now).
   std::unique_ptr<http::server> http;
   if (!script.jobs.empty()) {
+    SLUICE_ASSIGN_OR_RETURN(auto secret, read_secret(options.secret_file));
     SLUICE_ASSIGN_OR_RETURN(
         http, serve_http(options.http,
-                         {[&system, &board] { return listing_of(system, board); }, db.get()}));
+                         {[&system, &board] { return listing_of(system, board); }, db.get()},
+                         secret));
   }
   std::cout << script.output << std::flush;
   std::vector<caf::actor> workers;
@@ -356,6 +359,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
                       "how SELECT results print: table (aligned, as psql), csv or jsonl")
       ->capture_default_str();
   add_http_option(*command, options->http, 7480, "the run");
+  add_secret_option(*command, options->secret_file);
   command->add_option("--gen-rate", options->gen_rate,
                       "also write generated orders into OrderSource at this many rows/s while "
                       "the jobs run (event time = wall-clock time; for demos)")

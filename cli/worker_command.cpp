@@ -14,6 +14,8 @@
 #include "runtime/core/status.hpp"
 #include "messaging/atoms.hpp"
 #include "remote/address.hpp"
+#include "remote/gate.hpp"
+#include "remote/secret.hpp"
 #include "remote/store_client.hpp"
 #include "worker/worker_actor.hpp"
 
@@ -24,6 +26,7 @@ struct worker_options {
   std::string coordinator = default_coordinator_address;
   std::string listen = default_worker_address;
   std::string name;
+  std::string secret_file;
   uint32_t threads = 2;
 };
 
@@ -35,24 +38,27 @@ constexpr auto shutdown_patience = std::chrono::seconds(10);
 
 absl::Status work(const worker_options& options) {
   SLUICE_ASSIGN_OR_RETURN(auto listen, remote::parse_address(options.listen));
+  SLUICE_ASSIGN_OR_RETURN(auto secret, read_secret(options.secret_file));
+  SLUICE_RETURN_IF_ERROR(remote::check_exposure(listen, secret, "--listen"));
   install_stop_signals();
   caf::actor_system_config config;
-  configure_cluster(config, options.threads);
+  configure_cluster(config, options.threads, secret);
   caf::actor_system system{config};
   // Other workers connect here, so that their sources reach this worker's reducers directly.
-  auto port = system.middleman().open(listen.port, listen.host.c_str(), true);
-  if (!port)
-    return absl::UnavailableError(
-        fmt::format("cannot listen on {}: {}", options.listen, system.render(port.error())));
+  SLUICE_ASSIGN_OR_RETURN(auto listening, remote::listener::open(system, caf::actor(), listen));
+  const uint16_t port = listening->port();
   const std::string name =
-      options.name.empty() ? fmt::format("{}:{}", listen.host, *port) : options.name;
+      options.name.empty() ? fmt::format("{}:{}", listen.host, port) : options.name;
   std::unique_ptr<remote::store_client> db;
   caf::actor worker;
   caf::scoped_actor self{system};
   while (!stop_requested) {
     auto coordinator = connect_coordinator(system, options.coordinator,
                                            std::chrono::hours(24 * 365), &stop_requested);
-    if (!coordinator.ok()) break;
+    if (!coordinator.ok()) {
+      if (stop_requested) break;
+      return coordinator.status();
+    }
     if (!db) {
       std::string store_address;
       self->request(*coordinator, register_timeout, msg::register_atom::value)
@@ -66,11 +72,11 @@ absl::Status work(const worker_options& options) {
       SLUICE_ASSIGN_OR_RETURN(
           db, remote::store_client::connect(system, *store_at, remote::store_client::forever));
       worker = system.spawn(worker::worker_actor, static_cast<store::api*>(db.get()),
-                            fmt::format("{}:{}", listen.host, *port));
+                            fmt::format("{}:{}", listen.host, port));
     }
     bool registered = false;
     self->request(*coordinator, register_timeout, msg::register_atom::value, worker, name,
-                  fmt::format("{}:{}", listen.host, *port))
+                  fmt::format("{}:{}", listen.host, port))
         .receive([&](msg::ok_atom) { registered = true; }, [&](const caf::error&) {});
     if (!registered) {
       std::this_thread::sleep_for(register_pause);
@@ -94,7 +100,7 @@ absl::Status work(const worker_options& options) {
     self->send_exit(worker, caf::exit_reason::user_shutdown);
     await_exit_then_close(self, worker, *db, shutdown_patience);
   }
-  system.middleman().close(*port);
+  listening.reset();
   return absl::OkStatus();
 }
 
@@ -118,6 +124,7 @@ void add_worker_command(CLI::App& app, int& exit_code) {
                    "for a cluster of several machines; port 0: any free port)")
       ->capture_default_str()
       ->type_name("HOST:PORT");
+  add_secret_option(*command, options->secret_file);
   command->add_option("--name", options->name, "how `sluice jobs` names it (default: its address)");
   command->add_option("--threads", options->threads, "threads running its actors")
       ->capture_default_str()

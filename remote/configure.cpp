@@ -4,6 +4,7 @@
 
 #include <caf/atom.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/settings.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -11,7 +12,11 @@
 
 namespace sluice::remote {
 
-void configure(caf::actor_system_config& config) {
+namespace {
+constexpr const char* secret_key = "sluice.secret";
+}  // namespace
+
+void configure(caf::actor_system_config& config, const std::string& secret) {
   using namespace std::chrono_literals;
   config.load<caf::io::middleman>();
   config.add_message_type<store::frame_bytes>("sluice.frame");
@@ -22,6 +27,11 @@ void configure(caf::actor_system_config& config) {
   config.set("middleman.heartbeat-interval", caf::timespan{250ms});
   config.set("middleman.connection-timeout", caf::timespan{1s});
   config.set("logger.verbosity", caf::atom("quiet"));
+  if (!secret.empty()) caf::put(config.content, secret_key, secret);
+}
+
+std::string secret_of(const caf::actor_system& system) {
+  return caf::get_or(system.config(), secret_key, std::string{});
 }
 
 }  // namespace sluice::remote

@@ -4,11 +4,18 @@
 // Proto bytes, std::vector<std::string>, so nothing needs announcing).
 #pragma once
 
+#include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+
+#include <string>
 
 namespace sluice::remote {
 
-// Call before constructing the caf::actor_system.
-void configure(caf::actor_system_config& config);
+// Call before constructing the caf::actor_system. `secret`: the cluster's key (read_secret_file),
+// empty for none; remote/gate.hpp's listeners and connections use it.
+void configure(caf::actor_system_config& config, const std::string& secret = {});
+
+// The key given to configure; empty for none.
+std::string secret_of(const caf::actor_system& system);
 
 }  // namespace sluice::remote

@@ -13,6 +13,7 @@
 #include "runtime/core/row_codec.hpp"
 #include "runtime/core/status.hpp"
 #include "remote/codec.hpp"
+#include "remote/gate.hpp"
 #include "remote/protocol.hpp"
 #include "runtime/store/record_codec.hpp"
 
@@ -74,6 +75,7 @@ absl::StatusOr<std::unique_ptr<store_client>> store_client::connect(
   for (std::chrono::milliseconds backoff = first_backoff;;
        backoff = std::min<std::chrono::milliseconds>(backoff * 2, max_backoff)) {
     auto opened = client->open_connection();
+    if (absl::IsPermissionDenied(opened.status())) return opened.status();
     if (opened.ok()) {
       absl::MutexLock lock(&client->mu_);
       client->current_ = *std::move(opened);
@@ -91,17 +93,14 @@ absl::StatusOr<std::unique_ptr<store_client>> store_client::connect(
 }
 
 absl::StatusOr<store_client::connection> store_client::open_connection() const {
-  auto server = system_.middleman().remote_actor(at_.host, at_.port);
-  if (!server)
-    return absl::UnavailableError(
-        fmt::format("cannot connect to {}: {}", at_.to_string(), system_.render(server.error())));
+  SLUICE_ASSIGN_OR_RETURN(auto server, remote::connect(system_, at_));
   connection opened;
   // Lives until the client drops this connection: the server's sessions end with it.
   opened.anchor = system_.spawn([](caf::event_based_actor*) -> caf::behavior {
     return {[](ok_atom) {}};
   });
   for (size_t lane = 0; lane < lanes; ++lane) {
-    auto content = attempt(*server, caf::make_message(connect_atom::value, opened.anchor));
+    auto content = attempt(server, caf::make_message(connect_atom::value, opened.anchor));
     absl::StatusOr<std::tuple<caf::actor>> session =
         content ? results<caf::actor>(*content)
                 : absl::UnavailableError(fmt::format("the store at {} does not answer",

@@ -39,7 +39,8 @@ class store_client final : public store::api {
   static constexpr std::chrono::milliseconds forever = std::chrono::milliseconds::max();
 
   // Connects to the store at `at`, trying with backoff for up to `patience` (or forever);
-  // then Unavailable naming the address. `system` is configured with remote::configure and
+  // then Unavailable naming the address. PermissionDenied at once when the store refuses this
+  // process's key or asks for one it was not given (remote/gate.hpp). `system` is configured with remote::configure and
   // outlives the client.
   static absl::StatusOr<std::unique_ptr<store_client>> connect(caf::actor_system& system,
                                                                const address& at,

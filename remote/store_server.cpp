@@ -270,18 +270,18 @@ absl::StatusOr<std::unique_ptr<store_server>> store_server::start(caf::actor_sys
                                                                   store::store& db,
                                                                   const address& at) {
   auto actor = system.spawn(server, &db);
-  auto port = system.middleman().publish(actor, at.port, at.host.c_str(), /*reuse=*/true);
-  if (!port) {
+  auto listening = listener::open(system, actor, at);
+  if (!listening.ok()) {
     caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
-    return absl::UnavailableError(fmt::format("cannot serve the store at {}: {}", at.to_string(),
-                                              system.render(port.error())));
+    return listening.status();
   }
+  address bound{at.host, (*listening)->port()};
   return std::unique_ptr<store_server>(
-      new store_server(system, std::move(actor), address{at.host, *port}));
+      new store_server(system, std::move(actor), *std::move(listening), std::move(bound)));
 }
 
 store_server::~store_server() {
-  system_.middleman().unpublish(server_, at_.port);
+  listener_.reset();
   caf::scoped_actor self{system_};
   std::vector<caf::actor> sessions;
   self->request(server_, caf::infinite, sessions_atom::value)

@@ -11,17 +11,18 @@
 #include <memory>
 
 #include "remote/address.hpp"
+#include "remote/gate.hpp"
 #include "runtime/store/store.hpp"
 
 namespace sluice::remote {
 
 class store_server {
  public:
-  // Publishes `db` on `at` (port 0: a free port). `system` is configured with
+  // Serves `db` on `at` (port 0: a free port) through a remote::listener. `system` is configured with
   // remote::configure; it and `db` outlive the server.
   static absl::StatusOr<std::unique_ptr<store_server>> start(caf::actor_system& system,
                                                              store::store& db, const address& at);
-  // Unpublishes, ends every session and waits for them: `db` may close after.
+  // Stops listening, ends every session and waits for them: `db` may close after.
   ~store_server();
   store_server(const store_server&) = delete;
   store_server& operator=(const store_server&) = delete;
@@ -30,11 +31,14 @@ class store_server {
   const address& listening_at() const { return at_; }
 
  private:
-  store_server(caf::actor_system& system, caf::actor server, address at)
-      : system_(system), server_(std::move(server)), at_(std::move(at)) {}
+  store_server(caf::actor_system& system, caf::actor server, std::unique_ptr<listener> listening,
+               address at)
+      : system_(system), server_(std::move(server)), listener_(std::move(listening)),
+        at_(std::move(at)) {}
 
   caf::actor_system& system_;
   caf::actor server_;
+  std::unique_ptr<listener> listener_;
   address at_;
 };
 

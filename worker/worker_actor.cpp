@@ -7,6 +7,7 @@
 #include "operators/script.hpp"
 #include "messaging/atoms.hpp"
 #include "remote/address.hpp"
+#include "remote/gate.hpp"
 #include "worker/joiner_actor.hpp"
 #include "worker/reducer_actor.hpp"
 #include "worker/source_actor.hpp"
@@ -56,9 +57,7 @@ void connect_peers(self_ptr self, const std::vector<std::string>& addresses) {
     ask_store(
         self, self->state.io,
         [system = &self->system(), at = *at](store::api&) -> absl::Status {
-          if (!system->middleman().connect(at.host, at.port))
-            return absl::UnavailableError("cannot connect to " + at.to_string());
-          return absl::OkStatus();
+          return remote::connect_node(*system, at);
         },
         [self, peer](absl::StatusOr<std::monostate> connected) {
           if (connected.ok()) self->state.peers.insert(peer);

@@ -138,6 +138,7 @@ struct server::state {
     bhttp::response<bhttp::string_body> reply{static_cast<bhttp::status>(out.status), 11};
     reply.set(bhttp::field::server, "sluice");
     reply.set(bhttp::field::content_type, out.content_type);
+    for (const auto& [name, value] : out.headers) reply.set(name, value);
     reply.keep_alive(keep_alive);
     reply.body() = out.body;
     reply.prepare_payload();

@@ -33,6 +33,7 @@ struct request {
 struct response {
   unsigned status = 200;
   std::string content_type = "application/json";
+  std::map<std::string, std::string> headers;  // beside Content-Type
   std::string body;
   // A streamed answer (server-sent events): after the body, each chunk it gives is sent as it
   // comes, until it returns false or the client goes; it may block between chunks.

@@ -31,11 +31,11 @@ constexpr uint64_t orders_written = 160000;
 // Once job1 has caught up, the sink must equal a recomputation from the source, which holds
 // every order written.
 void check_caught_up_and_exact(cluster& c) {
-  auto waited = run(cluster::on(c.store_host, {"jobs", "--coordinator", c.coordinator_address,
+  auto waited = run(c.on(c.store_host, {"jobs", "--coordinator", c.coordinator_address,
                                                "wait", "job1", "--caught-up", "--timeout", "90"}),
                     {}, command_timeout);
   if (waited.exit_code != 0) {
-    auto listing = run(cluster::on(c.store_host, {"jobs", "--coordinator", c.coordinator_address}),
+    auto listing = run(c.on(c.store_host, {"jobs", "--coordinator", c.coordinator_address}),
                        {}, command_timeout);
     FAIL("jobs wait: " << waited.err << "\njobs: " << listing.out << listing.err << "\n"
                        << c.logs());
@@ -53,14 +53,14 @@ void check_caught_up_and_exact(cluster& c) {
 void check_fault(
     cluster& c, const std::string& what, const std::function<void()>& fault,
     const std::function<void()>& after = [] {}) {
-  background_process gen(cluster::on(
+  background_process gen(c.on(
       c.store_host,
       {"gen", "--store", c.store_address, "--rows", std::to_string(orders_written), "--rate",
        "40000", "--users", "5000", "--seed", "11", "--events-per-second", "4000"}));
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   auto before = c.last_checkpoint("job1");
   if (!before) {
-    auto listing = run(cluster::on(c.store_host, {"jobs", "--coordinator", c.coordinator_address}),
+    auto listing = run(c.on(c.store_host, {"jobs", "--coordinator", c.coordinator_address}),
                        {}, command_timeout);
     FAIL("job1 is not running before the fault: " << listing.out << listing.err << "\n"
                                                   << c.logs());
@@ -102,6 +102,19 @@ TEST_CASE("cluster: a worker killed with SIGKILL leaves the sink exact") {
   check_fault(c, "worker killed", [&] { c.workers[1]->stop(); });
   auto workers = c.jobs()["workers"];
   CHECK(workers.size() == 2);
+}
+
+TEST_CASE("cluster: with a key, a worker killed leaves the sink exact and one without it is refused") {
+  cluster c;
+  c.use_secret();
+  c.start(2);
+  auto anonymous = run({SLUICE_BINARY, "worker", "--coordinator", c.coordinator_address,
+                        "--listen", "127.0.0.1:0"},
+                       {}, std::chrono::seconds(30));
+  CHECK(anonymous.exit_code != 0);
+  CHECK_MESSAGE(anonymous.err.find("--secret-file") != std::string::npos, anonymous.err);
+  check_fault(c, "worker killed, with a key", [&] { c.workers[1]->stop(); });
+  CHECK(c.jobs()["workers"].size() == 1);
 }
 
 TEST_CASE("cluster: a worker added takes a share of the running job and the sink stays exact") {
@@ -187,7 +200,7 @@ TEST_CASE("cluster: a join job stays exact through a killed worker and changes o
   std::map<int64_t, std::string> names;
   std::map<int64_t, std::pair<std::string, int64_t>> orders;
   auto put = [&](const std::string& table, const std::string& lines) {
-    auto done = run(cluster::on(c.store_host, {"put", table, "--store", c.store_address}), lines,
+    auto done = run(c.on(c.store_host, {"put", table, "--store", c.store_address}), lines,
                     command_timeout);
     REQUIRE_MESSAGE(done.exit_code == 0, done.err);
   };
@@ -219,7 +232,7 @@ TEST_CASE("cluster: a join job stays exact through a killed worker and changes o
   c.workers[1]->signal(SIGKILL);
   write(1);
   write(2);
-  auto waited = run(cluster::on(c.store_host, {"jobs", "--coordinator", c.coordinator_address,
+  auto waited = run(c.on(c.store_host, {"jobs", "--coordinator", c.coordinator_address,
                                                "wait", "joined", "--caught-up", "--timeout", "90"}),
                     {}, command_timeout);
   REQUIRE_MESSAGE(waited.exit_code == 0, waited.err << c.logs());
@@ -237,7 +250,7 @@ TEST_CASE(
     "coordinator restart") {
   cluster c;
   c.start(1);
-  auto again = run(cluster::on(c.store_host, {"sql", "--coordinator", c.coordinator_address,
+  auto again = run(c.on(c.store_host, {"sql", "--coordinator", c.coordinator_address,
                                               (examples_sql() / "seed_10s_window.sql").string()}),
                    {}, command_timeout);
   CHECK(again.exit_code != 0);
@@ -267,7 +280,7 @@ TEST_CASE(
     "times: each exits 0 and the job resumes exactly") {
   cluster c;
   c.start(2);
-  background_process gen(cluster::on(
+  background_process gen(c.on(
       c.store_host,
       {"gen", "--store", c.store_address, "--rows", std::to_string(orders_written), "--rate",
        "20000", "--users", "5000", "--seed", "12", "--events-per-second", "4000"}));
@@ -347,6 +360,7 @@ TEST_CASE("cluster: across three network namespaces a worker killed leaves the s
   }
   cluster c(hosts.at(1), hosts.at(2), {hosts.at(2), hosts.at(3), hosts.at(3)},
             /*fixed_ports=*/true);
+  c.use_secret();  // beyond loopback, no process listens without one
   c.start(3);
   check_fault(c, "worker killed across namespaces", [&] { c.workers[2]->stop(); });
 }

@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +32,13 @@ inline run_result ok(run_result result, std::string_view what) {
   return result;
 }
 
+// A key file as `sluice ... --secret-file` wants one: readable by its owner only.
+inline void write_secret_file(const std::string& path, const std::string& key) {
+  std::ofstream(path) << key << "\n";
+  std::filesystem::permissions(path, std::filesystem::perms::owner_read |
+                                         std::filesystem::perms::owner_write);
+}
+
 // Where each role runs: a command prefix (empty on this host, `ip netns exec NS` in a
 // namespace) and the address it listens on.
 struct host {
@@ -44,6 +53,7 @@ struct cluster {
   host store_host, coordinator_host;
   std::vector<host> worker_hosts;  // worker i runs on worker_hosts[i % size]
   std::string store_address, coordinator_address;
+  std::string secret_file;  // the cluster's key, given to every process; empty: none
   std::unique_ptr<background_process> store, coordinator;
   std::vector<std::unique_ptr<background_process>> workers;
 
@@ -57,10 +67,18 @@ struct cluster {
         fmt::format("{}:{}", coordinator_host.address, fixed_ports ? 7401 : free_port());
   }
 
-  static std::vector<std::string> on(const host& where, std::vector<std::string> args) {
+  // Makes a key and gives it to every process started from now on.
+  void use_secret() {
+    secret_file = (dir.path / "sluice.key").string();
+    write_secret_file(secret_file, "cluster-key-0123456789abcdef");
+  }
+
+  // `sluice ARGS` on `where`, with the key if the cluster has one.
+  std::vector<std::string> on(const host& where, std::vector<std::string> args) const {
     std::vector<std::string> argv = where.prefix;
     argv.push_back(SLUICE_BINARY);
     argv.insert(argv.end(), args.begin(), args.end());
+    if (!secret_file.empty()) argv.insert(argv.end(), {"--secret-file", secret_file});
     return argv;
   }
 
