@@ -177,4 +177,25 @@ TEST_CASE("a peer that connects and never speaks is closed, and others are serve
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(8));
 }
 
+TEST_CASE("a store without a key survives garbage, a truncated frame and a silent client") {
+  remote_fixture open_store;
+  const address& at = open_store.server->listening_at();
+  raw_peer silent(at);
+  {
+    raw_peer garbage(at);
+    garbage.write(std::string(4096, '\x7f'));
+  }
+  // A header announcing a payload of some MiB, and only part of it. (One announcing 4 GiB stalls
+  // CAF's connection handling: a store that others can reach has a key, and its gate lets no
+  // such peer through to CAF.)
+  raw_peer truncated(at);
+  std::string frame(64, '\x01');
+  frame[0] = '\0';
+  truncated.write(frame);
+  client_side client("");
+  auto db = client.connect(at);
+  REQUIRE_MESSAGE(db.ok(), db.status().ToString());
+  CHECK((*db)->find_table("OrderSource").status().code() == absl::StatusCode::kNotFound);
+}
+
 }  // namespace sluice::remote
