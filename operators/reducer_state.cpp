@@ -256,9 +256,10 @@ absl::StatusOr<row_batch> reducer_state::take_session_changes() {
     auto& sink = emitted_[k];
     if (!now.empty()) sink.key = now.front().merged.key;
     // Deletes first: a new session may have the sink key of one it replaces.
-    for (const auto& [start, end] : sink.sessions) {
-      bool kept = std::any_of(now.begin(), now.end(), [&](const session& s) {
-        return s.merged.window_start == start && s.end == end;
+    for (const auto& emitted : sink.sessions) {
+      const auto [start, end] = emitted;
+      bool kept = std::any_of(now.begin(), now.end(), [&emitted](const session& s) {
+        return s.merged.window_start == emitted.first && s.end == emitted.second;
       });
       if (kept) continue;
       group_state gone;

@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "runtime/core/reader_options.hpp"
+
 namespace sluice::ops {
 
 // Runs fn(Root::Reader) over the message in `bytes`; `what` names it in errors ("a partial
@@ -26,9 +28,7 @@ absl::Status read_message(std::span<const char> bytes, std::string_view what, F&
   auto words = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
   std::memcpy(words.begin(), bytes.data(), bytes.size());
   try {
-    capnp::ReaderOptions options;
-    options.traversalLimitInWords = 1ULL << 32;
-    capnp::FlatArrayMessageReader reader(words.asPtr(), options);
+    capnp::FlatArrayMessageReader reader(words.asPtr(), reader_options_for(bytes.size()));
     fn(reader.getRoot<Root>());
     return absl::OkStatus();
   } catch (const kj::Exception& e) {

@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include "runtime/core/reader_options.hpp"
 #include "runtime/core/status.hpp"
 #include "runtime/core/wire_value.hpp"
 #include "runtime/store/record_codec.hpp"
@@ -31,9 +32,7 @@ auto read_message(const bytes& message, std::string_view what, F&& fn)
   auto words = kj::heapArray<capnp::word>(message.size() / sizeof(capnp::word));
   std::memcpy(words.begin(), message.data(), message.size());
   try {
-    capnp::ReaderOptions options;
-    options.traversalLimitInWords = 1ULL << 32;
-    capnp::FlatArrayMessageReader reader(words.asPtr(), options);
+    capnp::FlatArrayMessageReader reader(words.asPtr(), reader_options_for(message.size()));
     return fn(reader.getRoot<T>());
   } catch (const kj::Exception& e) {
     return absl::InvalidArgumentError(

@@ -13,7 +13,7 @@
 namespace sluice::remote {
 
 namespace {
-constexpr const char* secret_key = "sluice.secret";
+constexpr char secret_key[] = "sluice.secret";
 }  // namespace
 
 void configure(caf::actor_system_config& config, const std::string& secret) {
@@ -31,7 +31,7 @@ void configure(caf::actor_system_config& config, const std::string& secret) {
 }
 
 std::string secret_of(const caf::actor_system& system) {
-  return caf::get_or(system.config(), secret_key, std::string{});
+  return caf::get_or(system.config(), secret_key, "");
 }
 
 }  // namespace sluice::remote

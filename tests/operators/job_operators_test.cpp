@@ -12,6 +12,7 @@
 #include "operators/partial_aggregator.hpp"
 #include "operators/planner.hpp"
 #include "operators/reducer_state.hpp"
+#include "tests/support/amplified_message.hpp"
 #include "runtime/sql/parser.hpp"
 #include "runtime/store/store.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -216,6 +217,16 @@ TEST_CASE("the snapshots of the last eight checkpoints restore a reducer exactly
     CHECK(restored.size() == expected.size());
     CHECK(decode(restored.snapshot(std::vector<bool>(key_groups, true))) == expected);
   }
+}
+
+TEST_CASE("a partial batch of a few bytes claiming half a billion groups is refused at once") {
+  fixture f;
+  reducer_state reducer(f.plan("lateness='5 seconds'"));
+  // PartialBatch: epoch, channel, watermark in 3 data words; groups, imaged, late in 3 pointers.
+  auto hostile = testing::amplified_list_message(3, 3, 0);
+  CHECK(absl::IsInvalidArgument(reducer.merge(hostile)));
+  CHECK(absl::IsInvalidArgument(reducer.restore(hostile)));
+  CHECK(reducer.size() == 0);
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "operators/group_table.hpp"
 #include "operators/join.hpp"
 #include "runtime/core/row_codec.hpp"
+#include "tests/support/amplified_message.hpp"
 
 namespace sluice::ops {
 namespace {
@@ -205,6 +206,19 @@ TEST_CASE("keys with many rows on a side, growing and shrinking, keep the join e
       m.check();
       if (round == 3) m.restart(true);
     }
+  }
+}
+
+TEST_CASE("a join batch of a few bytes claiming half a billion rows is refused at once") {
+  // JoinBatch: epoch and channel in 2 data words; rows, imaged in 2 pointers.
+  auto hostile = testing::amplified_list_message(2, 2, 0);
+  CHECK(hostile.size() < 64);
+  for (auto kind : {join_kind::inner, join_kind::left}) {
+    join_state state(kind);
+    auto merged = state.merge(hostile, [](std::string_view, int64_t) { return absl::OkStatus(); });
+    CHECK(absl::IsInvalidArgument(merged));
+    CHECK(absl::IsInvalidArgument(state.restore(hostile)));
+    CHECK(state.keys() == 0);
   }
 }
 
