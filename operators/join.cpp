@@ -1,9 +1,11 @@
 #include "operators/join.hpp"
 
 #include <capnp/message.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "operators/group_table.hpp"
 #include "operators/wire_message.hpp"
@@ -23,6 +25,17 @@ absl::string_view as_absl(std::string_view bytes) { return {bytes.data(), bytes.
 
 std::string_view view_of(capnp::Data::Reader data) {
   return std::string_view(reinterpret_cast<const char*>(data.begin()), data.size());
+}
+
+// A source sends each change with weight +1 or -1; anything beyond this came from a faulty or
+// hostile peer.
+constexpr int64_t max_weight = int64_t{1} << 32;
+
+// weight * count, or nothing when it overflows (multiplicities restored from hostile bytes).
+std::optional<int64_t> times(int64_t weight, int64_t count) {
+  int64_t product;
+  if (__builtin_mul_overflow(weight, count, &product)) return std::nullopt;
+  return product;
 }
 
 }  // namespace
@@ -123,11 +136,12 @@ std::vector<std::vector<char>> join_router::flush(std::span<const uint32_t> owne
 join_state::join_state(join_kind kind) : kind_(kind) {}
 
 absl::Status join_state::emit_joined(std::string_view left, std::string_view right,
-                                     int64_t weight, emit_fn emit) {
-  if (weight == 0) return absl::OkStatus();
+                                     std::optional<int64_t> weight, emit_fn emit) {
+  if (!weight) return absl::InvalidArgumentError("a joined row's multiplicity overflows");
+  if (*weight == 0) return absl::OkStatus();
   joined_.assign(left);
   joined_.append(right);
-  return emit(joined_, weight);
+  return emit(joined_, *weight);
 }
 
 absl::Status join_state::apply(join_side side, std::string_view key, uint32_t key_group,
@@ -145,14 +159,17 @@ absl::Status join_state::apply(join_side side, std::string_view key, uint32_t ke
   const int s = static_cast<int>(side), other = 1 - s;
   if (side == join_side::left) {
     for (const auto& [right, count] : e.rows[other])
-      SLUICE_RETURN_IF_ERROR(emit_joined(image, right, weight * count, emit));
+      SLUICE_RETURN_IF_ERROR(emit_joined(image, right, times(weight, count), emit));
     if (kind_ == join_kind::left && e.total[other] == 0)
       SLUICE_RETURN_IF_ERROR(emit_joined(image, {}, weight, emit));
   } else {
     for (const auto& [left, count] : e.rows[other])
-      SLUICE_RETURN_IF_ERROR(emit_joined(left, image, weight * count, emit));
+      SLUICE_RETURN_IF_ERROR(emit_joined(left, image, times(weight, count), emit));
     if (kind_ == join_kind::left) {
-      const int64_t before = e.total[s], after = before + weight;
+      const int64_t before = e.total[s];
+      int64_t after;
+      if (__builtin_add_overflow(before, weight, &after))
+        return absl::InvalidArgumentError("a join key's multiplicity overflows");
       // The left rows' NULL-joined results go when their first match comes, and come back when
       // their last one goes.
       if ((before == 0) != (after == 0))
@@ -245,6 +262,11 @@ absl::Status join_state::merge(std::span<const char> join_batch, emit_fn emit) {
         applied = absl::InvalidArgumentError("a join batch names an unknown key group");
         return;
       }
+      if (row.getWeight() > max_weight || row.getWeight() < -max_weight) {
+        applied = absl::InvalidArgumentError(
+            fmt::format("a join batch row has the weight {}", row.getWeight()));
+        return;
+      }
       changes_.push_back({row.getRight() ? join_side::right : join_side::left, row.getNullKey(),
                           row.getKeyGroup(), row.getWeight(), view_of(row.getKey()),
                           view_of(row.getImage())});
@@ -290,15 +312,15 @@ void append_packed(std::string& out, std::string_view image, int64_t count) {
   out.append(image);
 }
 
-// Calls fn(image, count) for every row of a blob; false when it is malformed.
+// Calls fn(image, count) for every row of a blob while fn returns true; false when it is
+// malformed or fn refused a row.
 template <typename F>
 bool for_each_packed(std::string_view blob, F&& fn) {
   while (!blob.empty()) {
     uint64_t zigzag = 0, size = 0;
     if (!read_varint(blob, zigzag) || !read_varint(blob, size)) return false;
     const auto count = static_cast<int64_t>(zigzag >> 1) ^ -static_cast<int64_t>(zigzag & 1);
-    if (blob.size() < size || count == 0) return false;
-    fn(blob.substr(0, size), count);
+    if (blob.size() < size || count == 0 || !fn(blob.substr(0, size), count)) return false;
     blob.remove_prefix(size);
   }
   return true;
@@ -413,7 +435,9 @@ absl::Status join_state::restore(std::span<const char> snapshot) {
       }
       const int side = row.getRight() ? 1 : 0;
       malformed = !for_each_packed(view_of(row.getImage()), [&](std::string_view image, int64_t count) {
+        if (count > max_weight || count < -max_weight) return false;
         add_image(*current, side, image, count);
+        return true;
       });
       if (malformed) return;
     }

@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -136,9 +137,10 @@ class join_state {
     side_rows rows[2];
     int64_t total[2] = {0, 0};  // per side, the sum of the multiplicities
   };
-  // Emits `left` joined with `right` (empty: NULLs), `weight` times signed.
-  absl::Status emit_joined(std::string_view left, std::string_view right, int64_t weight,
-                           emit_fn emit);
+  // Emits `left` joined with `right` (empty: NULLs), `weight` times signed; InvalidArgument when
+  // the weight overflowed (none).
+  absl::Status emit_joined(std::string_view left, std::string_view right,
+                           std::optional<int64_t> weight, emit_fn emit);
   // Adds `count` to an image's multiplicity on one side of `e`, storing its bytes when new and
   // forgetting them when it reaches 0.
   void add_image(entry& e, int side, std::string_view image, int64_t count);

@@ -34,10 +34,24 @@ value to_column(const datum& d, column_type type) {
 reducer_state::reducer_state(std::shared_ptr<const job_plan> plan)
     : plan_(std::move(plan)), groups_(plan_->aggregates, plan_->routed_keys, plan_->session_gap.has_value()) {}
 
+absl::Status reducer_state::check_shape(capnp::List<wire::PartialGroup>::Reader groups) const {
+  for (auto group : groups)
+    if (group.getKey().size() != plan_->keys.size() ||
+        group.getAggregates().size() != plan_->aggregates.size())
+      return absl::InvalidArgumentError(fmt::format(
+          "a partial batch holds a group of {} keys and {} aggregates; the job's have {} and {}",
+          group.getKey().size(), group.getAggregates().size(), plan_->keys.size(),
+          plan_->aggregates.size()));
+  return absl::OkStatus();
+}
+
 absl::Status reducer_state::merge(std::span<const char> partial_batch) {
-  return read_partial_batch(partial_batch, [&](wire::PartialBatch::Reader batch) {
+  absl::Status shape;
+  auto read = read_partial_batch(partial_batch, [&](wire::PartialBatch::Reader batch) {
     batch.totalSize();  // walks the whole message: a bad one throws before anything is merged
     auto groups = batch.getGroups();
+    shape = check_shape(groups);
+    if (!shape.ok()) return;
     std::vector<bool> late;  // which groups were late: kept for a late-row table only
     if (plan_->late_rows) late.assign(groups.size(), false);
     for (uint32_t i = 0; i < groups.size(); ++i) {
@@ -59,6 +73,8 @@ absl::Status reducer_state::merge(std::span<const char> partial_batch) {
       ++late_rows_;
     }
   });
+  SLUICE_RETURN_IF_ERROR(read);
+  return shape;
 }
 
 void reducer_state::add_late_row(wire::LateCandidate::Reader candidate, int64_t window_start,
@@ -280,8 +296,11 @@ absl::StatusOr<row_batch> reducer_state::take_session_changes() {
 }
 
 absl::Status reducer_state::restore(std::span<const char> snapshot) {
-  return read_partial_batch(snapshot, [&](wire::PartialBatch::Reader batch) {
+  absl::Status shape;
+  auto read = read_partial_batch(snapshot, [&](wire::PartialBatch::Reader batch) {
     batch.totalSize();  // walks the whole message: a bad one throws before anything is applied
+    shape = check_shape(batch.getGroups());
+    if (!shape.ok()) return;
     advance_watermark(batch.getWatermark());
     auto imaged = batch.getImaged();
     if (imaged.size() > 0) {
@@ -292,6 +311,8 @@ absl::Status reducer_state::restore(std::span<const char> snapshot) {
     }
     for (auto group : batch.getGroups()) groups_.replace(group);
   });
+  SLUICE_RETURN_IF_ERROR(read);
+  return shape;
 }
 
 void reducer_state::finish_restore(absl::FunctionRef<bool(uint32_t)> owns) {

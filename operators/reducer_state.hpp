@@ -95,6 +95,8 @@ class reducer_state {
   };
 
   bool is_final(const group_state& group) const;
+  // InvalidArgument unless every group has the job's keys and aggregates.
+  absl::Status check_shape(capnp::List<wire::PartialGroup>::Reader groups) const;
   void add_late_row(wire::LateCandidate::Reader candidate, int64_t window_start,
                     const std::string& arrived);
 

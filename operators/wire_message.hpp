@@ -26,7 +26,7 @@ absl::Status read_message(std::span<const char> bytes, std::string_view what, F&
   if (bytes.size() % sizeof(capnp::word) != 0)
     return absl::InvalidArgumentError(fmt::format("{} is not a whole number of words", what));
   auto words = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
-  std::memcpy(words.begin(), bytes.data(), bytes.size());
+  if (!bytes.empty()) std::memcpy(words.begin(), bytes.data(), bytes.size());
   try {
     capnp::FlatArrayMessageReader reader(words.asPtr(), reader_options_for(bytes.size()));
     fn(reader.getRoot<Root>());

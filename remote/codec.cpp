@@ -30,7 +30,7 @@ auto read_message(const bytes& message, std::string_view what, F&& fn)
   if (message.size() % sizeof(capnp::word) != 0)
     return absl::InvalidArgumentError(fmt::format("a received {} is truncated", what));
   auto words = kj::heapArray<capnp::word>(message.size() / sizeof(capnp::word));
-  std::memcpy(words.begin(), message.data(), message.size());
+  if (!message.empty()) std::memcpy(words.begin(), message.data(), message.size());
   try {
     capnp::FlatArrayMessageReader reader(words.asPtr(), reader_options_for(message.size()));
     return fn(reader.getRoot<T>());

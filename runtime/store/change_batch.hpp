@@ -13,6 +13,7 @@
 #include <absl/functional/function_ref.h>
 #include <absl/status/statusor.h>
 #include <capnp/serialize.h>
+#include <kj/exception.h>
 
 #include <cstdint>
 #include <memory>
@@ -87,16 +88,23 @@ class change_batch {
 
   // Calls fn(offset, image, sign) for every record's before-image (sign -1), then its
   // after-image (+1), skipping deletes when `skip_deletes`; fn returns false for an image it
-  // cannot read, and the first such record ends the walk as DataLoss.
+  // cannot read, and the first such record (or one whose pointers do not decode) ends the walk
+  // as DataLoss.
   template <typename F>
   absl::Status for_each_image(bool skip_deletes, F&& fn) const {
     std::optional<uint64_t> corrupt;
-    for_each([&](uint64_t offset, wire::ChangeRecord::Reader record) {
-      if (corrupt || (skip_deletes && !record.hasAfter())) return;
-      if ((record.hasBefore() && !fn(offset, image_bytes(record.getBefore()), -1)) ||
-          (record.hasAfter() && !fn(offset, image_bytes(record.getAfter()), +1)))
-        corrupt = offset;
-    });
+    uint64_t at = first_offset_;
+    try {
+      for_each([&](uint64_t offset, wire::ChangeRecord::Reader record) {
+        at = offset;
+        if (corrupt || (skip_deletes && !record.hasAfter())) return;
+        if ((record.hasBefore() && !fn(offset, image_bytes(record.getBefore()), -1)) ||
+            (record.hasAfter() && !fn(offset, image_bytes(record.getAfter()), +1)))
+          corrupt = offset;
+      });
+    } catch (const kj::Exception&) {  // a record whose pointers do not decode
+      corrupt = at;
+    }
     return corrupt ? corrupt_record(*corrupt) : absl::OkStatus();
   }
 

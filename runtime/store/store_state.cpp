@@ -23,7 +23,7 @@ auto read_message(std::string_view bytes, std::string_view what, F&& fn)
   if (bytes.size() % sizeof(capnp::word) != 0)
     return absl::DataLossError(fmt::format("stored {} is truncated", what));
   auto words = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
-  std::memcpy(words.begin(), bytes.data(), bytes.size());
+  if (!bytes.empty()) std::memcpy(words.begin(), bytes.data(), bytes.size());
   try {
     capnp::FlatArrayMessageReader reader(words.asPtr());
     return fn(reader.getRoot<T>());
@@ -117,7 +117,7 @@ absl::StatusOr<std::vector<uint64_t>> decode_offsets(std::string_view bytes, siz
     return absl::DataLossError(fmt::format("stored end offsets have {} bytes, expected {}",
                                            bytes.size(), channels * 8));
   std::vector<uint64_t> offsets(channels);
-  std::memcpy(offsets.data(), bytes.data(), bytes.size());
+  if (channels > 0) std::memcpy(offsets.data(), bytes.data(), bytes.size());
   return offsets;
 }
 

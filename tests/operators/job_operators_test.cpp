@@ -229,5 +229,26 @@ TEST_CASE("a partial batch of a few bytes claiming half a billion groups is refu
   CHECK(reducer.size() == 0);
 }
 
+TEST_CASE("a partial batch whose groups have another job's shape is refused, changing nothing") {
+  // Found by tests/fuzz/partial_batch_fuzzer: a group with fewer keys than the job's made the
+  // reducer read past its key when it wrote the group's row.
+  fixture f;
+  auto plan = f.plan("lateness='5 seconds'");
+  for (auto [keys, aggregates] : {std::pair{plan->keys.size() + 2, plan->aggregates.size()},
+                                  std::pair{plan->keys.size(), plan->aggregates.size() + 1}}) {
+    capnp::MallocMessageBuilder message;
+    auto group = message.initRoot<wire::PartialBatch>().initGroups(1)[0];
+    group.initKey(keys);
+    group.setRows(1);
+    group.initAggregates(aggregates);
+    auto words = capnp::messageToFlatArray(message);
+    auto chars = words.asChars();
+    reducer_state reducer(plan);
+    CHECK(absl::IsInvalidArgument(reducer.merge({chars.begin(), chars.size()})));
+    CHECK(absl::IsInvalidArgument(reducer.restore({chars.begin(), chars.size()})));
+    CHECK(reducer.size() == 0);
+  }
+}
+
 }  // namespace
 }  // namespace sluice::ops

@@ -3,6 +3,9 @@
 // two tables as they end, recomputed here by nested loops.
 #include <doctest/doctest.h>
 
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+
 #include <algorithm>
 #include <functional>
 #include <map>
@@ -220,6 +223,26 @@ TEST_CASE("a join batch of a few bytes claiming half a billion rows is refused a
     CHECK(absl::IsInvalidArgument(state.restore(hostile)));
     CHECK(state.keys() == 0);
   }
+}
+
+TEST_CASE("a join batch row whose weight would overflow the join is refused") {
+  // Found by tests/fuzz/join_batch_fuzzer: weights of 2^40 multiplied by a stored multiplicity
+  // overflowed int64.
+  capnp::MallocMessageBuilder message;
+  auto rows = message.initRoot<wire::JoinBatch>().initRows(2);
+  for (uint32_t i = 0; i < 2; ++i) {
+    rows[i].setRight(i == 1);
+    rows[i].setWeight(int64_t{1} << 40);
+    rows[i].setKey(capnp::Data::Reader(reinterpret_cast<const capnp::byte*>("k"), 1));
+    rows[i].setKeyGroup(3);
+  }
+  auto words = capnp::messageToFlatArray(message);
+  auto chars = words.asChars();
+  join_state state(join_kind::inner);
+  auto merged = state.merge({chars.begin(), chars.size()},
+                            [](std::string_view, int64_t) { return absl::OkStatus(); });
+  CHECK(absl::IsInvalidArgument(merged));
+  CHECK(state.keys() == 0);
 }
 
 TEST_CASE("the state holds nothing once both sides are empty again") {
