@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "runtime/core/reader_options.hpp"
 #include "runtime/core/status.hpp"
 
 namespace sluice::store {
@@ -88,7 +89,8 @@ absl::Status change_batch::index() {
         return absl::InvalidArgumentError("a change segment runs past the end of its batch");
       segment seg;
       seg.reader = std::make_unique<capnp::FlatArrayMessageReader>(
-          kj::ArrayPtr<const capnp::word>(base + at, size));
+          kj::ArrayPtr<const capnp::word>(base + at, size),
+          reader_options_for(size * sizeof(capnp::word)));
       at += size;
       auto root = seg.reader->getRoot<wire::ChangeSegment>();
       seg.first_offset = root.getFirstOffset();

@@ -7,6 +7,8 @@
 
 #include <cstring>
 
+#include "runtime/core/reader_options.hpp"
+
 namespace sluice::store {
 namespace {
 
@@ -25,7 +27,7 @@ auto read_message(std::string_view bytes, std::string_view what, F&& fn)
   auto words = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
   if (!bytes.empty()) std::memcpy(words.begin(), bytes.data(), bytes.size());
   try {
-    capnp::FlatArrayMessageReader reader(words.asPtr());
+    capnp::FlatArrayMessageReader reader(words.asPtr(), reader_options_for(bytes.size()));
     return fn(reader.getRoot<T>());
   } catch (const kj::Exception& e) {
     return absl::DataLossError(

@@ -1,10 +1,12 @@
-// Change batches from bytes that came over the network: a frame that passes the segment checks
-// but whose records do not decode is refused, never a crash.
-#include "runtime/store/change_batch.hpp"
-
+// Bytes that came over the network or from the disk, as the fuzzers of tests/fuzz found them:
+// refused with an error, never a crash, and never a walk over more than they hold.
 #include <doctest/doctest.h>
 
 #include <string_view>
+
+#include "runtime/store/change_batch.hpp"
+#include "runtime/store/record_codec.hpp"
+#include "tests/support/amplified_message.hpp"
 
 namespace sluice::store {
 
@@ -30,6 +32,18 @@ TEST_CASE("a frame whose record's image is not a list ends the walk as DataLoss"
     return true;
   });
   CHECK(absl::IsDataLoss(walked));
+}
+
+TEST_CASE("a table record of a few bytes claiming four million columns is refused unread") {
+  // Found by tests/fuzz/store_codec_fuzzer: the store's records were read with capnp's default
+  // limit of 8 M words, so 48 bytes made a decoder build four million columns before it refused
+  // them. Now the read limit, which grows with the message, refuses the list itself.
+  // TableDef: id and channels in 1 data word; name, columns, primaryKey in 3 pointers.
+  auto hostile = testing::amplified_list_message(1, 3, 1, uint64_t{1} << 22);
+  auto table = decode_table(std::string_view(hostile.data(), hostile.size()));
+  CHECK(absl::IsDataLoss(table.status()));
+  CHECK_MESSAGE(table.status().message().find("limit") != std::string_view::npos,
+                table.status().ToString());
 }
 
 }  // namespace sluice::store
