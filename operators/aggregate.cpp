@@ -7,6 +7,18 @@
 #include "runtime/core/wire_value.hpp"
 
 namespace sluice::ops {
+namespace {
+
+// a + b wrapping around instead of overflowing. Counts and sums of real rows never come near
+// the limits; a partial from a faulty peer may, and must not make the reducer's state undefined.
+int64_t wrapping_add(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+}
+__int128 wrapping_add(__int128 a, __int128 b) {
+  return static_cast<__int128>(static_cast<unsigned __int128>(a) + static_cast<unsigned __int128>(b));
+}
+
+}  // namespace
 
 std::string_view aggregate_name(aggregate_kind kind) {
   switch (kind) {
@@ -71,7 +83,7 @@ void aggregate_state::add(const aggregate_spec& spec, const datum& input, int si
 void aggregate_state::count_value(value v, int64_t n) {
   if (!multiset_) multiset_ = std::make_unique<multiset>();
   auto [it, inserted] = multiset_->try_emplace(std::move(v), 0);
-  it->second += n;
+  it->second = wrapping_add(it->second, n);
   if (it->second == 0) multiset_->erase(it);
 }
 
@@ -84,9 +96,9 @@ void aggregate_state::merge(const aggregate_state& delta) {
 }
 
 void aggregate_state::merge(wire::AggregateState::Reader delta) {
-  count_ += delta.getCount();
-  bigint_sum_ += (static_cast<__int128>(delta.getBigintSumHigh()) << 64) |
-                 static_cast<__int128>(delta.getBigintSumLow());
+  count_ = wrapping_add(count_, delta.getCount());
+  const auto high = static_cast<unsigned __int128>(delta.getBigintSumHigh()) << 64;
+  bigint_sum_ = wrapping_add(bigint_sum_, static_cast<__int128>(high | delta.getBigintSumLow()));
   for (double partial : delta.getDoubleSum()) double_sum_.add(partial);
   double_sum_.add_non_finite(delta.getPositiveInfinities(), delta.getNegativeInfinities(),
                              delta.getNans());
