@@ -3,6 +3,8 @@
 #include <cmath>
 #include <limits>
 
+#include "operators/wrapping_add.hpp"
+
 namespace sluice::ops {
 
 void exact_sum::add(double x, int sign) {
@@ -64,9 +66,9 @@ bool exact_sum::is_zero() const {
 }
 
 void exact_sum::add_non_finite(int64_t pos_inf, int64_t neg_inf, int64_t nans) {
-  pos_inf_ += pos_inf;
-  neg_inf_ += neg_inf;
-  nan_ += nans;
+  pos_inf_ = wrapping_add(pos_inf_, pos_inf);
+  neg_inf_ = wrapping_add(neg_inf_, neg_inf);
+  nan_ = wrapping_add(nan_, nans);
 }
 
 }  // namespace sluice::ops
