@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "operators/wrapping_add.hpp"
 #include "runtime/core/hash.hpp"
 #include "runtime/core/wire_value.hpp"
 
@@ -88,7 +89,7 @@ group_state& group_table::at(wire::PartialGroup::Reader group) {
 }
 
 void group_table::add(group_state& group, wire::PartialGroup::Reader delta) {
-  group.rows += delta.getRows();
+  group.rows = wrapping_add(group.rows, delta.getRows());
   auto aggregates = delta.getAggregates();
   for (size_t i = 0; i < specs_.size() && i < aggregates.size(); ++i)
     group.aggregates[i].merge(aggregates[i]);

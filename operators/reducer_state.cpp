@@ -23,6 +23,11 @@ absl::Status read_partial_batch(std::span<const char> bytes, F&& fn) {
   return read_message<wire::PartialBatch>(bytes, "a partial batch", std::forward<F>(fn));
 }
 
+// |rows| (defined for the lowest int64 too).
+uint64_t magnitude(int64_t rows) {
+  return rows < 0 ? uint64_t{0} - static_cast<uint64_t>(rows) : static_cast<uint64_t>(rows);
+}
+
 value to_column(const datum& d, column_type type) {
   if (d.type == dtype::bigint && type == column_type::double_)
     return static_cast<double>(d.bigint);
@@ -60,7 +65,7 @@ absl::Status reducer_state::merge(std::span<const char> partial_batch) {
           group.getWindowStart() + plan_->window->size() <= watermark_) {
         // With a late-row table, each image written to it counts (an update's two as well).
         if (plan_->late_rows) late[i] = true;
-        else late_rows_ += static_cast<uint64_t>(std::abs(group.getRows()));
+        else late_rows_ += magnitude(group.getRows());
         continue;
       }
       groups_.merge(group);
