@@ -53,7 +53,8 @@ std::optional<int64_t> parse_timestamp(std::string_view s, const absl::TimeZone&
 std::string_view format_timestamp(int64_t micros, const absl::TimeZone& zone,
                                   std::span<char, 64> buffer) {
   const int64_t seconds = timestamp_seconds(micros);
-  int64_t fraction = micros - seconds * micros_per_second;
+  int64_t fraction = micros % micros_per_second;  // not micros - seconds * 10^6: it overflows
+  if (fraction < 0) fraction += micros_per_second;  // near the lowest int64
   const absl::CivilSecond cs = zone.At(absl::FromUnixSeconds(seconds)).cs;
   char* out = buffer.data();
   auto digits = [&out](int64_t value, int count) {  // 0 <= value < 10^count
