@@ -69,8 +69,7 @@ absl::Status serve(const coordinator_options& options) {
     return http.status();
   }
   std::cout << fmt::format("coordinator serving at {}:{}, store at {}", listen.host,
-                           (*listening)->port(),
-                           options.store)
+                           (*listening)->port(), options.store)
             << std::endl;
   while (!stop_requested) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   listening->reset();

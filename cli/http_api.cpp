@@ -302,8 +302,9 @@ bool carries_key(const http::request& r, std::string_view key) {
   std::string credentials;
   if (value.rfind("Basic ", 0) != 0 || !absl::Base64Unescape(value.substr(6), &credentials))
     return false;
-  auto colon = credentials.find(':');
-  return colon != std::string::npos && same_key(std::string_view(credentials).substr(colon + 1), key);
+  auto colon = credentials.find(':');  // user:password; any user name
+  return colon != std::string::npos &&
+         same_key(std::string_view(credentials).substr(colon + 1), key);
 }
 
 http::handler requiring_key(http::handler handle, std::string key) {

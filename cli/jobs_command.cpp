@@ -96,8 +96,9 @@ absl::Status list(const jobs_options& options) {
 
 absl::Status wait(const jobs_options& options) {
   if (!options.caught_up) return absl::InvalidArgumentError("say what to wait for: --caught-up");
-  auto done = ask_coordinator<msg::ok_atom>(options.coordinator, options.secret_file, timeout_of(options),
-                                            msg::wait_atom::value, options.job);
+  auto done = ask_coordinator<msg::ok_atom>(options.coordinator, options.secret_file,
+                                            timeout_of(options), msg::wait_atom::value,
+                                            options.job);
   if (absl::IsDeadlineExceeded(done.status()))
     return absl::DeadlineExceededError(
         fmt::format("job {} was not caught up after {} s", options.job, options.timeout_seconds));
@@ -107,8 +108,9 @@ absl::Status wait(const jobs_options& options) {
 }
 
 absl::Status stop(const jobs_options& options) {
-  auto done = ask_coordinator<msg::ok_atom>(options.coordinator, options.secret_file, timeout_of(options),
-                                            msg::stop_atom::value, options.job);
+  auto done = ask_coordinator<msg::ok_atom>(options.coordinator, options.secret_file,
+                                            timeout_of(options), msg::stop_atom::value,
+                                            options.job);
   SLUICE_RETURN_IF_ERROR(done.status());
   std::cout << fmt::format("job {} stopped after a final checkpoint\n", options.job);
   return absl::OkStatus();

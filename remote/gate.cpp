@@ -28,11 +28,13 @@ caf::actor basp_broker(caf::actor_system& system) {
   return system.middleman().named_broker<caf::io::basp_broker>(caf::atom("BASP"));
 }
 
-// A CAF connection over `socket`'s file descriptor, which the socket gives up.
+// A CAF connection over `socket`'s file descriptor, which the socket gives up; null when no
+// descriptor is left for it.
 caf::io::scribe_ptr hand_over(caf::actor_system& system, tcp::socket& socket) {
   int fd = ::dup(socket.native_handle());
   boost::system::error_code ignored;
   socket.close(ignored);
+  if (fd < 0) return nullptr;
   return system.middleman().backend().new_scribe(fd);
 }
 
@@ -168,11 +170,15 @@ absl::StatusOr<caf::actor> connect_with_key(caf::actor_system& system, const add
     });
   });
   if (!status.ok()) return status;
+  auto connection = hand_over(system, socket);
+  if (!connection)
+    return absl::UnavailableError(
+        fmt::format("cannot connect to {}: no file descriptor left", at.to_string()));
   caf::scoped_actor self{system};
   absl::StatusOr<caf::actor> served = absl::UnavailableError(
       fmt::format("{} did not finish CAF's handshake", at.to_string()));
   self->request(basp_broker(system), std::chrono::seconds(10), caf::connect_atom::value,
-                hand_over(system, socket), at.port)
+                std::move(connection), at.port)
       .receive(
           [&](caf::node_id&, caf::strong_actor_ptr& whom, std::set<std::string>&) {
             served = caf::actor_cast<caf::actor>(whom);
@@ -236,8 +242,9 @@ absl::StatusOr<std::unique_ptr<listener>> listener::open(caf::actor_system& syst
   made->gate_->admit = [&system, broker = basp_broker(system), port = made->port_,
                         whom = caf::actor_cast<caf::strong_actor_ptr>(made->whom_)](
                            tcp::socket& socket) {
-    caf::anon_send(broker, caf::publish_atom::value, hand_over(system, socket), port, whom,
-                   std::set<std::string>{});
+    if (auto connection = hand_over(system, socket))
+      caf::anon_send(broker, caf::publish_atom::value, std::move(connection), port, whom,
+                     std::set<std::string>{});
   };
   made->gate_->accept();
   made->gate_->thread = std::thread([g = made->gate_.get()] { g->io.run(); });
