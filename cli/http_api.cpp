@@ -287,24 +287,18 @@ void add_http_option(CLI::App& command, http_option& option, uint16_t default_po
 
 namespace {
 
-bool same_key(std::string_view given, std::string_view key) {
-  unsigned char differ = given.size() == key.size() ? 0 : 1;
-  for (size_t i = 0; i < key.size(); ++i)
-    differ |= static_cast<unsigned char>(key[i] ^ (i < given.size() ? given[i] : 0));
-  return differ == 0;
-}
-
 bool carries_key(const http::request& r, std::string_view key) {
   auto header = r.headers.find("authorization");
   if (header == r.headers.end()) return false;
   const std::string& value = header->second;
-  if (value.rfind("Bearer ", 0) == 0) return same_key(std::string_view(value).substr(7), key);
+  if (value.rfind("Bearer ", 0) == 0)
+    return remote::same_secret(std::string_view(value).substr(7), key);
   std::string credentials;
   if (value.rfind("Basic ", 0) != 0 || !absl::Base64Unescape(value.substr(6), &credentials))
     return false;
   auto colon = credentials.find(':');  // user:password; any user name
   return colon != std::string::npos &&
-         same_key(std::string_view(credentials).substr(colon + 1), key);
+         remote::same_secret(std::string_view(credentials).substr(colon + 1), key);
 }
 
 http::handler requiring_key(http::handler handle, std::string key) {

@@ -1,11 +1,12 @@
 #include "remote/handshake.hpp"
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <stdexcept>
+
+#include "remote/secret.hpp"
 
 namespace sluice::remote::handshake {
 namespace {
@@ -29,10 +30,6 @@ std::string mac(const std::string& key, std::string_view role, const std::string
   return out;
 }
 
-bool same(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
 }  // namespace
 
 bool is_hello(std::string_view first_bytes) { return first_bytes.substr(0, magic.size()) == magic; }
@@ -44,7 +41,7 @@ listener::listener(std::string key) : key_(std::move(key)), nonce_(fresh_nonce()
 bool listener::accept(std::string_view proof) {
   if (proof.size() != proof_size) return false;
   std::string nonces = nonce_ + std::string(proof.substr(0, nonce_size));
-  if (!same(proof.substr(nonce_size), mac(key_, "connector", nonces))) return false;
+  if (!same_secret(proof.substr(nonce_size), mac(key_, "connector", nonces))) return false;
   answer_ = mac(key_, "listener", nonces);
   return true;
 }
@@ -61,7 +58,7 @@ absl::Status connector::respond(std::string_view hello) {
 }
 
 bool connector::verify(std::string_view answer) const {
-  return !nonces_.empty() && same(answer, mac(key_, "listener", nonces_));
+  return !nonces_.empty() && same_secret(answer, mac(key_, "listener", nonces_));
 }
 
 }  // namespace sluice::remote::handshake

@@ -2,6 +2,7 @@
 
 #include <absl/strings/ascii.h>
 #include <fmt/format.h>
+#include <openssl/crypto.h>
 #include <sys/stat.h>
 
 #include <fstream>
@@ -27,6 +28,11 @@ absl::StatusOr<std::string> read_secret_file(const std::string& path) {
         fmt::format("the secret file {} holds {} bytes, fewer than 16; make one with: {}", path,
                     key.size(), how_to_make_secret));
   return key;
+}
+
+bool same_secret(std::string_view given, std::string_view secret) {
+  return given.size() == secret.size() &&
+         CRYPTO_memcmp(given.data(), secret.data(), given.size()) == 0;
 }
 
 bool is_loopback(std::string_view host) {

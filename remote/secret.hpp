@@ -20,6 +20,9 @@ inline constexpr std::string_view how_to_make_secret =
 // cannot be read, is readable by group or others, or holds fewer than 16 bytes.
 absl::StatusOr<std::string> read_secret_file(const std::string& path);
 
+// Whether `given` equals `secret`, in time that does not depend on where they differ.
+bool same_secret(std::string_view given, std::string_view secret);
+
 // Whether only this machine reaches HOST: localhost, 127.0.0.0/8, ::1.
 bool is_loopback(std::string_view host);
 
