@@ -34,9 +34,9 @@ void configure_actors(caf::actor_system_config& config, uint32_t threads) {
 }
 
 void configure_cluster(caf::actor_system_config& config, uint32_t threads,
-                       const std::string& secret) {
+                       const remote::credentials& credentials) {
   configure_actors(config, threads);
-  remote::configure(config, secret);
+  remote::configure(config, credentials);
 }
 
 absl::StatusOr<caf::actor> connect_coordinator(caf::actor_system& system,

@@ -29,9 +29,9 @@ inline constexpr const char* default_worker_address = "127.0.0.1:7402";
 void configure_actors(caf::actor_system_config& config, uint32_t threads);
 
 // configure_actors, and for a process that talks to others: the middleman (with heartbeats, so
-// a hung peer is seen), Sluice's message types and the cluster's key (empty: none).
+// a hung peer is seen), Sluice's message types, the cluster's key and TLS (remote::configure).
 void configure_cluster(caf::actor_system_config& config, uint32_t threads,
-                       const std::string& secret);
+                       const remote::credentials& credentials);
 
 // The coordinator at HOST:PORT. Waits, retrying with backoff, up to `patience`, or until `stop`
 // is set when given; PermissionDenied at once when the coordinator and this process disagree
@@ -44,16 +44,16 @@ absl::StatusOr<caf::actor> connect_coordinator(caf::actor_system& system,
 // The message an actor gave with its error, or CAF's rendering of it.
 std::string describe(caf::actor_system& system, const caf::error& error);
 
-// Sends `request` to the coordinator at `address` (waiting up to 10 s to reach it, with the key
-// in `secret_file` if given) and waits up to `timeout` for its answer: DeadlineExceeded when none
+// Sends `request` to the coordinator at `address` (waiting up to 10 s to reach it, with the
+// credentials in `files`) and waits up to `timeout` for its answer: DeadlineExceeded when none
 // came, FailedPrecondition with the coordinator's message when it refused.
 template <typename Result, typename... Ts>
-absl::StatusOr<Result> ask_coordinator(const std::string& address, const std::string& secret_file,
+absl::StatusOr<Result> ask_coordinator(const std::string& address, const credential_files& files,
                                        caf::timespan timeout, Ts&&... request) {
-  auto secret = read_secret(secret_file);
-  if (!secret.ok()) return secret.status();
+  auto credentials = read_credentials(files);
+  if (!credentials.ok()) return credentials.status();
   caf::actor_system_config config;
-  configure_cluster(config, 1, *secret);
+  configure_cluster(config, 1, *credentials);
   caf::actor_system system{config};
   auto coordinator = connect_coordinator(system, address, std::chrono::seconds(10));
   if (!coordinator.ok()) return coordinator.status();

@@ -76,7 +76,7 @@ void add_store_options(CLI::App& command, store_location& where) {
                   "of --data",
                   default_store_address));
   store->type_name("HOST:PORT")->excludes(command.get_option("--data"));
-  add_secret_option(command, where.secret_file);
+  add_credential_options(command, where.credentials);
 }
 
 void add_secret_option(CLI::App& command, std::string& path) {
@@ -94,6 +94,30 @@ absl::StatusOr<std::string> read_secret(const std::string& path) {
   return remote::read_secret_file(path);
 }
 
+void add_credential_options(CLI::App& command, credential_files& files) {
+  add_secret_option(command, files.secret_file);
+  command
+      .add_option("--tls-cert", files.tls.certificate,
+                  "TLS between the cluster's processes: this process's certificate (PEM), "
+                  "signed by --tls-ca; give --tls-key and --tls-ca with it")
+      ->type_name("FILE");
+  command
+      .add_option("--tls-key", files.tls.key,
+                  "the private key of --tls-cert (PEM, readable by its owner only)")
+      ->type_name("FILE");
+  command
+      .add_option("--tls-ca", files.tls.authority,
+                  "the certificate (PEM) of the authority that signed every process's "
+                  "certificate: peers showing another are refused")
+      ->type_name("FILE");
+}
+
+absl::StatusOr<remote::credentials> read_credentials(const credential_files& files) {
+  SLUICE_ASSIGN_OR_RETURN(auto secret, read_secret(files.secret_file));
+  SLUICE_RETURN_IF_ERROR(remote::check_tls_files(files.tls));
+  return remote::credentials{std::move(secret), files.tls};
+}
+
 absl::StatusOr<store_connection> connect_store(const store_location& where, bool read_only,
                                                bool sync) {
   store_connection connection;
@@ -102,9 +126,9 @@ absl::StatusOr<store_connection> connect_store(const store_location& where, bool
     return connection;
   }
   SLUICE_ASSIGN_OR_RETURN(auto at, remote::parse_address(where.address));
-  SLUICE_ASSIGN_OR_RETURN(auto secret, read_secret(where.secret_file));
+  SLUICE_ASSIGN_OR_RETURN(auto credentials, read_credentials(where.credentials));
   connection.config = std::make_unique<caf::actor_system_config>();
-  remote::configure(*connection.config, secret);
+  remote::configure(*connection.config, credentials);
   connection.system = std::make_unique<caf::actor_system>(*connection.config);
   SLUICE_ASSIGN_OR_RETURN(connection.db, remote::store_client::connect(*connection.system, at,
                                                                        std::chrono::seconds(10)));

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "remote/configure.hpp"
 #include "runtime/store/store.hpp"
 
 namespace sluice::cli {
@@ -51,15 +52,28 @@ void add_secret_option(CLI::App& command, std::string& path);
 // The key in the file at `path` (remote::read_secret_file); empty when `path` is.
 absl::StatusOr<std::string> read_secret(const std::string& path);
 
+// The files a process of a cluster proves itself with: `--secret-file`, and for TLS
+// `--tls-cert`, `--tls-key` and `--tls-ca` (remote/tls.hpp).
+struct credential_files {
+  std::string secret_file;
+  remote::tls_files tls;
+};
+
+// Adds the four options of credential_files to `command`.
+void add_credential_options(CLI::App& command, credential_files& files);
+// The key and the TLS files, checked (remote::check_tls_files).
+absl::StatusOr<remote::credentials> read_credentials(const credential_files& files);
+
 // Where a command finds its store: a data directory opened in this process (the default), or
-// `sluice store` at HOST:PORT, reached with the key in `secret_file` when it asks for one.
+// `sluice store` at HOST:PORT, reached with the credentials in `credentials`.
 struct store_location {
   std::string data;
   std::string address;  // empty: use `data`
-  std::string secret_file;
+  credential_files credentials;
 };
 
-// Adds `--data DIR`, `--store HOST:PORT` (mutually exclusive) and `--secret-file F` to `command`.
+// Adds `--data DIR`, `--store HOST:PORT` (mutually exclusive) and the credential options to
+// `command`.
 void add_store_options(CLI::App& command, store_location& where);
 
 // A store open here, or a client of `sluice store` with the actor system it runs on.

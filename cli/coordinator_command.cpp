@@ -30,17 +30,17 @@ constexpr auto shutdown_patience = std::chrono::seconds(15);
 struct coordinator_options {
   std::string store = default_store_address;
   std::string listen = default_coordinator_address;
-  std::string secret_file;
+  credential_files credentials;
   http_option http;
 };
 
 absl::Status serve(const coordinator_options& options) {
   SLUICE_ASSIGN_OR_RETURN(auto listen, remote::parse_address(options.listen));
   SLUICE_ASSIGN_OR_RETURN(auto store_at, remote::parse_address(options.store));
-  SLUICE_ASSIGN_OR_RETURN(auto secret, read_secret(options.secret_file));
-  SLUICE_RETURN_IF_ERROR(remote::check_exposure(listen, secret, "--listen"));
+  SLUICE_ASSIGN_OR_RETURN(auto credentials, read_credentials(options.credentials));
+  SLUICE_RETURN_IF_ERROR(remote::check_exposure(listen, credentials.secret, "--listen"));
   caf::actor_system_config config;
-  configure_cluster(config, 2, secret);
+  configure_cluster(config, 2, credentials);
   caf::actor_system system{config};
   SLUICE_ASSIGN_OR_RETURN(
       auto db, remote::store_client::connect(system, store_at, remote::store_client::forever));
@@ -63,7 +63,7 @@ absl::Status serve(const coordinator_options& options) {
                  [&](caf::error& e) { listing = absl::UnavailableError(system.render(e)); });
     return listing;
   };
-  auto http = serve_http(options.http, {jobs, db.get()}, secret);
+  auto http = serve_http(options.http, {jobs, db.get()}, credentials.secret);
   if (!http.ok()) {
     caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
     return http.status();
@@ -102,7 +102,7 @@ void add_coordinator_command(CLI::App& app, int& exit_code) {
                    "the address to serve on (give this machine's address for other machines)")
       ->capture_default_str()
       ->type_name("HOST:PORT");
-  add_secret_option(*command, options->secret_file);
+  add_credential_options(*command, options->credentials);
   add_http_option(*command, options->http, 7481, "the coordinator");
   command->callback([options, &exit_code] { exit_code = report("coordinator", serve(*options)); });
 }

@@ -17,7 +17,7 @@ namespace {
 
 struct jobs_options {
   std::string coordinator = default_coordinator_address;
-  std::string secret_file;
+  credential_files credentials;
   bool json = false;
   std::string job;
   bool caught_up = false;
@@ -83,7 +83,7 @@ caf::timespan timeout_of(const jobs_options& options) {
 
 absl::Status list(const jobs_options& options) {
   SLUICE_ASSIGN_OR_RETURN(
-      auto text, ask_coordinator<std::string>(options.coordinator, options.secret_file,
+      auto text, ask_coordinator<std::string>(options.coordinator, options.credentials,
                                               std::chrono::seconds(30),
                                               msg::jobs_atom::value));
   if (options.json) {
@@ -96,7 +96,7 @@ absl::Status list(const jobs_options& options) {
 
 absl::Status wait(const jobs_options& options) {
   if (!options.caught_up) return absl::InvalidArgumentError("say what to wait for: --caught-up");
-  auto done = ask_coordinator<msg::ok_atom>(options.coordinator, options.secret_file,
+  auto done = ask_coordinator<msg::ok_atom>(options.coordinator, options.credentials,
                                             timeout_of(options), msg::wait_atom::value,
                                             options.job);
   if (absl::IsDeadlineExceeded(done.status()))
@@ -108,7 +108,7 @@ absl::Status wait(const jobs_options& options) {
 }
 
 absl::Status stop(const jobs_options& options) {
-  auto done = ask_coordinator<msg::ok_atom>(options.coordinator, options.secret_file,
+  auto done = ask_coordinator<msg::ok_atom>(options.coordinator, options.credentials,
                                             timeout_of(options), msg::stop_atom::value,
                                             options.job);
   SLUICE_RETURN_IF_ERROR(done.status());
@@ -130,7 +130,7 @@ void add_jobs_command(CLI::App& app, int& exit_code) {
       ->capture_default_str()
       ->type_name("HOST:PORT");
   command->add_flag("--json", options->json, "print the listing as JSON");
-  add_secret_option(*command, options->secret_file);
+  add_credential_options(*command, options->credentials);
 
   auto* wait_command = command->add_subcommand(
       "wait",

@@ -62,7 +62,7 @@ absl::Status run_sql(const sql_options& options, const script_text& script) {
     // A cluster: the coordinator runs the script, and its streams keep running there.
     SLUICE_ASSIGN_OR_RETURN(auto done,
                             ask_coordinator<std::string>(
-                                options.coordinator, options.where.secret_file,
+                                options.coordinator, options.where.credentials,
                                 std::chrono::hours(6), msg::sql_atom::value, text, source,
                                 options.format));
     std::cout << done;

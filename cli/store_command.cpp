@@ -20,7 +20,7 @@ namespace {
 struct store_options {
   std::string data;
   std::string listen = default_store_address;
-  std::string secret_file;
+  credential_files credentials;
   http_option http;
 };
 
@@ -37,8 +37,8 @@ absl::StatusOr<nlohmann::json> job_records(const store::api& db) {
 
 absl::Status run_store(const store_options& options) {
   SLUICE_ASSIGN_OR_RETURN(auto at, remote::parse_address(options.listen));
-  SLUICE_ASSIGN_OR_RETURN(auto secret, read_secret(options.secret_file));
-  SLUICE_RETURN_IF_ERROR(remote::check_exposure(at, secret, "--listen"));
+  SLUICE_ASSIGN_OR_RETURN(auto credentials, read_credentials(options.credentials));
+  SLUICE_RETURN_IF_ERROR(remote::check_exposure(at, credentials.secret, "--listen"));
   // Blocked before any thread starts, so every thread inherits it and sigwait below gets them.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -48,11 +48,11 @@ absl::Status run_store(const store_options& options) {
   SLUICE_ASSIGN_OR_RETURN(auto db, open_store(options.data, /*read_only=*/false));
   caf::actor_system_config config;
   configure_actors(config, 2);
-  remote::configure(config, secret);
+  remote::configure(config, credentials);
   caf::actor_system system{config};
   SLUICE_ASSIGN_OR_RETURN(auto server, remote::store_server::start(system, *db, at));
   SLUICE_ASSIGN_OR_RETURN(
-      auto http, serve_http(options.http, {[&db] { return job_records(*db); }, db.get()}, secret));
+      auto http, serve_http(options.http, {[&db] { return job_records(*db); }, db.get()}, credentials.secret));
   std::cout << fmt::format("store {} serving at {}", options.data,
                            server->listening_at().to_string())
             << std::endl;
@@ -79,7 +79,7 @@ void add_store_command(CLI::App& app, int& exit_code) {
   command->add_option("--listen", options->listen, "HOST:PORT to serve on (loopback by default)")
       ->capture_default_str()
       ->type_name("HOST:PORT");
-  add_secret_option(*command, options->secret_file);
+  add_credential_options(*command, options->credentials);
   add_http_option(*command, options->http, 7482, "the store");
   command->callback([options, &exit_code] { exit_code = report("store", run_store(*options)); });
 }

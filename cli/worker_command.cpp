@@ -26,7 +26,7 @@ struct worker_options {
   std::string coordinator = default_coordinator_address;
   std::string listen = default_worker_address;
   std::string name;
-  std::string secret_file;
+  credential_files credentials;
   uint32_t threads = 2;
 };
 
@@ -38,11 +38,11 @@ constexpr auto shutdown_patience = std::chrono::seconds(10);
 
 absl::Status work(const worker_options& options) {
   SLUICE_ASSIGN_OR_RETURN(auto listen, remote::parse_address(options.listen));
-  SLUICE_ASSIGN_OR_RETURN(auto secret, read_secret(options.secret_file));
-  SLUICE_RETURN_IF_ERROR(remote::check_exposure(listen, secret, "--listen"));
+  SLUICE_ASSIGN_OR_RETURN(auto credentials, read_credentials(options.credentials));
+  SLUICE_RETURN_IF_ERROR(remote::check_exposure(listen, credentials.secret, "--listen"));
   install_stop_signals();
   caf::actor_system_config config;
-  configure_cluster(config, options.threads, secret);
+  configure_cluster(config, options.threads, credentials);
   caf::actor_system system{config};
   // Other workers connect here, so that their sources reach this worker's reducers directly.
   SLUICE_ASSIGN_OR_RETURN(auto listening, remote::listener::open(system, caf::actor(), listen));
@@ -124,7 +124,7 @@ void add_worker_command(CLI::App& app, int& exit_code) {
                    "for a cluster of several machines; port 0: any free port)")
       ->capture_default_str()
       ->type_name("HOST:PORT");
-  add_secret_option(*command, options->secret_file);
+  add_credential_options(*command, options->credentials);
   command->add_option("--name", options->name, "how `sluice jobs` names it (default: its address)");
   command->add_option("--threads", options->threads, "threads running its actors")
       ->capture_default_str()

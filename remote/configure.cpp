@@ -16,7 +16,7 @@ namespace {
 constexpr char secret_key[] = "sluice.secret";
 }  // namespace
 
-void configure(caf::actor_system_config& config, const std::string& secret) {
+void configure(caf::actor_system_config& config, const credentials& given) {
   using namespace std::chrono_literals;
   config.load<caf::io::middleman>();
   config.add_message_type<store::frame_bytes>("sluice.frame");
@@ -27,7 +27,8 @@ void configure(caf::actor_system_config& config, const std::string& secret) {
   config.set("middleman.heartbeat-interval", caf::timespan{250ms});
   config.set("middleman.connection-timeout", caf::timespan{1s});
   config.set("logger.verbosity", caf::atom("quiet"));
-  if (!secret.empty()) caf::put(config.content, secret_key, secret);
+  if (!given.secret.empty()) caf::put(config.content, secret_key, given.secret);
+  configure_tls(config, given.tls);
 }
 
 std::string secret_of(const caf::actor_system& system) {

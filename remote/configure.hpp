@@ -9,11 +9,19 @@
 
 #include <string>
 
+#include "remote/tls.hpp"
+
 namespace sluice::remote {
 
-// Call before constructing the caf::actor_system. `secret`: the cluster's key (read_secret_file),
-// empty for none; remote/gate.hpp's listeners and connections use it.
-void configure(caf::actor_system_config& config, const std::string& secret = {});
+// What a process proves itself with: the cluster's key (read_secret_file; empty for none) and
+// TLS certificates (none when empty). remote/gate.hpp's listeners and connections use both.
+struct credentials {
+  std::string secret;
+  tls_files tls;
+};
+
+// Call before constructing the caf::actor_system.
+void configure(caf::actor_system_config& config, const credentials& given = {});
 
 // The key given to configure; empty for none.
 std::string secret_of(const caf::actor_system& system);

@@ -6,14 +6,16 @@
 #include <caf/io/network/multiplexer.hpp>
 #include <caf/scoped_actor.hpp>
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <chrono>
+#include <functional>
+#include <optional>
 #include <set>
 #include <thread>
 
 #include "remote/configure.hpp"
 #include "remote/handshake.hpp"
+#include "remote/tls.hpp"
 
 namespace sluice::remote {
 namespace {
@@ -28,22 +30,43 @@ caf::actor basp_broker(caf::actor_system& system) {
   return system.middleman().named_broker<caf::io::basp_broker>(caf::atom("BASP"));
 }
 
-// A CAF connection over `socket`'s file descriptor, which the socket gives up; null when no
-// descriptor is left for it.
-caf::io::scribe_ptr hand_over(caf::actor_system& system, tcp::socket& socket) {
-  int fd = ::dup(socket.native_handle());
-  boost::system::error_code ignored;
-  socket.close(ignored);
-  if (fd < 0) return nullptr;
+// A CAF connection over `socket`'s file descriptor (through `tls` when given). The socket
+// releases the descriptor rather than closing a duplicate: that would leave the descriptor in
+// Asio's epoll set, which would then report its events to a socket that is gone.
+caf::io::scribe_ptr hand_over(caf::actor_system& system, tcp::socket& socket,
+                              std::optional<tls_connection>& tls) {
+  boost::system::error_code ec;
+  int fd = socket.release(ec);
+  if (ec) return nullptr;
+  if (tls) return std::move(*tls).hand_over(system, fd);
   return system.middleman().backend().new_scribe(fd);
 }
 
-// One accepted connection until it has passed the handshake (and is handed to CAF) or not.
+// Runs `tls`'s handshake, waiting on `socket` for the peer's bytes between steps, then calls
+// `done` with how it went.
+void shake_hands(tcp::socket& socket, tls_connection& tls,
+                 std::function<void(absl::Status)> done) {
+  auto finished = tls.advance();
+  if (!finished.ok()) return done(finished.status());
+  if (*finished) return done(absl::OkStatus());
+  socket.async_wait(tcp::socket::wait_read,
+                    [&socket, &tls, done = std::move(done)](boost::system::error_code ec) mutable {
+                      if (ec)
+                        done(absl::UnavailableError(fmt::format("TLS handshake: {}", ec.message())));
+                      else
+                        shake_hands(socket, tls, std::move(done));
+                    });
+}
+
+// One accepted connection until it has proven the key (if the listener has one) and finished
+// the TLS handshake (if it uses TLS), and is handed to CAF, or has not.
 class admission : public std::enable_shared_from_this<admission> {
  public:
-  admission(tcp::socket socket, std::string key, std::function<void(tcp::socket&)> admit)
-      : socket_(std::move(socket)), timer_(socket_.get_executor()), handshake_(std::move(key)),
-        proof_(handshake::proof_size, '\0'), admit_(std::move(admit)) {}
+  admission(caf::actor_system& system, tcp::socket socket, const std::string& key,
+            std::function<void(caf::io::scribe_ptr)> admit)
+      : system_(system), socket_(std::move(socket)), timer_(socket_.get_executor()),
+        key_(key), handshake_(key), proof_(handshake::proof_size, '\0'),
+        admit_(std::move(admit)) {}
 
   void start() {
     auto self = shared_from_this();
@@ -52,6 +75,7 @@ class admission : public std::enable_shared_from_this<admission> {
       boost::system::error_code ignored;
       if (!ec) self->socket_.close(ignored);
     });
+    if (key_.empty()) return start_tls();
     asio::async_write(socket_, asio::buffer(handshake_.hello()),
                       [self](boost::system::error_code ec, size_t) {
                         if (!ec) self->read_proof();
@@ -62,25 +86,47 @@ class admission : public std::enable_shared_from_this<admission> {
   void read_proof() {
     auto self = shared_from_this();
     asio::async_read(socket_, asio::buffer(proof_), [self](boost::system::error_code ec, size_t) {
-      boost::system::error_code ignored;
-      if (ec || !self->handshake_.accept(self->proof_)) {
-        self->timer_.cancel();
-        self->socket_.close(ignored);
-        return;
-      }
+      if (ec || !self->handshake_.accept(self->proof_)) return self->refuse();
       asio::async_write(self->socket_, asio::buffer(self->handshake_.answer()),
                         [self](boost::system::error_code ec, size_t) {
-                          self->timer_.cancel();
-                          if (!ec) self->admit_(self->socket_);
+                          if (!ec) self->start_tls();
                         });
     });
   }
 
+  void start_tls() {
+    if (!uses_tls(system_)) return admit();
+    auto started = tls_connection::start(system_, socket_.native_handle(), /*accepted=*/true);
+    if (!started.ok()) return refuse();
+    tls_ = std::move(*started);
+    shake_hands(socket_, *tls_, [self = shared_from_this()](absl::Status status) {
+      if (status.ok())
+        self->admit();
+      else
+        self->refuse();
+    });
+  }
+
+  void admit() {
+    timer_.cancel();
+    if (auto connection = hand_over(system_, socket_, tls_)) admit_(std::move(connection));
+    else refuse();
+  }
+
+  void refuse() {
+    boost::system::error_code ignored;
+    timer_.cancel();
+    socket_.close(ignored);
+  }
+
+  caf::actor_system& system_;
   tcp::socket socket_;
   asio::steady_timer timer_;
+  std::string key_;
   handshake::listener handshake_;
   std::string proof_;
-  std::function<void(tcp::socket&)> admit_;
+  std::optional<tls_connection> tls_;
+  std::function<void(caf::io::scribe_ptr)> admit_;
 };
 
 absl::StatusOr<tcp::endpoint> resolve(asio::io_context& io, const address& at) {
@@ -132,15 +178,37 @@ absl::Status refused_without_key(const address& at) {
       at.to_string()));
 }
 
-// Connects to the listener at `at` with this process's key and hands the connection to CAF:
-// the actor it serves (null if none).
-absl::StatusOr<caf::actor> connect_with_key(caf::actor_system& system, const address& at,
-                                            const std::string& key) {
+// Connects to the listener at `at` through its gate (proving this process's key if it has one,
+// then the TLS handshake if it uses TLS) and hands the connection to CAF: the actor the listener
+// serves (null if none).
+absl::StatusOr<caf::actor> connect_through_gate(caf::actor_system& system, const address& at,
+                                                const std::string& key) {
   asio::io_context io;
   tcp::socket socket(io);
   handshake::connector handshake(key);
   std::string hello(handshake::hello_size, '\0'), answer(handshake::answer_size, '\0');
+  std::optional<tls_connection> tls;
+  // After the key, if any: the TLS handshake, if this process uses TLS.
+  auto start_tls = [&](absl::Status& result) {
+    if (!uses_tls(system)) {
+      result = absl::OkStatus();
+      return;
+    }
+    auto started = tls_connection::start(system, socket.native_handle(), /*accepted=*/false);
+    if (!started.ok()) {
+      result = started.status();
+      return;
+    }
+    tls = std::move(*started);
+    shake_hands(socket, *tls, [&](absl::Status shaken) {
+      result = shaken.ok() ? shaken
+                           : absl::PermissionDeniedError(fmt::format(
+                                 "{}: {} (check --tls-cert, --tls-key and --tls-ca at both ends)",
+                                 at.to_string(), std::string(shaken.message())));
+    });
+  };
   auto status = within_patience(io, socket, at, [&](absl::Status& result) {
+    if (key.empty()) return start_tls(result);
     asio::async_read(socket, asio::buffer(hello), [&](boost::system::error_code ec, size_t) {
       if (ec || !handshake.respond(hello).ok()) {
         result = absl::PermissionDeniedError(fmt::format(
@@ -164,16 +232,16 @@ absl::StatusOr<caf::actor> connect_with_key(caf::actor_system& system, const add
             result = absl::PermissionDeniedError(
                 fmt::format("{} does not hold this process's key (--secret-file)", at.to_string()));
           else
-            result = absl::OkStatus();
+            start_tls(result);
         });
       });
     });
   });
   if (!status.ok()) return status;
-  auto connection = hand_over(system, socket);
+  auto connection = hand_over(system, socket, tls);
   if (!connection)
-    return absl::UnavailableError(
-        fmt::format("cannot connect to {}: no file descriptor left", at.to_string()));
+    return absl::UnavailableError(fmt::format("cannot connect to {}: the socket was lost",
+                                              at.to_string()));
   caf::scoped_actor self{system};
   absl::StatusOr<caf::actor> served = absl::UnavailableError(
       fmt::format("{} did not finish CAF's handshake", at.to_string()));
@@ -192,19 +260,19 @@ absl::StatusOr<caf::actor> connect_with_key(caf::actor_system& system, const add
 
 }  // namespace
 
-// A listener with a key: a thread that accepts connections and admits those that pass the
-// handshake.
+// A listener with a key or TLS: a thread that accepts connections and admits those that pass.
 struct listener::gate {
+  caf::actor_system* system = nullptr;
   asio::io_context io;
   tcp::acceptor acceptor{io};
   std::string key;
-  std::function<void(tcp::socket&)> admit;
+  std::function<void(caf::io::scribe_ptr)> admit;
   std::thread thread;
 
   void accept() {
     acceptor.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted) return;
-      if (!ec) std::make_shared<admission>(std::move(socket), key, admit)->start();
+      if (!ec) std::make_shared<admission>(*system, std::move(socket), key, admit)->start();
       accept();
     });
   }
@@ -219,7 +287,7 @@ absl::StatusOr<std::unique_ptr<listener>> listener::open(caf::actor_system& syst
     return absl::UnavailableError(fmt::format("cannot listen on {}: {}", at.to_string(), why));
   };
   auto key = secret_of(system);
-  if (key.empty()) {
+  if (key.empty() && !uses_tls(system)) {
     auto& mm = system.middleman();
     auto port = whom ? mm.publish(whom, at.port, at.host.c_str(), /*reuse=*/true)
                      : mm.open(at.port, at.host.c_str(), /*reuse=*/true);
@@ -239,12 +307,12 @@ absl::StatusOr<std::unique_ptr<listener>> listener::open(caf::actor_system& syst
       new listener(system, std::move(whom), gate->acceptor.local_endpoint().port()));
   made->gate_ = std::move(gate);
   made->gate_->key = std::move(key);
-  made->gate_->admit = [&system, broker = basp_broker(system), port = made->port_,
+  made->gate_->system = &system;
+  made->gate_->admit = [broker = basp_broker(system), port = made->port_,
                         whom = caf::actor_cast<caf::strong_actor_ptr>(made->whom_)](
-                           tcp::socket& socket) {
-    if (auto connection = hand_over(system, socket))
-      caf::anon_send(broker, caf::publish_atom::value, std::move(connection), port, whom,
-                     std::set<std::string>{});
+                           caf::io::scribe_ptr connection) {
+    caf::anon_send(broker, caf::publish_atom::value, std::move(connection), port, whom,
+                   std::set<std::string>{});
   };
   made->gate_->accept();
   made->gate_->thread = std::thread([g = made->gate_.get()] { g->io.run(); });
@@ -265,7 +333,7 @@ listener::~listener() {
 
 absl::StatusOr<caf::actor> connect(caf::actor_system& system, const address& at) {
   auto key = secret_of(system);
-  if (!key.empty()) return connect_with_key(system, at, key);
+  if (!key.empty() || uses_tls(system)) return connect_through_gate(system, at, key);
   auto served = system.middleman().remote_actor(at.host, at.port);
   if (served) return *served;
   if (asks_for_key(at)) return refused_without_key(at);
@@ -275,7 +343,7 @@ absl::StatusOr<caf::actor> connect(caf::actor_system& system, const address& at)
 
 absl::Status connect_node(caf::actor_system& system, const address& at) {
   auto key = secret_of(system);
-  if (!key.empty()) return connect_with_key(system, at, key).status();
+  if (!key.empty() || uses_tls(system)) return connect_through_gate(system, at, key).status();
   if (system.middleman().connect(at.host, at.port)) return absl::OkStatus();
   if (asks_for_key(at)) return refused_without_key(at);
   return absl::UnavailableError(fmt::format("cannot connect to {}", at.to_string()));

@@ -1,8 +1,10 @@
-// Where every role listens and whence it connects to another. Without a key, these are CAF's own
-// publish, open and remote_actor. With one (given to remote::configure), a listener accepts each
-// connection itself and runs the handshake of remote/handshake.hpp, within 5 s; only a peer that
-// passed it is handed to CAF's BASP broker. A peer without the key, with a wrong one, replaying
-// an old exchange or saying nothing never reaches an actor, nor CAF's decoder.
+// Where every role listens and whence it connects to another. Without a key or TLS, these are
+// CAF's own publish, open and remote_actor. With either (given to remote::configure), a listener
+// accepts each connection itself and, within 5 s, runs the handshake of remote/handshake.hpp
+// (with a key), then the TLS handshake (with TLS, remote/tls.hpp); only a peer that passed both
+// is handed to CAF's BASP broker. A peer without the key, with a wrong one, replaying an old
+// exchange, without a certificate the cluster's authority signed, or saying nothing never
+// reaches an actor, nor CAF's decoder.
 #pragma once
 
 #include <absl/status/status.h>
@@ -37,11 +39,12 @@ class listener {
   caf::actor_system& system_;
   caf::actor whom_;
   uint16_t port_;
-  std::unique_ptr<gate> gate_;  // with a key only
+  std::unique_ptr<gate> gate_;  // with a key or TLS only
 };
 
 // The actor served at `at`. Unavailable when it cannot be reached; PermissionDenied when the
-// peer refuses this process's key, asks for one this process was not given, or has none.
+// peer refuses this process's key, asks for one this process was not given, or has none, or
+// when either end refuses the other's TLS certificate.
 absl::StatusOr<caf::actor> connect(caf::actor_system& system, const address& at);
 
 // Connects to the process listening at `at` without asking for an actor, so that messages to its

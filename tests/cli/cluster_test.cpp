@@ -104,16 +104,17 @@ TEST_CASE("cluster: a worker killed with SIGKILL leaves the sink exact") {
   CHECK(workers.size() == 2);
 }
 
-TEST_CASE("cluster: with a key, a worker killed leaves the sink exact and one without it is refused") {
+TEST_CASE("cluster: with a key and TLS, a worker killed leaves the sink exact and one without the key is refused") {
   cluster c;
   c.use_secret();
+  c.use_tls();
   c.start(2);
   auto anonymous = run({SLUICE_BINARY, "worker", "--coordinator", c.coordinator_address,
                         "--listen", "127.0.0.1:0"},
                        {}, std::chrono::seconds(30));
   CHECK(anonymous.exit_code != 0);
   CHECK_MESSAGE(anonymous.err.find("--secret-file") != std::string::npos, anonymous.err);
-  check_fault(c, "worker killed, with a key", [&] { c.workers[1]->stop(); });
+  check_fault(c, "worker killed, with a key and TLS", [&] { c.workers[1]->stop(); });
   CHECK(c.jobs()["workers"].size() == 1);
 }
 
@@ -361,6 +362,7 @@ TEST_CASE("cluster: across three network namespaces a worker killed leaves the s
   cluster c(hosts.at(1), hosts.at(2), {hosts.at(2), hosts.at(3), hosts.at(3)},
             /*fixed_ports=*/true);
   c.use_secret();  // beyond loopback, no process listens without one
+  c.use_tls();
   c.start(3);
   check_fault(c, "worker killed across namespaces", [&] { c.workers[2]->stop(); });
 }

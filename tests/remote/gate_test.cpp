@@ -21,7 +21,7 @@ namespace {
 const std::string key = "the-cluster-key-0123456789";
 
 struct keyed : caf::actor_system_config {
-  explicit keyed(const std::string& secret) { configure(*this, secret); }
+  explicit keyed(const std::string& secret) { configure(*this, {secret, {}}); }
 };
 
 // A store served with `key`.

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/certificates.hpp"
 #include "tests/support/free_port.hpp"
 #include "tests/support/orders.hpp"
 #include "tests/support/run.hpp"
@@ -54,6 +55,7 @@ struct cluster {
   std::vector<host> worker_hosts;  // worker i runs on worker_hosts[i % size]
   std::string store_address, coordinator_address;
   std::string secret_file;  // the cluster's key, given to every process; empty: none
+  remote::tls_files tls;    // TLS files given to every process; empty: none
   std::unique_ptr<background_process> store, coordinator;
   std::vector<std::unique_ptr<background_process>> workers;
 
@@ -73,12 +75,21 @@ struct cluster {
     write_secret_file(secret_file, "cluster-key-0123456789abcdef");
   }
 
-  // `sluice ARGS` on `where`, with the key if the cluster has one.
+  // Makes an authority and a certificate it signs, given to every process started from now on.
+  void use_tls() {
+    certificate_authority authority(dir.path, "cluster-ca");
+    tls = authority.sign("sluice-node");
+  }
+
+  // `sluice ARGS` on `where`, with the key and TLS files if the cluster has them.
   std::vector<std::string> on(const host& where, std::vector<std::string> args) const {
     std::vector<std::string> argv = where.prefix;
     argv.push_back(SLUICE_BINARY);
     argv.insert(argv.end(), args.begin(), args.end());
     if (!secret_file.empty()) argv.insert(argv.end(), {"--secret-file", secret_file});
+    if (!tls.empty())
+      argv.insert(argv.end(), {"--tls-cert", tls.certificate, "--tls-key", tls.key, "--tls-ca",
+                               tls.authority});
     return argv;
   }
 
