@@ -17,6 +17,8 @@ std::string_view fault_name(fault_kind kind) {
     case fault_kind::stop_coordinator: return "stop-coordinator";
     case fault_kind::kill_store: return "kill-store";
     case fault_kind::join_worker: return "join-worker";
+    case fault_kind::partition: return "partition";
+    case fault_kind::slow_link: return "slow-link";
   }
   return "?";
 }
@@ -24,8 +26,13 @@ std::string_view fault_name(fault_kind kind) {
 const std::vector<fault_kind>& all_faults() {
   static const std::vector<fault_kind> kinds = {
       fault_kind::kill_worker,      fault_kind::stop_worker, fault_kind::kill_coordinator,
-      fault_kind::stop_coordinator, fault_kind::kill_store,  fault_kind::join_worker};
+      fault_kind::stop_coordinator, fault_kind::kill_store,  fault_kind::join_worker,
+      fault_kind::partition,        fault_kind::slow_link};
   return kinds;
+}
+
+bool is_network_fault(fault_kind kind) {
+  return kind == fault_kind::partition || kind == fault_kind::slow_link;
 }
 
 absl::StatusOr<std::vector<fault_kind>> parse_faults(std::string_view list) {
@@ -79,6 +86,7 @@ std::string describe(const fault& f) {
   std::string target;
   if (f.kind == fault_kind::kill_worker || f.kind == fault_kind::stop_worker)
     target = fmt::format(" {}", f.target + 1);
+  if (is_network_fault(f.kind)) target = fmt::format(" of worker {}'s host", f.target + 1);
   return fmt::format("at {:.1f} s: {}{}{}{}", f.at.count() / 1000.0, fault_name(f.kind), target,
                      f.pause.count() ? fmt::format(" for {:.1f} s", f.pause.count() / 1000.0) : "",
                      f.changes ? " (with updates and deletes)" : "");

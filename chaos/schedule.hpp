@@ -20,12 +20,16 @@ enum class fault_kind {
   stop_coordinator,   // SIGSTOP for the pause, then SIGCONT
   kill_store,         // SIGKILL, started again after the pause
   join_worker,        // one more worker joins the cluster
+  partition,          // a worker's host cut off the other hosts for the pause, then joined again
+  slow_link,          // a worker's host's link throttled for the pause
 };
 
 // "kill-worker", "stop-worker", ...: the names --faults takes.
 std::string_view fault_name(fault_kind kind);
 // Every kind, in the order above.
 const std::vector<fault_kind>& all_faults();
+// Whether `kind` needs hosts of their own (network namespaces): partition, slow-link.
+bool is_network_fault(fault_kind kind);
 // A comma-separated list of names ("kill-worker,stop-store"); InvalidArgument names an unknown one.
 absl::StatusOr<std::vector<fault_kind>> parse_faults(std::string_view list);
 

@@ -1,7 +1,8 @@
 // `sluice chaos`: proves on a user's own job that faults change nothing. Each run starts a
 // cluster of its own (a store, a coordinator and workers, as processes of this binary on
-// loopback), creates the tables, submits the job, loads orders while it runs, injects a fault
-// schedule drawn from the run's seed (kills, stops, restarts, a worker joining; updates and
+// loopback, or over hosts made of network namespaces with --hosts), creates the tables, submits
+// the job, loads orders while it runs, injects a fault schedule drawn from the run's seed (kills,
+// stops, restarts, a worker joining, partitions and slow links between hosts; updates and
 // deletes of source rows during some faults), and at the end compares every result table of
 // the job with the job's SELECT recomputed by SQLite over the source table as it then stands
 // (chaos::recomputation). The exit code is 0 only if every run was exact.
@@ -23,6 +24,7 @@
 #include <random>
 #include <thread>
 
+#include "chaos/network.hpp"
 #include "chaos/process.hpp"
 #include "chaos/recompute.hpp"
 #include "chaos/schedule.hpp"
@@ -96,11 +98,25 @@ absl::StatusOr<std::vector<job_definition>> jobs_of(const std::string& text, con
   return jobs;
 }
 
-// One run's cluster: its processes, started from this binary, each logging to its own file.
+// One run's cluster: its processes, started from this binary, each logging to its own file. On
+// loopback, or over `net`'s hosts: the store and the coordinator on host 1, the workers on the
+// others in turn, every process and command with a key made for the run (beyond loopback, no
+// process listens without one).
 class cluster {
  public:
-  static absl::StatusOr<std::unique_ptr<cluster>> create(const std::filesystem::path& dir) {
-    auto c = std::unique_ptr<cluster>(new cluster(dir));
+  static absl::StatusOr<std::unique_ptr<cluster>> create(const std::filesystem::path& dir,
+                                                         const chaos::network* net) {
+    auto c = std::unique_ptr<cluster>(new cluster(dir, net));
+    if (net) {
+      c->store_ = net->address(1) + ":7400";
+      c->coordinator_ = net->address(1) + ":7401";
+      const auto key = dir / "sluice.key";
+      std::ofstream(key) << fmt::format("chaos-{}-{}\n", ::getpid(), std::random_device{}());
+      std::filesystem::permissions(key, std::filesystem::perms::owner_read |
+                                            std::filesystem::perms::owner_write);
+      c->key_ = key.string();
+      return c;
+    }
     SLUICE_ASSIGN_OR_RETURN(auto store_port, free_port());
     SLUICE_ASSIGN_OR_RETURN(auto coordinator_port, free_port());
     c->store_ = fmt::format("127.0.0.1:{}", store_port);
@@ -112,28 +128,43 @@ class cluster {
   const std::string& store() const { return store_; }
   const std::string& coordinator() const { return coordinator_; }
   size_t workers() const { return workers_.size(); }
+  // The host worker `index` runs on (1 on loopback).
+  uint32_t worker_host(size_t index) const {
+    if (!net_ || net_->hosts() == 1) return 1;
+    return 2 + static_cast<uint32_t>(index % (net_->hosts() - 1));
+  }
+
+  // `sluice ARGS` as this machine runs it, with the run's key if it has one.
+  std::vector<std::string> command(std::vector<std::string> args) const {
+    args.insert(args.begin(), binary_);
+    if (!key_.empty()) args.insert(args.end(), {"--secret-file", key_});
+    return args;
+  }
+  const std::string& key() const { return key_; }
 
   absl::Status start_store() {
     SLUICE_ASSIGN_OR_RETURN(store_process_,
-                            chaos::process::start({binary_, "store", "--data", (dir_ / "data").string(),
-                                                   "--listen", store_, "--http", "off"},
-                                                  dir_ / "store.log"));
+                            start_on(1, {"store", "--data", (dir_ / "data").string(), "--listen",
+                                         store_, "--http", "off"},
+                                     "store.log"));
     return absl::OkStatus();
   }
   absl::Status start_coordinator() {
     SLUICE_ASSIGN_OR_RETURN(coordinator_process_,
-                            chaos::process::start({binary_, "coordinator", "--store", store_,
-                                                   "--listen", coordinator_, "--http", "off"},
-                                                  dir_ / "coordinator.log"));
+                            start_on(1, {"coordinator", "--store", store_, "--listen",
+                                         coordinator_, "--http", "off"},
+                                     "coordinator.log"));
     return absl::OkStatus();
   }
   absl::Status start_worker(size_t index) {
     if (index >= workers_.size()) workers_.resize(index + 1);
+    const uint32_t host = worker_host(index);
     SLUICE_ASSIGN_OR_RETURN(
         workers_[index],
-        chaos::process::start({binary_, "worker", "--coordinator", coordinator_, "--listen",
-                               "127.0.0.1:0", "--name", fmt::format("w{}", index + 1)},
-                              dir_ / fmt::format("worker{}.log", index + 1)));
+        start_on(host, {"worker", "--coordinator", coordinator_, "--listen",
+                        (net_ ? net_->address(host) : "127.0.0.1") + ":0", "--name",
+                        fmt::format("w{}", index + 1)},
+                 fmt::format("worker{}.log", index + 1)));
     return absl::OkStatus();
   }
   chaos::process& store_process() { return *store_process_; }
@@ -143,12 +174,12 @@ class cluster {
   // `sluice ARGS`, which must succeed within `timeout`; what it printed.
   absl::StatusOr<std::string> sluice(std::vector<std::string> args, std::chrono::seconds timeout,
                                      const std::filesystem::path& input = {}) const {
-    args.insert(args.begin(), binary_);
+    const std::string name = args.front();
     std::string output;
-    SLUICE_ASSIGN_OR_RETURN(int code,
-                            chaos::run_command(args, timeout, dir_ / "commands.log", &output, input));
+    SLUICE_ASSIGN_OR_RETURN(int code, chaos::run_command(command(std::move(args)), timeout,
+                                                         dir_ / "commands.log", &output, input));
     if (code != 0)
-      return absl::InternalError(fmt::format("sluice {} exited with {}: {}", args[1], code, output));
+      return absl::InternalError(fmt::format("sluice {} exited with {}: {}", name, code, output));
     return output;
   }
 
@@ -203,9 +234,24 @@ class cluster {
   }
 
  private:
-  explicit cluster(std::filesystem::path dir) : dir_(std::move(dir)), binary_(self_binary()) {}
+  cluster(std::filesystem::path dir, const chaos::network* net)
+      : dir_(std::move(dir)), net_(net), binary_(self_binary()) {}
+
+  absl::StatusOr<std::unique_ptr<chaos::process>> start_on(uint32_t host,
+                                                           std::vector<std::string> args,
+                                                           const std::string& log) const {
+    auto argv = command(std::move(args));
+    if (net_) {
+      auto prefix = net_->prefix(host);
+      argv.insert(argv.begin(), prefix.begin(), prefix.end());
+    }
+    return chaos::process::start(argv, dir_ / log);
+  }
+
   std::filesystem::path dir_;
+  const chaos::network* net_;
   std::string binary_;
+  std::string key_;
   std::string store_, coordinator_;
   std::unique_ptr<chaos::process> store_process_, coordinator_process_;
   std::vector<std::unique_ptr<chaos::process>> workers_;
@@ -284,7 +330,8 @@ std::string changes_of(const std::vector<json>& orders, size_t written, size_t c
   return out;
 }
 
-absl::StatusOr<run_report> chaos_run(const chaos_options& options, uint32_t index, uint64_t seed,
+absl::StatusOr<run_report> chaos_run(const chaos_options& options, chaos::network* net,
+                                     uint32_t index, uint64_t seed,
                                      const std::vector<chaos::fault_kind>& kinds,
                                      const std::string& job_text,
                                      const std::vector<job_definition>& jobs) {
@@ -293,7 +340,7 @@ absl::StatusOr<run_report> chaos_run(const chaos_options& options, uint32_t inde
                                          : std::filesystem::path(options.keep);
   const auto dir = base / fmt::format("sluice-chaos-{}-{}-{}", ::getpid(), index, seed);
   std::filesystem::create_directories(dir);
-  SLUICE_ASSIGN_OR_RETURN(auto c, cluster::create(dir));
+  SLUICE_ASSIGN_OR_RETURN(auto c, cluster::create(dir, net));
   SLUICE_RETURN_IF_ERROR(c->start_store());
   SLUICE_RETURN_IF_ERROR(c->start_coordinator());
   for (uint32_t w = 0; w < options.workers; ++w) SLUICE_RETURN_IF_ERROR(c->start_worker(w));
@@ -339,8 +386,8 @@ absl::StatusOr<run_report> chaos_run(const chaos_options& options, uint32_t inde
     const std::vector<std::string> generated = {
         "--rows",  std::to_string(rows), "--users",       std::to_string(options.users),
         "--seed",  std::to_string(seed), "--disorder-ms", "3000"};
-    std::vector<std::string> gen = {self_binary(), "gen",   "--store", c->store(), "--table",
-                                    source,        "--rate", fmt::format("{}", options.rate)};
+    std::vector<std::string> gen = {"gen",  "--store", c->store(), "--table",
+                                    source, "--rate",  fmt::format("{}", options.rate)};
     gen.insert(gen.end(), generated.begin(), generated.end());
     std::vector<std::string> listing = {"gen", "--stdout"};
     listing.insert(listing.end(), generated.begin(), generated.end());
@@ -348,11 +395,11 @@ absl::StatusOr<run_report> chaos_run(const chaos_options& options, uint32_t inde
     std::istringstream lines(text);
     for (std::string line; std::getline(lines, line);)
       if (!line.empty() && line.front() == '{') orders.push_back(json::parse(line));
-    SLUICE_ASSIGN_OR_RETURN(load, chaos::process::start(gen, dir / "load.log"));
+    SLUICE_ASSIGN_OR_RETURN(load, chaos::process::start(c->command(gen), dir / "load.log"));
   } else {
     SLUICE_ASSIGN_OR_RETURN(load, chaos::process::start(
-                                      {self_binary(), "put", source, "--store", c->store(), "--format",
-                                       options.input.ends_with(".csv") ? "csv" : "jsonl"},
+                                      c->command({"put", source, "--store", c->store(), "--format",
+                                                  options.input.ends_with(".csv") ? "csv" : "jsonl"}),
                                       dir / "load.log", options.input));
   }
   const auto started = std::chrono::steady_clock::now();
@@ -379,9 +426,10 @@ absl::StatusOr<run_report> chaos_run(const chaos_options& options, uint32_t inde
       const auto written = static_cast<size_t>(std::min<double>(orders.size(), elapsed * options.rate));
       const auto file = dir / fmt::format("changes-{}.jsonl", f.at.count());
       std::ofstream(file) << changes_of(orders, written, 200, random);
-      SLUICE_ASSIGN_OR_RETURN(changes, chaos::process::start({self_binary(), "put", source, "--store",
-                                                              c->store(), "--format", "jsonl"},
-                                                             dir / "changes.log", file));
+      SLUICE_ASSIGN_OR_RETURN(
+          changes, chaos::process::start(c->command({"put", source, "--store", c->store(),
+                                                     "--format", "jsonl"}),
+                                         dir / "changes.log", file));
     }
     switch (f.kind) {
       case chaos::fault_kind::kill_worker:
@@ -411,6 +459,16 @@ absl::StatusOr<run_report> chaos_run(const chaos_options& options, uint32_t inde
         break;
       case chaos::fault_kind::join_worker:
         SLUICE_RETURN_IF_ERROR(c->start_worker(c->workers()));
+        break;
+      case chaos::fault_kind::partition:
+        SLUICE_RETURN_IF_ERROR(net->cut(c->worker_host(f.target)));
+        std::this_thread::sleep_for(f.pause);
+        SLUICE_RETURN_IF_ERROR(net->mend(c->worker_host(f.target)));
+        break;
+      case chaos::fault_kind::slow_link:
+        SLUICE_RETURN_IF_ERROR(net->slow(c->worker_host(f.target)));
+        std::this_thread::sleep_for(f.pause);
+        SLUICE_RETURN_IF_ERROR(net->speed_up(c->worker_host(f.target)));
         break;
     }
     // Resumed: every job has completed a checkpoint after the one it had when the fault began,
@@ -447,6 +505,7 @@ absl::StatusOr<run_report> chaos_run(const chaos_options& options, uint32_t inde
   // Caught up, then every sink compared with the recomputation from the source as it stands.
   store_location where;
   where.address = c->store();
+  where.credentials.secret_file = c->key();
   SLUICE_ASSIGN_OR_RETURN(auto db, connect_store(where, /*read_only=*/true));
   auto scan = [&](const table_schema& table) -> absl::StatusOr<chaos::rows> {
     chaos::rows out;
@@ -508,15 +567,31 @@ absl::Status run_chaos(const chaos_options& options) {
   if (!options.faults.empty()) {
     SLUICE_ASSIGN_OR_RETURN(kinds, chaos::parse_faults(options.faults));
   }
-  if (options.hosts > 1)
-    std::cout << "--hosts: this version runs every role on loopback; network partitions and slow "
-                 "links are not injected\n";
+  std::unique_ptr<chaos::network> net;
+  const auto network_log = std::filesystem::temp_directory_path() /
+                           fmt::format("sluice-chaos-{}-network.log", ::getpid());
+  if (options.hosts > 1) {
+    auto made = chaos::network::create(options.hosts, network_log);
+    if (made.ok())
+      net = std::move(*made);
+    else
+      std::cout << fmt::format("--hosts: {}; every role runs on loopback, without partitions or "
+                               "slow links\n",
+                               std::string(made.status().message()));
+  }
+  if (!net) {
+    if (!options.faults.empty() && std::any_of(kinds.begin(), kinds.end(), chaos::is_network_fault))
+      return absl::InvalidArgumentError(
+          "partition and slow-link need hosts of their own: --hosts 2 or more, as root, on a "
+          "machine that allows network namespaces");
+    std::erase_if(kinds, chaos::is_network_fault);
+  }
   const uint64_t seed = options.seed ? options.seed : std::random_device{}();
   uint32_t exact = 0;
   std::map<chaos::fault_kind, int> faults;
   std::vector<double> resumes, after_end;
   for (uint32_t run = 0; run < options.runs; ++run) {
-    auto report = chaos_run(options, run, seed + run, kinds, text, jobs);
+    auto report = chaos_run(options, net.get(), run, seed + run, kinds, text, jobs);
     if (!report.ok()) {
       std::cout << fmt::format("run {} of {}, seed {}: {}\n", run + 1, options.runs, seed + run,
                                std::string(report.status().message()));
@@ -539,6 +614,8 @@ absl::Status run_chaos(const chaos_options& options) {
                            injected.empty() ? "none" : absl::StrJoin(injected, ", "),
                            percentile(resumes, 0.5), percentile(resumes, 0.99),
                            percentile(after_end, 0.5), percentile(after_end, 0.99));
+  net.reset();
+  if (exact == options.runs) std::filesystem::remove(network_log);
   if (exact != options.runs)
     return absl::DataLossError(fmt::format("{} of {} runs were not exact; replay one with --seed",
                                            options.runs - exact, options.runs));
@@ -552,11 +629,14 @@ void add_chaos_command(CLI::App& app, int& exit_code) {
   auto* command = app.add_subcommand(
       "chaos",
       "Test a job under faults: each run starts a cluster of its own (a store, a coordinator and "
-      "workers on loopback), creates the tables (--schema, by default the seeds' order tables), "
+      "workers, on loopback or, with --hosts H, over H hosts made of network namespaces), "
+      "creates the tables (--schema, by default the seeds' order tables), "
       "submits JOB.sql, loads generated orders (or --input) while it runs, and injects faults "
       "drawn from the run's seed: kill-worker, stop-worker (SIGSTOP, then SIGCONT), "
       "kill-coordinator, stop-coordinator, kill-store (each started again after a pause) and "
-      "join-worker, some with updates and deletes of orders coming meanwhile. It prints each "
+      "join-worker, and with --hosts partition (a worker's host cut off the others, then joined "
+      "again) and slow-link (its link throttled to 4 Mbit/s each way), some with updates and deletes of orders "
+      "coming meanwhile. It prints each "
       "fault and how long after it the jobs completed a checkpoint again. At the end every result "
       "table must equal the job's SELECT recomputed by SQLite from the source table as it then "
       "stands; the first differing rows are printed. The same seed replays the same schedule. "
@@ -570,7 +650,10 @@ void add_chaos_command(CLI::App& app, int& exit_code) {
   command->add_option("--workers", options->workers, "workers at the start")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  command->add_option("--hosts", options->hosts, "hosts the roles are spread over")
+  command->add_option("--hosts", options->hosts,
+                      "hosts the roles are spread over: network namespaces joined by a bridge "
+                      "(store and coordinator on the first, workers on the others; needs root "
+                      "and the ip and tc commands, else every role runs on loopback)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   command->add_option("--faults", options->faults,

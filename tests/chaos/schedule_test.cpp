@@ -40,6 +40,10 @@ TEST_CASE("a schedule draws only the faults asked for") {
   REQUIRE(!unknown.ok());
   CHECK(std::string(unknown.status().message()).find("unknown fault 'unplug'") != std::string::npos);
   CHECK(!parse_faults(" , ").ok());
+  auto network = parse_faults("partition,slow-link");
+  REQUIRE(network.ok());
+  for (auto kind : *network) CHECK(is_network_fault(kind));
+  CHECK_FALSE(is_network_fault(fault_kind::kill_worker));
 }
 
 }  // namespace

@@ -71,6 +71,30 @@ TEST_CASE("chaos: what it cannot recompute or inject is refused up front") {
                              {}, std::chrono::seconds(60));
   CHECK(faults.exit_code != 0);
   CHECK_MESSAGE(contains(faults.err, "unknown fault 'unplug'"), faults.out << faults.err);
+  auto partition = testing::run({SLUICE_BINARY, "chaos", "--faults", "partition",
+                                 (examples_sql() / "seed_10s_window.sql").string()},
+                                {}, std::chrono::seconds(60));
+  CHECK(partition.exit_code != 0);
+  CHECK_MESSAGE(contains(partition.err, "--hosts 2 or more"), partition.out << partition.err);
+}
+
+TEST_CASE("chaos: over hosts of their own, partitions and slow links leave the keyed job exact") {
+  auto result = testing::run({SLUICE_BINARY, "chaos", "--hosts", "3", "--workers", "3", "--runs",
+                              "1", "--seed", "9", "--duration", "12", "--faults",
+                              "partition,slow-link",
+                              (examples_sql() / "user_totals_stream.sql").string()},
+                             {}, std::chrono::seconds(300));
+  INFO(result.out << result.err);
+  if (contains(result.out, "network namespaces are not available here")) {
+    MESSAGE("skipped: this machine does not allow network namespaces here");
+    return;
+  }
+  CHECK(result.exit_code == 0);
+  CHECK(contains(result.out, "partition of worker 1's host for "));
+  CHECK(contains(result.out, "slow-link of worker 1's host for "));
+  CHECK(contains(result.out, "1 of 1 runs exact (seed 9)"));
+  auto left = testing::run({"/usr/bin/env", "ip", "netns", "list"});
+  CHECK_MESSAGE(!contains(left.out, "h1"), left.out);
 }
 
 }  // namespace
