@@ -21,6 +21,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -414,11 +415,13 @@ absl::StatusOr<run_report> chaos_run(const chaos_options& options, chaos::networ
                            schedule.size())
             << std::flush;
   std::mt19937_64 random(seed);
-  progress_monitor monitor(*c, jobs.size());
+  // Stopped before the run's directory is removed: it writes its commands' log there.
+  std::optional<progress_monitor> monitor;
+  monitor.emplace(*c, jobs.size());
   for (const auto& f : schedule) {
     std::this_thread::sleep_until(started + f.at);
     const auto injected = std::chrono::steady_clock::now();
-    const auto before = monitor.before(injected);
+    const auto before = monitor->before(injected);
     ++report.faults[f.kind];
     std::unique_ptr<chaos::process> changes;
     if (f.changes && !orders.empty()) {
@@ -476,7 +479,7 @@ absl::StatusOr<run_report> chaos_run(const chaos_options& options, chaos::networ
     const auto ended = std::chrono::steady_clock::now();
     std::optional<std::chrono::steady_clock::time_point> resumed;
     while (!resumed && std::chrono::steady_clock::now() - injected < 60s) {
-      resumed = monitor.after(injected, before);
+      resumed = monitor->after(injected, before);
       if (!resumed) std::this_thread::sleep_for(50ms);
     }
     if (changes && changes->wait(60s) != 0)
@@ -537,6 +540,7 @@ absl::StatusOr<run_report> chaos_run(const chaos_options& options, chaos::networ
     for (const auto& line : differences) std::cout << "    " << line << "\n";
     report.exact &= differences.empty();
   }
+  monitor.reset();
   c->stop();
   if (options.keep.empty() && report.exact) std::filesystem::remove_all(dir);
   else std::cout << fmt::format("  data and logs kept in {}\n", dir.string());

@@ -109,8 +109,10 @@ class admission : public std::enable_shared_from_this<admission> {
 
   void admit() {
     timer_.cancel();
-    if (auto connection = hand_over(system_, socket_, tls_)) admit_(std::move(connection));
-    else refuse();
+    if (auto connection = hand_over(system_, socket_, tls_))
+      admit_(std::move(connection));
+    else
+      refuse();
   }
 
   void refuse() {
