@@ -112,7 +112,9 @@ class cluster {
       c->store_ = net->address(1) + ":7400";
       c->coordinator_ = net->address(1) + ":7401";
       const auto key = dir / "sluice.key";
-      std::ofstream(key) << fmt::format("chaos-{}-{}\n", ::getpid(), std::random_device{}());
+      std::random_device random;
+      std::ofstream(key) << fmt::format("{:08x}{:08x}{:08x}{:08x}\n", random(), random(),
+                                        random(), random());
       std::filesystem::permissions(key, std::filesystem::perms::owner_read |
                                             std::filesystem::perms::owner_write);
       c->key_ = key.string();
