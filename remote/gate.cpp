@@ -191,6 +191,11 @@ absl::StatusOr<caf::actor> connect_through_gate(caf::actor_system& system, const
   std::string hello(handshake::hello_size, '\0'), answer(handshake::answer_size, '\0');
   std::optional<tls_connection> tls;
   // After the key, if any: the TLS handshake, if this process uses TLS.
+  auto from_peer = [&](const absl::Status& status) {
+    return status.ok() ? status
+                       : absl::Status(status.code(), fmt::format("{}: {}", at.to_string(),
+                                                                 std::string(status.message())));
+  };
   auto start_tls = [&](absl::Status& result) {
     if (!uses_tls(system)) {
       result = absl::OkStatus();
@@ -198,16 +203,11 @@ absl::StatusOr<caf::actor> connect_through_gate(caf::actor_system& system, const
     }
     auto started = tls_connection::start(system, socket.native_handle(), /*accepted=*/false);
     if (!started.ok()) {
-      result = started.status();
+      result = from_peer(started.status());
       return;
     }
     tls = std::move(*started);
-    shake_hands(socket, *tls, [&](absl::Status shaken) {
-      result = shaken.ok() ? shaken
-                           : absl::PermissionDeniedError(fmt::format(
-                                 "{}: {} (check --tls-cert, --tls-key and --tls-ca at both ends)",
-                                 at.to_string(), std::string(shaken.message())));
-    });
+    shake_hands(socket, *tls, [&](absl::Status shaken) { result = from_peer(shaken); });
   };
   auto status = within_patience(io, socket, at, [&](absl::Status& result) {
     if (key.empty()) return start_tls(result);

@@ -190,14 +190,16 @@ absl::StatusOr<bool> tls_connection::advance() {
   if (state == network::rw_state::failure) return failed();
   if (moved == 0) return false;
   if (admitted != admitted_byte)
-    return absl::PermissionDeniedError("TLS handshake failed: the peer is not a Sluice process");
+    return absl::PermissionDeniedError(
+        "TLS handshake failed: the peer is not a Sluice process (check its address)");
   return true;
 }
 
 absl::Status tls_connection::failed() {
   auto why = openssl_errors();
   return absl::PermissionDeniedError(fmt::format(
-      "TLS handshake failed: {}", why.empty() ? "the peer closed the connection" : why));
+      "TLS handshake failed: {} (check --tls-cert, --tls-key and --tls-ca at both ends)",
+      why.empty() ? "the peer closed the connection" : why));
 }
 
 caf::io::scribe_ptr tls_connection::hand_over(caf::actor_system& system, int fd) && {

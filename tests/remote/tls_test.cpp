@@ -122,7 +122,8 @@ TEST_CASE("a client without a certificate of the cluster's authority is refused 
     auto started = std::chrono::steady_clock::now();
     auto db = client.connect(store.at(), std::chrono::seconds(10));
     CHECK(absl::IsPermissionDenied(db.status()));
-    CHECK(std::string(db.status().message()).find("--tls-ca") != std::string::npos);
+    CHECK_MESSAGE(std::string(db.status().message()).find("--tls-ca") != std::string::npos,
+                  db.status());
     CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
   }
   SUBCASE("the cluster's authority but a store signed by another") {
