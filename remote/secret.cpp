@@ -8,16 +8,15 @@
 #include <fstream>
 #include <sstream>
 
+#include "runtime/core/status.hpp"
+
 namespace sluice::remote {
 
 absl::StatusOr<std::string> read_secret_file(const std::string& path) {
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0)
     return absl::InvalidArgumentError(fmt::format("cannot read the secret file {}", path));
-  if ((info.st_mode & 077) != 0)
-    return absl::InvalidArgumentError(
-        fmt::format("the secret file {} may be read by others (mode {:o}): chmod 600 {}", path,
-                    info.st_mode & 0777, path));
+  SLUICE_RETURN_IF_ERROR(check_owner_only(path, "the secret file"));
   std::ifstream in(path, std::ios::binary);
   std::stringstream content;
   content << in.rdbuf();
@@ -28,6 +27,14 @@ absl::StatusOr<std::string> read_secret_file(const std::string& path) {
         fmt::format("the secret file {} holds {} bytes, fewer than 16; make one with: {}", path,
                     key.size(), how_to_make_secret));
   return key;
+}
+
+absl::Status check_owner_only(const std::string& path, std::string_view what) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0 || (info.st_mode & 077) == 0) return absl::OkStatus();
+  return absl::InvalidArgumentError(fmt::format("{} {} may be read by others (mode {:o}): chmod "
+                                                "600 {}",
+                                                what, path, info.st_mode & 0777, path));
 }
 
 bool same_secret(std::string_view given, std::string_view secret) {

@@ -20,6 +20,10 @@ inline constexpr std::string_view how_to_make_secret =
 // cannot be read, is readable by group or others, or holds fewer than 16 bytes.
 absl::StatusOr<std::string> read_secret_file(const std::string& path);
 
+// InvalidArgument saying `what` at `path` may be read by group or others, and the chmod that
+// mends it; OK when only its owner may, or when it does not exist (its reader says so then).
+absl::Status check_owner_only(const std::string& path, std::string_view what);
+
 // Whether `given` equals `secret`, in time that does not depend on where they differ.
 bool same_secret(std::string_view given, std::string_view secret);
 

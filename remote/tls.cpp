@@ -8,9 +8,11 @@
 #include <fmt/format.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <sys/stat.h>
 
 #include <utility>
+
+#include "remote/secret.hpp"
+#include "runtime/core/status.hpp"
 
 namespace sluice::remote {
 namespace {
@@ -107,11 +109,7 @@ absl::Status check_tls_files(const tls_files& files) {
     return absl::InvalidArgumentError(
         "--tls-cert, --tls-key and --tls-ca go together: this process's certificate, its "
         "private key, and the authority that signed the certificates of every process");
-  struct stat info {};
-  if (::stat(files.key.c_str(), &info) == 0 && (info.st_mode & 077) != 0)
-    return absl::InvalidArgumentError(
-        fmt::format("--tls-key {} may be read by others (mode {:o}): chmod 600 {}", files.key,
-                    info.st_mode & 0777, files.key));
+  SLUICE_RETURN_IF_ERROR(check_owner_only(files.key, "--tls-key"));
   ERR_clear_error();
   std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> context(SSL_CTX_new(TLS_method()),
                                                             SSL_CTX_free);

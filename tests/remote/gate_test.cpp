@@ -20,15 +20,11 @@ namespace {
 
 const std::string key = "the-cluster-key-0123456789";
 
-struct keyed : caf::actor_system_config {
-  explicit keyed(const std::string& secret) { configure(*this, {secret, {}}); }
-};
-
 // A store served with `key`.
 struct keyed_store {
   testing::temp_dir dir;
   std::unique_ptr<store::store> local;
-  keyed config{key};
+  configured config{{key, {}}};
   caf::actor_system system{config};
   std::unique_ptr<store_server> server;
 
@@ -47,9 +43,9 @@ struct keyed_store {
 
 // A client process's actor system, with `secret` (empty: none).
 struct client_side {
-  keyed config;
+  configured config;
   caf::actor_system system{config};
-  explicit client_side(const std::string& secret) : config(secret) {}
+  explicit client_side(const std::string& secret) : config({secret, {}}) {}
   absl::StatusOr<std::unique_ptr<store_client>> connect(const address& at) {
     return store_client::connect(system, at, std::chrono::seconds(5));
   }

@@ -17,8 +17,9 @@
 
 namespace sluice::remote {
 
+// A process's CAF settings, with the key and TLS files in `given` (none by default).
 struct configured : caf::actor_system_config {
-  configured() { configure(*this); }
+  explicit configured(const credentials& given = {}) { configure(*this, given); }
 };
 
 struct remote_fixture {

@@ -10,10 +10,7 @@
 #include <string>
 #include <thread>
 
-#include "remote/configure.hpp"
-#include "remote/store_client.hpp"
-#include "remote/store_server.hpp"
-#include "runtime/store/store.hpp"
+#include "tests/remote/remote_fixture.hpp"
 #include "tests/support/certificates.hpp"
 #include "tests/support/recording_relay.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -25,10 +22,6 @@ const std::string key = "the-cluster-key-0123456789";
 // A value no part of the protocol would carry by chance.
 const std::string secret_item = "order-of-a-customer-who-trusts-us";
 
-struct with_credentials : caf::actor_system_config {
-  explicit with_credentials(const credentials& given) { configure(*this, given); }
-};
-
 // The cluster's authority and one that is not.
 struct authorities {
   testing::temp_dir dir;
@@ -39,7 +32,7 @@ struct authorities {
 struct served_store {
   testing::temp_dir dir;
   std::unique_ptr<store::store> local;
-  with_credentials config;
+  configured config;
   caf::actor_system system{config};
   std::unique_ptr<store_server> server;
 
@@ -67,7 +60,7 @@ struct served_store {
 };
 
 struct client_side {
-  with_credentials config;
+  configured config;
   caf::actor_system system{config};
   explicit client_side(const credentials& given) : config(given) {}
   absl::StatusOr<std::unique_ptr<store_client>> connect(const address& at,
