@@ -27,6 +27,7 @@
 
 #include "chaos/network.hpp"
 #include "chaos/process.hpp"
+#include "chaos/progress.hpp"
 #include "chaos/recompute.hpp"
 #include "chaos/schedule.hpp"
 #include "cli/command.hpp"
@@ -194,31 +195,6 @@ class cluster {
     return parsed.is_discarded() ? std::nullopt : std::optional<json>(parsed);
   }
 
-  // The least last_checkpoint of the jobs, once the coordinator answers and runs them all, and
-  // whether every one of them has read everything there is (a caught-up job takes no new
-  // checkpoints, and is not behind).
-  struct progress_sample {
-    uint64_t checkpoint = 0;
-    bool caught_up = false;
-  };
-  std::optional<progress_sample> progress(size_t jobs) const {
-    auto listed = listing();
-    if (!listed) return std::nullopt;
-    std::optional<progress_sample> least;
-    size_t running = 0;
-    bool caught_up = true;
-    for (const auto& job : (*listed)["jobs"]) {
-      if (job.value("state", "") != "running") continue;
-      ++running;
-      uint64_t id = job.value("last_checkpoint", uint64_t{0});
-      least = progress_sample{least ? std::min(least->checkpoint, id) : id};
-      for (const auto& lag : job.value("lag", json::array())) caught_up &= lag.get<uint64_t>() == 0;
-    }
-    if (running != jobs || !least) return std::nullopt;
-    least->caught_up = caught_up;
-    return least;
-  }
-
   // SIGTERM to every role (stopped ones continued first), then SIGKILL to what is left after
   // a few seconds.
   void stop() {
@@ -260,17 +236,17 @@ class cluster {
   std::vector<std::unique_ptr<chaos::process>> workers_;
 };
 
-// Samples the jobs' progress on a thread of its own, so that a coordinator that is stopped or
-// gone delays no fault.
+// Asks the coordinator for its listing on a thread of its own, so that a coordinator that is
+// stopped or gone delays no fault.
 class progress_monitor {
  public:
-  using clock = std::chrono::steady_clock;
-  progress_monitor(const cluster& c, size_t jobs)
-      : thread_([this, &c, jobs] {
+  progress_monitor(const cluster& c, std::vector<std::string> jobs)
+      : log_(std::move(jobs)), thread_([this, &c] {
           while (!stop_) {
-            if (auto progress = c.progress(jobs)) {
+            const auto asked = chaos::progress_log::clock::now();
+            if (auto listing = c.listing()) {
               std::lock_guard lock(mu_);
-              samples_.push_back({clock::now(), *progress});
+              log_.observe(asked, *listing);
             }
             std::this_thread::sleep_for(50ms);
           }
@@ -279,29 +255,15 @@ class progress_monitor {
     stop_ = true;
     thread_.join();
   }
-  // The checkpoint seen last before `t` (0 if none).
-  uint64_t before(clock::time_point t) const {
+  std::optional<chaos::progress_log::clock::time_point> resumed(
+      chaos::progress_log::clock::time_point t) const {
     std::lock_guard lock(mu_);
-    uint64_t id = 0;
-    for (const auto& s : samples_)
-      if (s.at < t) id = s.progress.checkpoint;
-    return id;
-  }
-  // When, after `t`, the jobs were first seen past checkpoint `id` or caught up.
-  std::optional<clock::time_point> after(clock::time_point t, uint64_t id) const {
-    std::lock_guard lock(mu_);
-    for (const auto& s : samples_)
-      if (s.at >= t && (s.progress.checkpoint > id || s.progress.caught_up)) return s.at;
-    return std::nullopt;
+    return log_.resumed(t);
   }
 
  private:
-  struct sample {
-    clock::time_point at;
-    cluster::progress_sample progress;
-  };
   mutable std::mutex mu_;
-  std::vector<sample> samples_;
+  chaos::progress_log log_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
@@ -419,11 +381,12 @@ absl::StatusOr<run_report> chaos_run(const chaos_options& options, chaos::networ
   std::mt19937_64 random(seed);
   // Stopped before the run's directory is removed: it writes its commands' log there.
   std::optional<progress_monitor> monitor;
-  monitor.emplace(*c, jobs.size());
+  std::vector<std::string> names;
+  for (const auto& job : jobs) names.push_back(job.name);
+  monitor.emplace(*c, names);
   for (const auto& f : schedule) {
     std::this_thread::sleep_until(started + f.at);
-    const auto injected = std::chrono::steady_clock::now();
-    const auto before = monitor->before(injected);
+    const auto injected = chaos::progress_log::clock::now();
     ++report.faults[f.kind];
     std::unique_ptr<chaos::process> changes;
     if (f.changes && !orders.empty()) {
@@ -476,12 +439,12 @@ absl::StatusOr<run_report> chaos_run(const chaos_options& options, chaos::networ
         SLUICE_RETURN_IF_ERROR(net->speed_up(c->worker_host(f.target)));
         break;
     }
-    // Resumed: every job has completed a checkpoint after the one it had when the fault began,
-    // counted from when it began and from when it ended (the process back or going on).
-    const auto ended = std::chrono::steady_clock::now();
-    std::optional<std::chrono::steady_clock::time_point> resumed;
-    while (!resumed && std::chrono::steady_clock::now() - injected < 60s) {
-      resumed = monitor->after(injected, before);
+    // Resumed: every job has completed a checkpoint begun after the fault began, counted from
+    // when it began and from when it ended (the process back or going on).
+    const auto ended = chaos::progress_log::clock::now();
+    std::optional<chaos::progress_log::clock::time_point> resumed;
+    while (!resumed && chaos::progress_log::clock::now() - injected < 60s) {
+      resumed = monitor->resumed(injected);
       if (!resumed) std::this_thread::sleep_for(50ms);
     }
     if (changes && changes->wait(60s) != 0)
