@@ -30,8 +30,12 @@ struct worker_options {
   uint32_t threads = 2;
 };
 
-// How long a registration may take before it is tried again, and the pause after a failed one.
-constexpr auto register_timeout = std::chrono::seconds(10);
+// How long a registration may take before it is sent again. The coordinator answers at once,
+// but a request lost with a connection that closed meanwhile is never answered (a coordinator
+// stopped for a while has both the connection that timed out and the new one). Sent again with
+// the same session, it is not taken for a new registration.
+constexpr auto register_timeout = std::chrono::seconds(1);
+// The pause after a refused registration.
 constexpr auto register_pause = std::chrono::milliseconds(500);
 // How long a stopping worker waits for its actors to end.
 constexpr auto shutdown_patience = std::chrono::seconds(10);
@@ -52,6 +56,17 @@ absl::Status work(const worker_options& options) {
   std::unique_ptr<remote::store_client> db;
   caf::actor worker;
   caf::scoped_actor self{system};
+  uint64_t session = 0;  // counts the registrations after losing the coordinator
+  bool unanswered = false;
+  // After a registration step that failed: at once when it went unanswered (said once per
+  // session), after a pause when it was refused.
+  auto before_trying_again = [&](const caf::error& error) {
+    if (error != caf::sec::request_timeout) return std::this_thread::sleep_for(register_pause);
+    if (!std::exchange(unanswered, true))
+      std::cerr << fmt::format("worker {}: no answer from the coordinator at {} within {} s; "
+                               "asking again\n",
+                               name, options.coordinator, register_timeout.count());
+  };
   while (!stop_requested) {
     auto coordinator = connect_coordinator(system, options.coordinator,
                                            std::chrono::hours(24 * 365), &stop_requested);
@@ -61,12 +76,13 @@ absl::Status work(const worker_options& options) {
     }
     if (!db) {
       std::string store_address;
+      caf::error failed;
       self->request(*coordinator, register_timeout, msg::register_atom::value)
           .receive([&](const std::string& address) { store_address = address; },
-                   [&](const caf::error&) {});
+                   [&](const caf::error& error) { failed = error; });
       auto store_at = remote::parse_address(store_address);
       if (!store_at.ok()) {
-        std::this_thread::sleep_for(register_pause);
+        before_trying_again(failed ? failed : caf::make_error(caf::sec::unexpected_response));
         continue;
       }
       SLUICE_ASSIGN_OR_RETURN(
@@ -74,14 +90,15 @@ absl::Status work(const worker_options& options) {
       worker = system.spawn(worker::worker_actor, static_cast<store::api*>(db.get()),
                             fmt::format("{}:{}", listen.host, port));
     }
-    bool registered = false;
+    caf::error failed;
     self->request(*coordinator, register_timeout, msg::register_atom::value, worker, name,
-                  fmt::format("{}:{}", listen.host, port))
-        .receive([&](msg::ok_atom) { registered = true; }, [&](const caf::error&) {});
-    if (!registered) {
-      std::this_thread::sleep_for(register_pause);
+                  fmt::format("{}:{}", listen.host, port), session)
+        .receive([&](msg::ok_atom) {}, [&](const caf::error& error) { failed = error; });
+    if (failed) {
+      before_trying_again(failed);
       continue;
     }
+    unanswered = false;
     std::cout << fmt::format("worker {} registered with the coordinator at {}", name,
                              options.coordinator)
               << std::endl;
@@ -92,6 +109,7 @@ absl::Status work(const worker_options& options) {
                     caf::after(std::chrono::milliseconds(100)) >> [] {});
     // Whatever the coordinator assigned is not this worker's any more.
     self->send(worker, msg::undeploy_atom::value, std::string(), UINT64_MAX);
+    ++session;
     if (lost) std::cerr << fmt::format("worker {}: coordinator lost; registering again\n", name);
   }
   // The worker actor stops what it hosts, then itself; the store client closes after them (a

@@ -252,10 +252,12 @@ caf::behavior coordinator_actor(self_ptr self, coordinator_config config) {
   return {
       [self](register_atom) { return self->state.config.store_address; },
       [self](register_atom, const caf::actor& worker, const std::string& name,
-             const std::string& address) {
+             const std::string& address, uint64_t session) {
         auto& state = self->state;
         auto known = std::find_if(state.members.begin(), state.members.end(),
                                   [&](const member& m) { return m.worker == worker; });
+        // The same registration sent again: the answer to the first was late or lost.
+        if (known != state.members.end() && known->session == session) return ok_atom::value;
         if (known != state.members.end()) {
           // A worker registers again only after it lost its connection to this coordinator
           // (this process stopped for a while, say), and messages between them may have been
@@ -269,7 +271,7 @@ caf::behavior coordinator_actor(self_ptr self, coordinator_config config) {
         } else {
           self->monitor(worker);
         }
-        state.members.push_back({worker, name, address});
+        state.members.push_back({worker, name, address, session});
         std::cerr << fmt::format("coordinator: worker {} joined ({} workers)\n", name,
                                  state.members.size());
         tell_jobs(self);

@@ -31,6 +31,7 @@ struct member {
   caf::actor worker;
   std::string name;
   std::string address;  // HOST:PORT where other workers reach it
+  uint64_t session = 0;  // which of its registrations
 };
 
 struct coordinator_state {

@@ -39,7 +39,9 @@
 //
 // A cluster (coordinator/coordinator_actor, cli):
 //   worker -> coordinator  request (register_atom) -> std::string (the store's HOST:PORT)
-//   worker -> coordinator  request (register_atom, worker actor, name, HOST:PORT) -> ok_atom
+//   worker -> coordinator  request (register_atom, worker actor, name, HOST:PORT, uint64_t
+//                          session) -> ok_atom; the session counts the worker's registrations
+//                          after losing the coordinator, so a request sent again is told apart
 //   coordinator -> worker  (workers_atom, std::vector<std::string>)  every worker's HOST:PORT
 //   client -> coordinator  request (sql_atom, script, source name, output format) -> std::string
 //                          (what it did: lines, and query results in that format)
