@@ -41,7 +41,7 @@ TEST_CASE("progress: the checkpoint that counts began after the fault, whenever 
   CHECK(!log.resumed(fault + 3s));
 }
 
-TEST_CASE("progress: every job must have checkpointed; the last of them counts") {
+TEST_CASE("progress: every job must have checkpointed, and the last of them counts") {
   progress_log log({"a", "b"});
   log.observe(fault + 2s, {{"jobs", {job("a", {{3, fault + 500ms, fault + 510ms}}),
                                      job("b", {{4, fault - 1s, fault - 990ms}}),

@@ -154,7 +154,7 @@ TEST_CASE_FIXTURE(job_fixture, "a batch job rerun after the source changed: INSE
   CHECK(contains(refused.err, "INSERT OVERWRITE replaces a table with a batch result"));
 }
 
-TEST_CASE_FIXTURE(job_fixture, "a batch job killed half way leaves nothing half written; run again it is exact") {
+TEST_CASE_FIXTURE(job_fixture, "a batch job killed half way leaves nothing half written, run again it is exact") {
   create_order_source();
   sql("CREATE TABLE UserTotals (UserId STRING, count BIGINT, totalPrice DOUBLE, PRIMARY KEY (UserId))");
   const std::vector<std::string> orders_args = {"--rows", "400000", "--users", "50000", "--seed", "4"};

@@ -61,7 +61,7 @@ TEST_CASE("batches pass through until a barrier, then that input's batches wait 
   CHECK(f.take() == list{"a3"});
 }
 
-TEST_CASE("the barriers may come in any order; the checkpoint is taken once, after the last") {
+TEST_CASE("the barriers may come in any order, the checkpoint is taken once, after the last") {
   for (auto order : {std::vector<uint32_t>{0, 1, 2}, {2, 1, 0}, {1, 2, 0}}) {
     fixture f(3);
     for (size_t i = 0; i < order.size(); ++i) {

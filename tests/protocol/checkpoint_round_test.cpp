@@ -39,7 +39,7 @@ TEST_CASE("a round is ready with the last answer, in any order, and not before")
   CHECK(round.pending() == 6);
 }
 
-TEST_CASE("a dropped round ignores its answers; overdue only while under way") {
+TEST_CASE("a dropped round ignores its answers, overdue only while under way") {
   checkpoint_round round;
   auto t0 = clock::now();
   round.begin(0, {0}, 1, t0);

@@ -66,7 +66,7 @@ TEST_CASE("a reducer out of credit holds the batch back, and no further read goe
   CHECK(text(out).empty());
 }
 
-TEST_CASE("an empty channel is read again after 10, 20, 40, ... 320, 500, 500 ms; a row resets it") {
+TEST_CASE("an empty channel is read again after 10, 20, 40, ... 320, 500, 500 ms, a row resets it") {
   source_flow flow(5, UINT64_MAX, 10, 1, 4);
   std::vector<command> out;
   flow.start(out);

@@ -220,7 +220,7 @@ TEST_CASE("keywords match in any case, names keep theirs, types have aliases") {
   CHECK(table.channels == 3);
 }
 
-TEST_CASE("the table-level key may come anywhere in the list; a backticked keyword is a name") {
+TEST_CASE("the table-level key may come anywhere in the list, a backticked keyword is a name") {
   auto table = only<create_table>("CREATE TABLE t (PRIMARY KEY (`primary`), `primary` STRING)");
   CHECK(table.primary_key == std::vector<std::string>{"primary"});
   CHECK(table.columns.size() == 1);
@@ -260,7 +260,7 @@ TEST_CASE("several statements, comments and empty statements") {
   CHECK(drop_t.if_exists);
 }
 
-TEST_CASE("an empty script has no statements; IF is still a usable name") {
+TEST_CASE("an empty script has no statements, IF is still a usable name") {
   CHECK(parse_ok(" -- nothing\n ; ").empty());
   CHECK(only<drop_table>("DROP TABLE if").name == "if");
   CHECK(only<create_tunnel>("CREATE TUNNEL x ON t TYPE Base").type == tunnel_type::base);
@@ -570,7 +570,7 @@ TEST_CASE("the seed's verification queries and SELECT's clauses") {
   CHECK(full.limit == 10u);
 }
 
-TEST_CASE("INSERT OVERWRITE [TABLE], INSERT INTO TABLE; a sink named table stays a name") {
+TEST_CASE("INSERT OVERWRITE [TABLE], INSERT INTO TABLE, a sink named table stays a name") {
   auto overwrite = only<insert_select>("INSERT OVERWRITE TABLE s SELECT count(*) FROM t");
   CHECK(overwrite.overwrite);
   CHECK(overwrite.sink == "s");
@@ -728,7 +728,7 @@ TEST_CASE("operator precedence and grouping") {
   CHECK(shape("a = b = c") == "(= (= a b) c)");
 }
 
-TEST_CASE("all comparison operators; != is stored as <>") {
+TEST_CASE("all comparison operators, != is stored as <>") {
   const std::pair<const char*, const char*> cases[] = {
       {"=", "="}, {"<>", "<>"}, {"!=", "<>"}, {"<", "<"}, {"<=", "<="}, {">", ">"}, {">=", ">="}};
   for (auto [written, stored] : cases) {
@@ -760,7 +760,7 @@ TEST_CASE("literals of each kind") {
         "9223372036854775807");
 }
 
-TEST_CASE("keywords as names: window, timestamp, count, end, begin; CAST types as written") {
+TEST_CASE("keywords as names: window, timestamp, count, end, begin, CAST types as written") {
   CHECK(shape("window(to_timestamp(timestamp / 1000000000), \"10 seconds\")") ==
         "window(to_timestamp((/ timestamp 1000000000)), '10 seconds')");
   CHECK(shape("window.start") == "window.start");
@@ -781,7 +781,7 @@ TEST_CASE("keywords as names: window, timestamp, count, end, begin; CAST types a
   CHECK(count.args[0].what == expr::kind::star);
 }
 
-TEST_CASE("each node's position is its first token; a parenthesized one's is its '('") {
+TEST_CASE("each node's position is its first token, a parenthesized one's is its '('") {
   auto e = parse_expr("a +\n  (b * -c)");  // SELECT starts at column 15; `a` at 22
   CHECK(e.what == expr::kind::binary);
   CHECK(at(e.pos, 1, 22));

@@ -224,7 +224,7 @@ TEST_CASE("channels are dense, ordered per key, and split by the first key colum
   CHECK(absl::IsOutOfRange(f.db->read_channel(*f.orders, 3, ends[3] + 1, 100).status()));
 }
 
-TEST_CASE("a record batch travels as its frame and reads back the same; a bad frame is refused") {
+TEST_CASE("a record batch travels as its frame and reads back the same, a bad frame is refused") {
   fixture f;
   row_batch batch(f.orders);
   for (int i = 0; i < 50; ++i)

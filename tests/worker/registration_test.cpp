@@ -43,7 +43,7 @@ caf::behavior worker_probe(caf::event_based_actor* self, caf::actor coordinator,
   };
 }
 
-TEST_CASE("registration: sent again it changes nothing; a new session is the worker gone and back") {
+TEST_CASE("registration: sent again it changes nothing, and a new session is the worker gone and back") {
   testing::temp_dir dir;
   auto db = store::store::open({.dir = dir.path / "data"}).value();
   caf::actor_system_config cfg;
