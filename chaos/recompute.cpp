@@ -71,7 +71,8 @@ struct translator {
                      : fmt::format("({} + {})", *window_start, window_size);
         }
         auto dot = e.name.rfind('.');
-        return quote(dot == std::string::npos ? e.name : e.name.substr(dot + 1));
+        if (dot == std::string::npos) return quote(e.name);
+        return quote(e.name.substr(0, dot)) + "." + quote(e.name.substr(dot + 1));
       }
       case kind::literal:
         return std::visit(
@@ -146,10 +147,54 @@ absl::Status sqlite_error(sqlite3* db, std::string_view what) {
   return absl::InternalError(fmt::format("SQLite, {}: {}", what, sqlite3_errmsg(db)));
 }
 
+// Loads `table` into `db` as `name`.
+absl::Status load(sqlite3* db, const std::string& name, const table_rows& table) {
+  const auto& schema_columns = table.schema->columns();
+  std::vector<std::string> columns, marks;
+  for (const auto& column : schema_columns) {
+    columns.push_back(quote(column.name));
+    marks.push_back("?");
+  }
+  const std::string create =
+      fmt::format("CREATE TABLE {} ({})", name, absl::StrJoin(columns, ", "));
+  if (sqlite3_exec(db, create.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK ||
+      sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK)
+    return sqlite_error(db, "creating the table " + table.schema->name());
+  const std::string insert =
+      fmt::format("INSERT INTO {} VALUES ({})", name, absl::StrJoin(marks, ", "));
+  sqlite3_stmt* raw_statement = nullptr;
+  if (sqlite3_prepare_v2(db, insert.c_str(), -1, &raw_statement, nullptr) != SQLITE_OK)
+    return sqlite_error(db, "preparing the load");
+  std::unique_ptr<sqlite3_stmt, statement_closer> statement(raw_statement);
+  for (const auto& row : *table.content) {
+    sqlite3_reset(statement.get());
+    for (size_t c = 0; c < row.size() && c < schema_columns.size(); ++c) {
+      const int at = static_cast<int>(c + 1);
+      std::visit(
+          [&](const auto& v) {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, std::monostate>) sqlite3_bind_null(statement.get(), at);
+            else if constexpr (std::is_same_v<T, bool>) sqlite3_bind_int64(statement.get(), at, v);
+            else if constexpr (std::is_same_v<T, int64_t>) sqlite3_bind_int64(statement.get(), at, v);
+            else if constexpr (std::is_same_v<T, double>) sqlite3_bind_double(statement.get(), at, v);
+            else if constexpr (std::is_same_v<T, std::string>)
+              sqlite3_bind_text(statement.get(), at, v.data(), static_cast<int>(v.size()),
+                                SQLITE_TRANSIENT);
+            else  // a TIMESTAMP as seconds, as to_timestamp gives them
+              sqlite3_bind_double(statement.get(), at, static_cast<double>(v.micros) / 1e6);
+          },
+          row[c]);
+    }
+    if (sqlite3_step(statement.get()) != SQLITE_DONE) return sqlite_error(db, "loading a row");
+  }
+  if (sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
+    return sqlite_error(db, "loading the rows of " + table.schema->name());
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<recomputation> recomputation::create(const sql::select_query& query) {
-  if (query.join) return absl::UnimplementedError("the recomputation does not evaluate joins");
   if (query.star) return absl::UnimplementedError("the recomputation does not evaluate SELECT *");
   if (query.limit) return absl::UnimplementedError("the recomputation does not evaluate LIMIT");
   translator t;
@@ -174,7 +219,16 @@ absl::StatusOr<recomputation> recomputation::create(const sql::select_query& que
     SLUICE_ASSIGN_OR_RETURN(items.emplace_back(), t.sql(item.value));
     times.push_back(t.is_time(item.value));
   }
-  std::string text = fmt::format("SELECT {} FROM src", absl::StrJoin(items, ", "));
+  // The inputs are loaded as src0 and src1, and named as the query names them.
+  std::string text = fmt::format("SELECT {} FROM src0 AS {}", absl::StrJoin(items, ", "),
+                                 quote(query.from_alias.empty() ? query.from : query.from_alias));
+  if (query.join) {
+    SLUICE_ASSIGN_OR_RETURN(auto on, t.sql(query.join->on));
+    text += fmt::format(" {}JOIN src1 AS {} ON {}",
+                        query.join->what == sql::join_clause::kind::left ? "LEFT " : "",
+                        quote(query.join->alias.empty() ? query.join->table : query.join->alias),
+                        on);
+  }
   if (query.where) {
     SLUICE_ASSIGN_OR_RETURN(auto where, t.sql(*query.where));
     text += " WHERE " + where;
@@ -184,53 +238,22 @@ absl::StatusOr<recomputation> recomputation::create(const sql::select_query& que
     SLUICE_ASSIGN_OR_RETURN(auto having, t.sql(*query.having));
     text += " HAVING " + having;
   }
-  return recomputation(std::move(text), std::move(times));
+  return recomputation(std::move(text), std::move(times), query.join ? 2 : 1);
 }
 
-absl::StatusOr<rows> recomputation::run(const table_schema& source, const rows& source_rows) const {
-  const auto& columns_ = source.columns();
+absl::StatusOr<rows> recomputation::run(const std::vector<table_rows>& tables) const {
+  if (tables.size() != inputs_)
+    return absl::InvalidArgumentError(
+        fmt::format("the query reads {} tables, not {}", inputs_, tables.size()));
   sqlite3* raw = nullptr;
   if (sqlite3_open(":memory:", &raw) != SQLITE_OK) {
     sqlite3_close(raw);
     return absl::InternalError("SQLite cannot open an in-memory database");
   }
   std::unique_ptr<sqlite3, db_closer> db(raw);
-  std::vector<std::string> columns, marks;
-  for (const auto& column : columns_) {
-    columns.push_back(quote(column.name));
-    marks.push_back("?");
-  }
-  const std::string create = fmt::format("CREATE TABLE src ({})", absl::StrJoin(columns, ", "));
-  if (sqlite3_exec(db.get(), create.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK ||
-      sqlite3_exec(db.get(), "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK)
-    return sqlite_error(db.get(), "creating the source table");
-  const std::string insert = fmt::format("INSERT INTO src VALUES ({})", absl::StrJoin(marks, ", "));
+  for (size_t i = 0; i < tables.size(); ++i)
+    SLUICE_RETURN_IF_ERROR(load(db.get(), fmt::format("src{}", i), tables[i]));
   sqlite3_stmt* raw_statement = nullptr;
-  if (sqlite3_prepare_v2(db.get(), insert.c_str(), -1, &raw_statement, nullptr) != SQLITE_OK)
-    return sqlite_error(db.get(), "preparing the load");
-  std::unique_ptr<sqlite3_stmt, statement_closer> load(raw_statement);
-  for (const auto& row : source_rows) {
-    sqlite3_reset(load.get());
-    for (size_t c = 0; c < row.size() && c < columns_.size(); ++c) {
-      const int at = static_cast<int>(c + 1);
-      std::visit(
-          [&](const auto& v) {
-            using T = std::decay_t<decltype(v)>;
-            if constexpr (std::is_same_v<T, std::monostate>) sqlite3_bind_null(load.get(), at);
-            else if constexpr (std::is_same_v<T, bool>) sqlite3_bind_int64(load.get(), at, v);
-            else if constexpr (std::is_same_v<T, int64_t>) sqlite3_bind_int64(load.get(), at, v);
-            else if constexpr (std::is_same_v<T, double>) sqlite3_bind_double(load.get(), at, v);
-            else if constexpr (std::is_same_v<T, std::string>)
-              sqlite3_bind_text(load.get(), at, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-            else  // a TIMESTAMP as seconds, as to_timestamp gives them
-              sqlite3_bind_double(load.get(), at, static_cast<double>(v.micros) / 1e6);
-          },
-          row[c]);
-    }
-    if (sqlite3_step(load.get()) != SQLITE_DONE) return sqlite_error(db.get(), "loading a row");
-  }
-  if (sqlite3_exec(db.get(), "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
-    return sqlite_error(db.get(), "loading the rows");
   if (sqlite3_prepare_v2(db.get(), text_.c_str(), -1, &raw_statement, nullptr) != SQLITE_OK)
     return sqlite_error(db.get(), "preparing " + text_);
   std::unique_ptr<sqlite3_stmt, statement_closer> query(raw_statement);

@@ -4,7 +4,7 @@
 // the job, loads orders while it runs, injects a fault schedule drawn from the run's seed (kills,
 // stops, restarts, a worker joining, partitions and slow links between hosts; updates and
 // deletes of source rows during some faults), and at the end compares every result table of
-// the job with the job's SELECT recomputed by SQLite over the source table as it then stands
+// the job with the job's SELECT recomputed by SQLite over the tables it reads as they then stand
 // (chaos::recomputation). The exit code is 0 only if every run was exact.
 #include <CLI/CLI.hpp>
 #include <absl/strings/str_join.h>
@@ -54,6 +54,7 @@ struct chaos_options {
   uint32_t users = 1000;
   std::string schema;
   std::string input;
+  std::vector<std::string> loads;  // TABLE=FILE: rows put into TABLE before the job starts
   std::string keep;  // a directory that keeps each run's data and logs
 };
 
@@ -269,6 +270,16 @@ class progress_monitor {
 };
 
 // What one run found.
+// --load's TABLE=FILE pairs (checked when parsed).
+std::vector<std::pair<std::string, std::string>> loads_of(const chaos_options& options) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& load : options.loads) {
+    const auto eq = load.find('=');
+    out.emplace_back(load.substr(0, eq), load.substr(eq + 1));
+  }
+  return out;
+}
+
 struct run_report {
   bool exact = true;
   std::map<chaos::fault_kind, int> faults;
@@ -324,6 +335,12 @@ absl::StatusOr<run_report> chaos_run(const chaos_options& options, chaos::networ
                                     options.schema.empty() ? schema_file.string() : options.schema},
                                    60s)
                              .status());
+  for (const auto& [table, file] : loads_of(options)) {
+    SLUICE_RETURN_IF_ERROR(c->sluice({"put", table, "--store", c->store(), "--format",
+                                      file.ends_with(".csv") ? "csv" : "jsonl"},
+                                     120s, file)
+                               .status());
+  }
   const auto job_file = dir / "job.sql";
   std::ofstream(job_file) << job_text;
   SLUICE_RETURN_IF_ERROR(c->sluice({"sql", "--coordinator", c->coordinator(), job_file.string()}, 60s).status());
@@ -334,12 +351,12 @@ absl::StatusOr<run_report> chaos_run(const chaos_options& options, chaos::networ
   }());
   std::map<std::string, json> listed;
   for (const auto& job : listed_jobs["jobs"]) listed[job["name"]] = job;
-  std::string source;
   for (const auto& job : jobs) {
     if (!listed.contains(job.name))
       return absl::InternalError(fmt::format("the coordinator does not list job {}", job.name));
-    source = listed[job.name]["inputs"][0];
   }
+  // The orders go to the table the script's first job reads first.
+  const std::string source = listed[jobs.front().name]["inputs"][0];
 
   // The load: generated orders at the rate for the duration (or the user's rows), and their
   // changes during faults.
@@ -489,21 +506,41 @@ absl::StatusOr<run_report> chaos_run(const chaos_options& options, chaos::networ
                                      200s)
                                .status());
   }
+  // A job that reads an earlier job's sink (a layer) is recomputed from that job's recomputed
+  // rows, not from its sink, so that nothing of Sluice's output takes part.
+  std::map<std::string, chaos::rows> recomputed;  // by sink
   for (const auto& job : jobs) {
     const std::string sink_name = listed[job.name]["sink"];
-    SLUICE_ASSIGN_OR_RETURN(auto source_table, db->find_table(source));
     SLUICE_ASSIGN_OR_RETURN(auto sink_table, db->find_table(sink_name));
     SLUICE_ASSIGN_OR_RETURN(auto recompute, chaos::recomputation::create(job.query));
-    SLUICE_ASSIGN_OR_RETURN(auto source_rows, scan(*source_table));
-    SLUICE_ASSIGN_OR_RETURN(auto expected, recompute.run(*source_table, source_rows));
+    const auto& names = listed[job.name]["inputs"];
+    std::vector<std::shared_ptr<const table_schema>> schemas;
+    std::vector<chaos::rows> scanned;
+    scanned.reserve(names.size());
+    std::vector<chaos::table_rows> inputs;
+    std::vector<std::string> read;
+    for (const std::string name : names) {
+      SLUICE_ASSIGN_OR_RETURN(schemas.emplace_back(), db->find_table(name));
+      const chaos::rows* content = nullptr;
+      if (auto earlier = recomputed.find(name); earlier != recomputed.end()) {
+        content = &earlier->second;
+      } else {
+        SLUICE_ASSIGN_OR_RETURN(scanned.emplace_back(), scan(*schemas.back()));
+        content = &scanned.back();
+      }
+      inputs.push_back({schemas.back().get(), content});
+      read.push_back(fmt::format("{} rows of {}", content->size(), name));
+    }
+    SLUICE_ASSIGN_OR_RETURN(auto expected, recompute.run(inputs));
     SLUICE_ASSIGN_OR_RETURN(auto sink_rows, scan(*sink_table));
     std::vector<size_t> key(sink_table->primary_key().begin(), sink_table->primary_key().end());
     auto differences = chaos::differences(sink_rows, expected, key);
-    std::cout << fmt::format("  {} -> {}: {} rows from {} source rows, {}\n", job.name, sink_name,
-                             sink_rows.size(), source_rows.size(),
+    std::cout << fmt::format("  {} -> {}: {} rows from {}, {}\n", job.name, sink_name,
+                             sink_rows.size(), absl::StrJoin(read, " and "),
                              differences.empty() ? "exact" : "NOT EXACT");
     for (const auto& line : differences) std::cout << "    " << line << "\n";
     report.exact &= differences.empty();
+    recomputed[sink_name] = std::move(expected);
   }
   monitor.reset();
   c->stop();
@@ -607,8 +644,9 @@ void add_chaos_command(CLI::App& app, int& exit_code) {
       "again) and slow-link (its link throttled to 4 Mbit/s each way), some with updates and deletes of orders "
       "coming meanwhile. It prints each "
       "fault and how long after it the jobs completed a checkpoint again. At the end every result "
-      "table must equal the job's SELECT recomputed by SQLite from the source table as it then "
-      "stands; the first differing rows are printed. The same seed replays the same schedule. "
+      "table must equal the job's SELECT recomputed by SQLite from the tables it reads as they "
+      "then stand (a job that reads another's result, from that one's recomputation); the first "
+      "differing rows are printed. The same seed replays the same schedule. "
       "Exit code 0 only if every run was exact.\n"
       "Example: sluice chaos --runs 20 --seed 7 examples/sql/seed_10s_window.sql");
   command->add_option("job", options->job, "the job's script")->required()->type_name("JOB.sql");
@@ -641,6 +679,19 @@ void add_chaos_command(CLI::App& app, int& exit_code) {
   command->add_option("--input", options->input, "rows to load instead of generated orders "
                                                  "(JSON lines, or CSV by its .csv name)")
       ->check(CLI::ExistingFile);
+  command
+      ->add_option("--load", options->loads,
+                   "rows put into a table before the job starts, for a table the job joins "
+                   "(JSON lines, or CSV by its .csv name); repeat for more tables")
+      ->type_name("TABLE=FILE")
+      ->check([](const std::string& load) -> std::string {
+        const auto eq = load.find('=');
+        if (eq == std::string::npos || eq == 0 || eq + 1 == load.size())
+          return fmt::format("'{}' is not TABLE=FILE", load);
+        if (!std::filesystem::is_regular_file(load.substr(eq + 1)))
+          return fmt::format("no file {}", load.substr(eq + 1));
+        return "";
+      });
   command->add_option("--keep", options->keep, "keep every run's data and logs under this directory "
                                                "(by default only a failed run's are kept)");
   command->callback([options, &exit_code] { exit_code = report("chaos", run_chaos(*options)); });

@@ -56,6 +56,22 @@ TEST_CASE_FIXTURE(job_fixture, "chaos: a result that differs from the recomputat
   CHECK(contains(result.out, "0 of 1 runs exact (seed 5)"));
 }
 
+TEST_CASE("chaos: a join and a layer over its result stay exact, each recomputed from the tables") {
+  auto result = testing::run(
+      {SLUICE_BINARY, "chaos", "--runs", "1", "--seed", "23", "--duration", "8", "--faults",
+       "kill-worker,stop-coordinator,kill-store", "--schema",
+       (examples_sql() / "region_tables.sql").string(), "--load",
+       "UserRegions=" + (examples_sql() / "user_regions.jsonl").string(),
+       (examples_sql() / "region_layers.sql").string()},
+      {}, std::chrono::seconds(300));
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 0);
+  CHECK(contains(result.out, "orders_with_region -> OrderRegionSink: "));
+  CHECK(contains(result.out, " and 900 rows of UserRegions, exact"));
+  CHECK(contains(result.out, "region_totals -> RegionWindowSink: "));
+  CHECK(contains(result.out, "1 of 1 runs exact (seed 23)"));
+}
+
 TEST_CASE("chaos: what it cannot recompute or inject is refused up front") {
   temp_dir dir;
   auto job = dir.path / "join.sql";
@@ -76,6 +92,11 @@ TEST_CASE("chaos: what it cannot recompute or inject is refused up front") {
                                 {}, std::chrono::seconds(60));
   CHECK(partition.exit_code != 0);
   CHECK_MESSAGE(contains(partition.err, "--hosts 2 or more"), partition.out << partition.err);
+  auto load = testing::run({SLUICE_BINARY, "chaos", "--load", "UserRegions",
+                            (examples_sql() / "seed_10s_window.sql").string()},
+                           {}, std::chrono::seconds(60));
+  CHECK(load.exit_code != 0);
+  CHECK_MESSAGE(contains(load.err, "'UserRegions' is not TABLE=FILE"), load.out << load.err);
 }
 
 TEST_CASE("chaos: over hosts of their own, partitions and slow links leave the keyed job exact") {

@@ -197,7 +197,7 @@ TEST_CASE("literals and columns") {
   CHECK(e->eval(values, r.arena).string.data() == values[2].string.data());
 }
 
-TEST_CASE("arithmetic on BIGINT stays BIGINT; with DOUBLE it is DOUBLE") {
+TEST_CASE("arithmetic on BIGINT stays BIGINT, with DOUBLE it is DOUBLE") {
   CHECK(binary("+", I(40), I(2)) == "BIGINT 42");
   CHECK(binary("-", I(40), I(42)) == "BIGINT -2");
   CHECK(binary("*", I(-6), I(7)) == "BIGINT -42");
