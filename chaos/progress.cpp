@@ -10,13 +10,15 @@ void progress_log::observe(clock::time_point asked, const nlohmann::json& listin
     const std::string name = job.value("name", "");
     if (std::find(jobs_.begin(), jobs_.end(), name) == jobs_.end()) continue;
     for (const auto& entry : job.value("history", nlohmann::json::array())) {
-      const auto completed = clock::time_point(std::chrono::milliseconds(entry.value("unix_ms", int64_t{0})));
+      const auto completed =
+          clock::time_point(std::chrono::milliseconds(entry.value("unix_ms", int64_t{0})));
       const auto took = std::chrono::duration_cast<clock::duration>(
           std::chrono::duration<double, std::milli>(entry.value("ms", 0.0)));
       checkpoints_[name][entry.value("id", uint64_t{0})] = {completed - took, completed};
     }
     bool read_all = job.value("state", "") == "running";
-    for (const auto& lag : job.value("lag", nlohmann::json::array())) read_all &= lag.get<uint64_t>() == 0;
+    for (const auto& lag : job.value("lag", nlohmann::json::array()))
+      read_all &= lag.get<uint64_t>() == 0;
     caught_up += read_all;
   }
   if (caught_up == jobs_.size()) caught_up_.push_back(asked);
@@ -29,7 +31,8 @@ std::optional<progress_log::clock::time_point> progress_log::resumed(clock::time
     if (auto it = checkpoints_.find(name); it != checkpoints_.end())
       for (const auto& [id, c] : it->second)
         if (c.began >= t && (!first || c.completed < *first)) first = c.completed;
-    checkpointed = first && checkpointed ? std::optional(std::max(*checkpointed, *first)) : std::nullopt;
+    checkpointed =
+        first && checkpointed ? std::optional(std::max(*checkpointed, *first)) : std::nullopt;
   }
   std::optional<clock::time_point> read_all;
   for (auto at : caught_up_)

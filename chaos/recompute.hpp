@@ -31,10 +31,8 @@ struct table_rows {
 class recomputation {
  public:
   static absl::StatusOr<recomputation> create(const sql::select_query& query);
-  // The tables the query reads: its FROM table, then the one it joins (if it does).
-  size_t inputs() const { return inputs_; }
-  // The query's result rows over `tables` (one per input, in that order). A time (window.start,
-  // to_timestamp(...)) comes out as a TIMESTAMP.
+  // The query's result rows over `tables`: its FROM table's, then the joined table's if it joins
+  // one. A time (window.start, to_timestamp(...)) comes out as a TIMESTAMP.
   absl::StatusOr<rows> run(const std::vector<table_rows>& tables) const;
   // The SQLite statement, for messages.
   const std::string& text() const { return text_; }

@@ -269,7 +269,6 @@ class progress_monitor {
   std::thread thread_;
 };
 
-// What one run found.
 // --load's TABLE=FILE pairs (checked when parsed).
 std::vector<std::pair<std::string, std::string>> loads_of(const chaos_options& options) {
   std::vector<std::pair<std::string, std::string>> out;
@@ -280,6 +279,7 @@ std::vector<std::pair<std::string, std::string>> loads_of(const chaos_options& o
   return out;
 }
 
+// What one run found.
 struct run_report {
   bool exact = true;
   std::map<chaos::fault_kind, int> faults;
@@ -513,13 +513,13 @@ absl::StatusOr<run_report> chaos_run(const chaos_options& options, chaos::networ
     const std::string sink_name = listed[job.name]["sink"];
     SLUICE_ASSIGN_OR_RETURN(auto sink_table, db->find_table(sink_name));
     SLUICE_ASSIGN_OR_RETURN(auto recompute, chaos::recomputation::create(job.query));
-    const auto& names = listed[job.name]["inputs"];
+    const auto& tables = listed[job.name]["inputs"];
     std::vector<std::shared_ptr<const table_schema>> schemas;
     std::vector<chaos::rows> scanned;
-    scanned.reserve(names.size());
+    scanned.reserve(tables.size());
     std::vector<chaos::table_rows> inputs;
     std::vector<std::string> read;
-    for (const std::string name : names) {
+    for (const std::string name : tables) {
       SLUICE_ASSIGN_OR_RETURN(schemas.emplace_back(), db->find_table(name));
       const chaos::rows* content = nullptr;
       if (auto earlier = recomputed.find(name); earlier != recomputed.end()) {
