@@ -25,20 +25,24 @@ void progress_log::observe(clock::time_point asked, const nlohmann::json& listin
 }
 
 std::optional<progress_log::clock::time_point> progress_log::resumed(clock::time_point t) const {
+  // The last of the jobs' first checkpoints begun at or after t.
   std::optional<clock::time_point> checkpointed = t;
   for (const auto& name : jobs_) {
     std::optional<clock::time_point> first;
     if (auto it = checkpoints_.find(name); it != checkpoints_.end())
       for (const auto& [id, c] : it->second)
         if (c.began >= t && (!first || c.completed < *first)) first = c.completed;
-    checkpointed =
-        first && checkpointed ? std::optional(std::max(*checkpointed, *first)) : std::nullopt;
+    if (!first) {
+      checkpointed.reset();
+      break;
+    }
+    checkpointed = std::max(*checkpointed, *first);
   }
-  std::optional<clock::time_point> read_all;
-  for (auto at : caught_up_)
-    if (at >= t && (!read_all || at < *read_all)) read_all = at;
-  if (checkpointed && read_all) return std::min(*checkpointed, *read_all);
-  return checkpointed ? checkpointed : read_all;
+  // caught_up_ is in the order the listings were asked for.
+  auto read_all = std::find_if(caught_up_.begin(), caught_up_.end(),
+                               [&](clock::time_point at) { return at >= t; });
+  if (read_all == caught_up_.end()) return checkpointed;
+  return checkpointed ? std::min(*checkpointed, *read_all) : *read_all;
 }
 
 }  // namespace sluice::chaos

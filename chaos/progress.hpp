@@ -37,7 +37,7 @@ class progress_log {
   };
   std::vector<std::string> jobs_;
   std::map<std::string, std::map<uint64_t, checkpoint>> checkpoints_;  // by job, by id
-  std::vector<clock::time_point> caught_up_;                           // when asked
+  std::vector<clock::time_point> caught_up_;                           // when asked, in order
 };
 
 }  // namespace sluice::chaos

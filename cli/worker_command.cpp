@@ -59,7 +59,7 @@ absl::Status work(const worker_options& options) {
   uint64_t session = 0;  // counts the registrations after losing the coordinator
   bool unanswered = false;
   // After a registration step that failed: at once when it went unanswered (said once per
-  // session), after a pause when it was refused.
+  // session), after a pause otherwise (refused, or no usable answer).
   auto before_trying_again = [&](const caf::error& error) {
     if (error != caf::sec::request_timeout) return std::this_thread::sleep_for(register_pause);
     if (!std::exchange(unanswered, true))
@@ -82,7 +82,7 @@ absl::Status work(const worker_options& options) {
                    [&](const caf::error& error) { failed = error; });
       auto store_at = remote::parse_address(store_address);
       if (!store_at.ok()) {
-        before_trying_again(failed ? failed : caf::make_error(caf::sec::unexpected_response));
+        before_trying_again(failed);
         continue;
       }
       SLUICE_ASSIGN_OR_RETURN(
