@@ -67,6 +67,8 @@ class group_table {
   group_state& at(std::span<const datum> key, int64_t window_start);
   // Adds one source row (sign +1) or retracts it (-1): `inputs` holds one datum per aggregate.
   void add(group_state& group, std::span<const datum> inputs, int sign);
+  // The group of a PartialGroup's key and window, as at() above.
+  group_state& at(wire::PartialGroup::Reader group);
   // Merges a delta from another table (a PartialGroup). Returns the group's key group.
   uint32_t merge(wire::PartialGroup::Reader delta);
   // Makes the group of `image` hold exactly what it holds (removes it if that is nothing).
@@ -136,8 +138,7 @@ class group_table {
  private:
   // The key of `group` with nothing in it.
   static group_state gone(const group_state& group);
-  // The group of a PartialGroup's key and window (as at()), and adding a delta to a group.
-  group_state& at(wire::PartialGroup::Reader group);
+  // Adds a delta to a group.
   void add(group_state& group, wire::PartialGroup::Reader delta);
 
   std::vector<aggregate_spec> specs_;

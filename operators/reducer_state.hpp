@@ -49,6 +49,9 @@ class reducer_state {
   // delete of the row of every group whose source rows are all gone. Final windows are then
   // dropped from the state, so it stays bounded on an endless stream.
   absl::StatusOr<row_batch> take_changes();
+  // The groups of the rows take_changes gave since the last call (puts and deletes), as
+  // SinkIntent messages of at most `groups_per_chunk` groups each; none when it gave no rows.
+  std::vector<std::vector<char>> take_intent(size_t groups_per_chunk = 65536);
 
   // A snapshot, as PartialBatch messages of at most `groups_per_chunk` groups each (at least
   // one, which carries the watermark): every group of the key groups `imaged` selects, then
@@ -62,6 +65,12 @@ class reducer_state {
   // groups than when the snapshots were taken). Restored groups are what the sink holds:
   // nothing is pending, and the next snapshot should image everything.
   void finish_restore(absl::FunctionRef<bool(uint32_t key_group)> owns);
+  // After finish_restore, with a sink intent of a checkpoint that may not have completed (its
+  // rows may be in the sink, and a replay need not touch the same groups again): marks the
+  // intent's groups of the key groups `owns` accepts as changed, so that the next take_changes
+  // writes their rows as the state has them, or deletes them. InvalidArgument when the bytes do
+  // not decode or a group has not the job's keys; nothing changes then.
+  absl::Status rewrite(std::span<const char> intent, absl::FunctionRef<bool(uint32_t key_group)> owns);
 
   size_t size() const { return groups_.size(); }
 
@@ -94,6 +103,10 @@ class reducer_state {
     std::vector<std::pair<int64_t, int64_t>> sessions;  // (start, end) as the sink holds them
   };
 
+  // Keeps the key and window (and a session's end) of a group whose row take_changes gave, for
+  // take_intent.
+  void note_written(const group_state& group, int64_t session_end);
+
   bool is_final(const group_state& group) const;
   // InvalidArgument unless every group has the job's keys and aggregates.
   absl::Status check_shape(capnp::List<wire::PartialGroup>::Reader groups) const;
@@ -108,6 +121,8 @@ class reducer_state {
   std::vector<datum> output_;
   string_arena arena_;
   absl::flat_hash_map<std::string, emitted_key> emitted_;  // session windows only
+  std::vector<group_state> written_;    // since the last take_intent(), keys and windows only
+  std::vector<int64_t> written_ends_;   // session windows: the end of each of written_
 };
 
 }  // namespace sluice::ops

@@ -33,6 +33,9 @@
 //    std::vector<std::string> chunks, fence)    -> (nothing)
 //   (get_snap_atom, std::string job, uint64_t checkpoint, uint32_t part)
 //                                               -> std::vector<std::string> chunks
+//   (put_intent_atom, std::string job, uint64_t checkpoint, uint32_t part,
+//    std::vector<std::string> chunks, fence)    -> (nothing)
+//   (intents_atom, std::string job)             -> std::vector<std::string> chunks
 //   (complete_atom, std::string job, std::string checkpoint, table,
 //    std::string tunnel_id, fence)              -> (nothing)
 //   (last_cp_atom, std::string job)             -> std::string checkpoint
@@ -74,6 +77,8 @@ using tunnels_atom = caf::atom_constant<caf::atom("tunnels")>;
 using tunnel_atom = caf::atom_constant<caf::atom("tunnel")>;
 using put_snap_atom = caf::atom_constant<caf::atom("putsnap")>;
 using get_snap_atom = caf::atom_constant<caf::atom("getsnap")>;
+using put_intent_atom = caf::atom_constant<caf::atom("putintent")>;
+using intents_atom = caf::atom_constant<caf::atom("intents")>;
 using complete_atom = caf::atom_constant<caf::atom("complete")>;
 using last_cp_atom = caf::atom_constant<caf::atom("lastcp")>;
 using put_job_atom = caf::atom_constant<caf::atom("putjob")>;

@@ -282,6 +282,21 @@ absl::StatusOr<std::vector<std::string>> store_client::get_snapshot(std::string_
   return std::move(chunks);
 }
 
+absl::Status store_client::put_sink_intent(std::string_view job, uint64_t checkpoint_id,
+                                           uint32_t part, std::span<const std::vector<char>> chunks,
+                                           const store::fence& by) {
+  std::vector<std::string> pieces;
+  for (const auto& chunk : chunks) pieces.emplace_back(chunk.begin(), chunk.end());
+  return status_of(call(caf::make_message(put_intent_atom::value, std::string(job), checkpoint_id,
+                                          part, std::move(pieces), by.job, by.epoch)));
+}
+
+absl::StatusOr<std::vector<std::string>> store_client::sink_intents(std::string_view job) const {
+  auto content = call(caf::make_message(intents_atom::value, std::string(job)));
+  SLUICE_ASSIGN_OR_RETURN(auto [chunks], results<std::vector<std::string>>(content));
+  return std::move(chunks);
+}
+
 absl::Status store_client::complete_checkpoint(std::string_view job, const store::checkpoint& cp,
                                                std::span<const store::source_tunnel> sources,
                                                const store::fence& by) {

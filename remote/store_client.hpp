@@ -73,6 +73,10 @@ class store_client final : public store::api {
   absl::StatusOr<std::vector<std::string>> get_snapshot(std::string_view job,
                                                         uint64_t checkpoint_id,
                                                         uint32_t part) const override;
+  absl::Status put_sink_intent(std::string_view job, uint64_t checkpoint_id, uint32_t part,
+                               std::span<const std::vector<char>> chunks,
+                               const store::fence& by = {}) override;
+  absl::StatusOr<std::vector<std::string>> sink_intents(std::string_view job) const override;
   absl::Status complete_checkpoint(std::string_view job, const store::checkpoint& cp,
                                    std::span<const store::source_tunnel> sources,
                                    const store::fence& by = {}) override;

@@ -175,6 +175,22 @@ caf::behavior session(session_actor* self, store::store* db, caf::actor client) 
           return ok(std::move(chunks));
         });
       },
+      [=](put_intent_atom, const std::string& job, uint64_t checkpoint_id, uint32_t part,
+          const std::vector<std::string>& chunks, const std::string& fence_job, uint64_t epoch) {
+        return answer_with([&]() -> absl::StatusOr<caf::message> {
+          std::vector<std::vector<char>> pieces;
+          for (const auto& chunk : chunks) pieces.emplace_back(chunk.begin(), chunk.end());
+          SLUICE_RETURN_IF_ERROR(
+              db->put_sink_intent(job, checkpoint_id, part, pieces, fence_of(fence_job, epoch)));
+          return ok();
+        });
+      },
+      [=](intents_atom, const std::string& job) {
+        return answer_with([&]() -> absl::StatusOr<caf::message> {
+          SLUICE_ASSIGN_OR_RETURN(auto chunks, db->sink_intents(job));
+          return ok(std::move(chunks));
+        });
+      },
       [=](complete_atom, const std::string& job, const std::string& checkpoint,
           const std::vector<std::string>& tables, const std::vector<uint64_t>& table_ids,
           const std::vector<std::string>& tunnel_ids, const std::string& fence_job, uint64_t epoch) {

@@ -59,6 +59,14 @@ struct PartialBatch {
   late @5 :List(LateCandidate);  # jobs with a late-row table only
 }
 
+# A sink intent: the groups whose sink rows (puts and deletes) a reducer writes for a
+# checkpoint, stored before it writes them. Each group is its key and window start only; with
+# session windows the group is a session, and `sessionEnds` holds each one's end.
+struct SinkIntent {
+  groups @0 :List(PartialGroup);
+  sessionEnds @1 :List(Int64);
+}
+
 # A row image for a join, from a source to the joiner that owns its join key: which side it is
 # of, +1 (added) or -1 (retracted), the join key's encoding (key groups follow it) and the row.
 # In a joiner's snapshot, a row with weight 0 (a marker) names a key and says that what follows

@@ -25,9 +25,12 @@ absl::Status write_rows(const checkpoint_writer_config& config, const row_batch&
   return absl::OkStatus();
 }
 
-// The sink rows, the late rows (upserts of their change records: a replay writes them again),
-// then the snapshot.
+// The sink intent, the sink rows, the late rows (upserts of their change records: a replay
+// writes them again), then the snapshot.
 absl::Status write(const checkpoint_writer_config& config, const checkpoint_output& output) {
+  if (!output.intent.empty())
+    SLUICE_RETURN_IF_ERROR(config.db->put_sink_intent(config.job, output.checkpoint, config.part,
+                                                      output.intent, config.fence));
   SLUICE_RETURN_IF_ERROR(write_rows(config, output.changes));
   if (output.late) SLUICE_RETURN_IF_ERROR(write_rows(config, *output.late));
   return config.db->put_snapshot(config.job, output.checkpoint, config.part, output.snapshot,

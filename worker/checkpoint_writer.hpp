@@ -1,7 +1,7 @@
 // The checkpoint writer: the reducer's own I/O thread. At each aligned barrier the reducer takes,
 // from its state as of the barrier, the changed sink rows and a snapshot, hands them here and goes
-// on merging; the writer upserts the rows into the sink, stores the snapshot, and then acks the
-// checkpoint to the coordinator. Its store calls block, so it runs detached (a thread of its own)
+// on merging; the writer stores the sink intent (which groups it is about to write), upserts the
+// rows into the sink, stores the snapshot, and then acks the checkpoint to the coordinator. Its store calls block, so it runs detached (a thread of its own)
 // and nothing else waits on it. Requests are served in the order they come, so the sink sees the
 // checkpoints' rows in order.
 //
@@ -29,6 +29,7 @@ struct checkpoint_output {
   checkpoint_output(uint64_t id, row_batch sink_rows) : checkpoint(id), changes(std::move(sink_rows)) {}
   uint64_t checkpoint;
   row_batch changes;                        // sink rows: puts and deletes
+  std::vector<std::vector<char>> intent;    // SinkIntent messages of their groups (none: no rows)
   std::optional<row_batch> late;            // rows for the late-row table, if any came
   std::vector<std::vector<char>> snapshot;  // PartialBatch messages of the reducer's groups
   uint64_t late_rows = 0;                   // so far, for the ack

@@ -32,8 +32,29 @@ void fail(self_ptr self, const std::string& what) {
   stop(self, caf::error{});
 }
 
+// The sink intents of checkpoints that have not completed: their rows may be in the sink, so the
+// groups they name are written again at the first checkpoint, as the restored state has them.
+void rewrite_intents(self_ptr self) {
+  ask_store<while_asking::awaited>(
+      self, self->state.io,
+      [location = self->state.config.plan->options.checkpoint_location](store::api& db) {
+        return db.sink_intents(location);
+      },
+      [self](absl::StatusOr<std::vector<std::string>> chunks) {
+        if (!chunks.ok()) return fail(self, std::string(chunks.status().message()));
+        const auto& owns = self->state.config.owns;
+        for (const auto& chunk : *chunks)
+          if (auto status = self->state.groups->rewrite(
+                  std::span(chunk.data(), chunk.size()),
+                  [&](uint32_t key_group) { return static_cast<bool>(owns[key_group]); });
+              !status.ok())
+            return fail(self, std::string(status.message()));
+      });
+}
+
 // Loads the snapshot of checkpoint `id`, part `part`, then the next one, up to the last part of
-// restore_checkpoint: the reducer's mailbox waits until its state is whole.
+// restore_checkpoint, then the sink intents: the reducer's mailbox waits until its state is
+// whole.
 void restore(self_ptr self, uint64_t id, uint32_t part) {
   const auto& config = self->state.config;
   if (part == config.restore_parts) {
@@ -43,7 +64,7 @@ void restore(self_ptr self, uint64_t id, uint32_t part) {
   if (id > config.restore_checkpoint) {
     self->state.groups->finish_restore(
         [&](uint32_t key_group) { return static_cast<bool>(config.owns[key_group]); });
-    return;
+    return rewrite_intents(self);
   }
   ask_store<while_asking::awaited>(
       self, self->state.io,
@@ -68,6 +89,7 @@ absl::Status take_checkpoint(self_ptr self, const protocol::aligned& barrier) {
     state.groups->advance_watermark(barrier.watermark);
   SLUICE_ASSIGN_OR_RETURN(auto changes, state.groups->take_changes());
   auto output = std::make_shared<checkpoint_output>(barrier.checkpoint, std::move(changes));
+  output->intent = state.groups->take_intent();
   output->snapshot = state.groups->snapshot(
       protocol::imaged_key_groups(state.config.owns, barrier.checkpoint, !state.snapshotted));
   state.snapshotted = true;
@@ -122,6 +144,7 @@ caf::behavior reducer_actor(self_ptr self, reducer_config config) {
     self->quit(down.reason);
   });
   if (state.config.restore_parts > 0) restore(self, state.config.restore_first, 0);
+  else rewrite_intents(self);
   return {
       [self](partial_atom, uint32_t source, std::vector<char>& bytes) -> caf::result<ok_atom> {
         auto& state = self->state;

@@ -115,9 +115,19 @@ class api {
   virtual absl::StatusOr<std::vector<std::string>> get_snapshot(std::string_view job,
                                                                 uint64_t checkpoint_id,
                                                                 uint32_t part) const = 0;
+  // A sink intent: the groups whose sink rows a reducer (snapshot part `part`) is about to write
+  // for a checkpoint, stored before it writes them, in chunks like a snapshot. The sink is
+  // written before its checkpoint completes, so rows of a checkpoint that never completed may be
+  // there; whoever restores the job writes these groups again (see checkpoint.hpp).
+  virtual absl::Status put_sink_intent(std::string_view job, uint64_t checkpoint_id,
+                                       uint32_t part, std::span<const std::vector<char>> chunks,
+                                       const fence& by = {}) = 0;
+  // The chunks of every sink intent of a checkpoint after the job's last complete one (of any
+  // epoch and part).
+  virtual absl::StatusOr<std::vector<std::string>> sink_intents(std::string_view job) const = 0;
   // Makes `cp` the job's last complete checkpoint, commits cp.offsets to the tunnels of its
   // sources (the offsets of the first's channels, then the next's), and deletes the snapshots of
-  // earlier checkpoints, in one atomic write.
+  // earlier checkpoints and the sink intents of it and earlier ones, in one atomic write.
   virtual absl::Status complete_checkpoint(std::string_view job, const checkpoint& cp,
                                            std::span<const source_tunnel> sources,
                                            const fence& by = {}) = 0;

@@ -2,7 +2,9 @@
 // location) stores reducer snapshots for checkpoint n part by part; recording checkpoint n then
 // makes it complete in one atomic write together with the source offsets, the tunnel's committed
 // offsets, and the removal of the snapshots it no longer needs. Until that write, checkpoint n
-// does not exist.
+// does not exist. Reducers write sink rows before it, each after storing a sink intent naming
+// their groups; an intent lives until a checkpoint at or after its own completes, so a restore
+// finds the groups whose rows a checkpoint that never completed may have left in the sink.
 #pragma once
 
 #include <cstdint>

@@ -7,6 +7,7 @@
 //     "U" table_id name            -> TunnelDef
 //     "C" job                      -> the job's last complete checkpoint
 //     "S" job \0 checkpoint(u64) part(u32) chunk(u32) -> a piece of a reducer snapshot
+//     "I" job \0 checkpoint(u64) epoch(u64) part(u32) chunk(u32) -> a piece of a sink intent
 //     "J" name                     -> a cluster job's record (JSON)
 //     "B" job                      -> when the job first started (i64 Unix micros, big endian)
 //     "W" client                   -> a remote client's unanswered writes: answered_below, then
@@ -88,6 +89,20 @@ inline std::string job_snapshot_chunk(std::string_view job, uint64_t checkpoint_
                                       uint32_t chunk) {
   std::string key = job_snapshot(job, checkpoint_id, part);
   append_u32(key, chunk);
+  return key;
+}
+
+inline std::string job_sink_intents(std::string_view job) {
+  std::string key = "I" + std::string(job);
+  key.push_back('\0');
+  return key;
+}
+inline std::string job_sink_intent(std::string_view job, uint64_t checkpoint_id, uint64_t epoch,
+                                   uint32_t part) {
+  std::string key = job_sink_intents(job);
+  append_u64(key, checkpoint_id);
+  append_u64(key, epoch);
+  append_u32(key, part);
   return key;
 }
 

@@ -108,6 +108,10 @@ class store final : public api {
   absl::StatusOr<std::vector<std::string>> get_snapshot(std::string_view job,
                                                         uint64_t checkpoint_id,
                                                         uint32_t part) const override;
+  absl::Status put_sink_intent(std::string_view job, uint64_t checkpoint_id, uint32_t part,
+                               std::span<const std::vector<char>> chunks,
+                               const fence& by = {}) override;
+  absl::StatusOr<std::vector<std::string>> sink_intents(std::string_view job) const override;
   absl::Status complete_checkpoint(std::string_view job, const checkpoint& cp,
                                    std::span<const source_tunnel> sources,
                                    const fence& by = {}) override;

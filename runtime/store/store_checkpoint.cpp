@@ -156,6 +156,32 @@ absl::StatusOr<std::vector<std::string>> store::get_snapshot(std::string_view jo
   return chunks;
 }
 
+absl::Status store::put_sink_intent(std::string_view job, uint64_t checkpoint_id, uint32_t part,
+                                    std::span<const std::vector<char>> chunks, const fence& by) {
+  SLUICE_RETURN_IF_ERROR(check_writable());
+  absl::MutexLock write_lock(&write_mu_);
+  SLUICE_RETURN_IF_ERROR(check_fence(by));
+  rocksdb::WriteBatch batch;
+  const std::string prefix = keys::job_sink_intent(job, checkpoint_id, by.epoch, part);
+  batch.DeleteRange(meta_, prefix, keys::job_sink_intent(job, checkpoint_id, by.epoch, part + 1));
+  for (uint32_t chunk = 0; chunk < chunks.size(); ++chunk) {
+    std::string key = prefix;
+    keys::append_u32(key, chunk);
+    batch.Put(meta_, key, rocksdb::Slice(chunks[chunk].data(), chunks[chunk].size()));
+  }
+  return commit(batch, "storing a sink intent");
+}
+
+absl::StatusOr<std::vector<std::string>> store::sink_intents(std::string_view job) const {
+  const std::string prefix = keys::job_sink_intents(job);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
+  std::vector<std::string> chunks;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next())
+    chunks.emplace_back(it->value().ToStringView());
+  SLUICE_RETURN_IF_ERROR(from_rocksdb(it->status(), "reading sink intents"));
+  return chunks;
+}
+
 absl::Status store::complete_checkpoint(std::string_view job, const checkpoint& cp,
                                         std::span<const source_tunnel> sources,
                                         const fence& by) {
@@ -198,6 +224,7 @@ absl::Status store::complete_checkpoint(std::string_view job, const checkpoint& 
     return absl::InvalidArgumentError(fmt::format(
         "job {}: checkpoint {} cannot start its snapshots at {}", job, cp.id, cp.first_snapshot));
   batch.DeleteRange(meta_, keys::job_snapshots(job), keys::job_snapshot(job, cp.first_snapshot, 0));
+  batch.DeleteRange(meta_, keys::job_sink_intents(job), keys::job_sink_intent(job, cp.id + 1, 0, 0));
   SLUICE_RETURN_IF_ERROR(commit(batch, "recording a checkpoint"));
   for (size_t s = 0; s < sources.size(); ++s) remember_tunnel(*sources[s].table, std::move(tunnels[s]));
   return absl::OkStatus();

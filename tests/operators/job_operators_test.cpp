@@ -57,11 +57,12 @@ struct fixture {
     batch.set(row, 1, id);
     REQUIRE(db->write(batch).ok());
   }
-  std::shared_ptr<const job_plan> plan(const std::string& options) {
+  std::shared_ptr<const job_plan> plan(const std::string& options,
+                                       const std::string& window = "window") {
     auto statements = sql::parse_script(
-        "CREATE STREAM j OPTIONS(" + options +
-        ") INSERT INTO Sink SELECT CAST(window.start AS STRING), count(*), sum(price) FROM Orders "
-        "GROUP BY window(to_timestamp(ts / 1000), '10 seconds')");
+        "CREATE STREAM j OPTIONS(" + options + ") INSERT INTO Sink SELECT CAST(" + window +
+        ".start AS STRING), count(*), sum(price) FROM Orders GROUP BY " + window +
+        "(to_timestamp(ts / 1000), '10 seconds')");
     REQUIRE(statements.ok());
     session names(*db, sql_dialect::spark);
     auto planned = plan_job(std::get<sql::create_stream>(statements->front()), names);
@@ -217,6 +218,109 @@ TEST_CASE("the snapshots of the last eight checkpoints restore a reducer exactly
     CHECK(restored.size() == expected.size());
     CHECK(decode(restored.snapshot(std::vector<bool>(key_groups, true))) == expected);
   }
+}
+
+// The sink as a reducer's changes leave it: begin -> (count, sum).
+struct sink_table {
+  std::map<std::string, std::pair<int64_t, double>> rows;
+  void write(const row_batch& changes) {
+    for (size_t r = 0; r < changes.size(); ++r) {
+      const auto& begin = std::get<std::string>(changes.get(r, 0));
+      if (changes.op(r) == change_op::delete_) rows.erase(begin);
+      else rows[begin] = {std::get<int64_t>(changes.get(r, 1)), std::get<double>(changes.get(r, 2))};
+    }
+  }
+};
+
+TEST_CASE("a restored reducer writes again, from its state, the groups an unfinished checkpoint wrote") {
+  // The sink is written before a checkpoint completes. Checkpoint 2 below writes window A's new
+  // count and window B, then fails; the reducer is restored from checkpoint 1, and its replay
+  // happens to touch neither window (each channel's changes since cancel out in its partial).
+  fixture f;
+  auto plan = f.plan("checkpointLocation='x'");
+  sink_table table;
+  auto& sink = table.rows;
+  auto write = [&](const row_batch& rows) { table.write(rows); };
+  const std::map<std::string, std::pair<int64_t, double>> first = {{"2023-11-14 22:13:20", {3, 6.0}}};
+  reducer_state live(plan);
+  for (int64_t id = 1; id <= 3; ++id) f.put(id, 2.0, 1700000000000 + id * 1000);
+  auto offsets = f.drain(plan, live, std::vector<uint64_t>(4, 0));
+  write(live.take_changes().value());
+  CHECK(live.take_intent().size() == 1);
+  auto checkpoint1 = live.snapshot(std::vector<bool>(key_groups, true));
+  REQUIRE(sink == first);
+
+  f.erase(3);
+  f.put(4, 5.0, 1700000020000);
+  f.drain(plan, live, offsets);
+  write(live.take_changes().value());
+  auto intent = live.take_intent();
+  REQUIRE(intent.size() == 1);
+  CHECK(live.take_intent().empty());
+  CHECK(sink.size() == 2);
+
+  f.put(3, 2.0, 1700000003000);  // the same order again
+  f.erase(4);
+  auto restore = [&] {
+    auto restored = std::make_unique<reducer_state>(plan);
+    for (const auto& chunk : checkpoint1) REQUIRE(restored->restore(chunk).ok());
+    restored->finish_restore([](uint32_t) { return true; });
+    return restored;
+  };
+  SUBCASE("with the intent, the sink ends as the state is") {
+    auto restored = restore();
+    REQUIRE(restored->rewrite(intent.front(), [](uint32_t) { return true; }).ok());
+    f.drain(plan, *restored, offsets);
+    write(restored->take_changes().value());
+    CHECK(sink == first);
+  }
+  SUBCASE("without it, the replay leaves the failed checkpoint's rows") {
+    auto restored = restore();
+    f.drain(plan, *restored, offsets);
+    CHECK(restored->take_changes().value().empty());
+    CHECK(sink.size() == 2);
+  }
+  SUBCASE("an intent whose groups have another job's keys is refused, marking nothing") {
+    capnp::MallocMessageBuilder message;
+    message.initRoot<wire::SinkIntent>().initGroups(1)[0].initKey(plan->keys.size() + 1);
+    auto words = capnp::messageToFlatArray(message);
+    auto chars = words.asChars();
+    auto restored = restore();
+    CHECK(absl::IsInvalidArgument(
+        restored->rewrite({chars.begin(), chars.size()}, [](uint32_t) { return true; })));
+    CHECK(restored->take_changes().value().empty());
+  }
+}
+
+TEST_CASE("a restored reducer deletes a session an unfinished checkpoint wrote and the state has not") {
+  fixture f;
+  auto plan = f.plan("checkpointLocation='x'", "session_window");
+  sink_table sink;
+  reducer_state live(plan);
+  f.put(1, 2.0, 1700000001000);
+  f.put(2, 3.0, 1700000002000);
+  auto offsets = f.drain(plan, live, std::vector<uint64_t>(4, 0));
+  sink.write(live.take_changes().value());
+  live.take_intent();
+  auto checkpoint1 = live.snapshot(std::vector<bool>(key_groups, true));
+  const auto first = sink.rows;
+  REQUIRE(first.size() == 1);
+
+  f.put(4, 5.0, 1700000030000);  // a session of its own, written by the checkpoint that fails
+  f.drain(plan, live, offsets);
+  sink.write(live.take_changes().value());
+  auto intent = live.take_intent();
+  REQUIRE(intent.size() == 1);
+  REQUIRE(sink.rows.size() == 2);
+
+  f.erase(4);
+  reducer_state restored(plan);
+  for (const auto& chunk : checkpoint1) REQUIRE(restored.restore(chunk).ok());
+  restored.finish_restore([](uint32_t) { return true; });
+  REQUIRE(restored.rewrite(intent.front(), [](uint32_t) { return true; }).ok());
+  f.drain(plan, restored, offsets);
+  sink.write(restored.take_changes().value());
+  CHECK(sink.rows == first);
 }
 
 TEST_CASE("a partial batch of a few bytes claiming half a billion groups is refused at once") {

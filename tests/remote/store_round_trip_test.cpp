@@ -122,6 +122,10 @@ TEST_CASE_FIXTURE(round_trip_fixture, "checkpoints, snapshots and jobs round tri
   REQUIRE(back.ok());
   CHECK(*back == std::vector<std::string>{std::string("a\0b", 3), "c"});
 
+  REQUIRE(client->put_sink_intent("per_user", 1, 0, chunks, {"per_user", 3}).ok());
+  CHECK(*client->sink_intents("per_user") == std::vector<std::string>{std::string("a\0b", 3), "c"});
+  CHECK(absl::IsFailedPrecondition(client->put_sink_intent("per_user", 1, 0, chunks, {"per_user", 2})));
+
   auto ends = *local->end_offsets(*orders);
   store::checkpoint cp{1, ends, 1, 1700000000000, "fingerprint"};
   auto t1 = *local->find_tunnel(*orders, "t1");
@@ -132,6 +136,7 @@ TEST_CASE_FIXTURE(round_trip_fixture, "checkpoints, snapshots and jobs round tri
   CHECK(last->id == 1);
   CHECK(last->fingerprint == "fingerprint");
   CHECK(last->offsets == ends);
+  CHECK(client->sink_intents("per_user")->empty());
 
   CHECK(client->start_time_of("per_user", 1700000000000000).value() == 1700000000000000);
   CHECK(client->start_time_of("per_user", 1800000000000000).value() == 1700000000000000);

@@ -1,6 +1,6 @@
 // The store's records of cluster jobs: job records, fences on writes and snapshots, and the
 // rule that a job's checkpoints only move forward (a retried record is a no-op, a late older
-// one is refused), and which snapshots a checkpoint keeps.
+// one is refused), and which snapshots and sink intents a checkpoint keeps.
 #include <doctest/doctest.h>
 
 #include "runtime/store/store.hpp"
@@ -96,6 +96,25 @@ TEST_CASE_FIXTURE(fixture,
   auto fourth = cp(4, start);
   fourth.first_snapshot = 5;
   CHECK(absl::IsInvalidArgument(db->complete_checkpoint("cp", fourth, sources)));
+}
+
+TEST_CASE_FIXTURE(fixture, "sink intents are kept per epoch until a checkpoint at or after theirs completes") {
+  const std::vector<sluice::store::source_tunnel> sources = {{sink.get(), db->tunnels(*sink)->front().id}};
+  const std::vector<uint64_t> start(sink->channels(), 0);
+  auto chunk = [](char c) { return std::vector<std::vector<char>>{std::vector<char>(4, c)}; };
+  REQUIRE(db->put_job({"j", "script", false, 1, 0}).ok());
+  REQUIRE(db->put_sink_intent("cp", 1, 0, chunk('a'), {"j", 1}).ok());
+  REQUIRE(db->put_job({"j", "script", false, 2, 0}).ok());
+  REQUIRE(db->put_sink_intent("cp", 1, 0, chunk('b'), {"j", 2}).ok());
+  REQUIRE(db->put_sink_intent("cp", 1, 0, chunk('c'), {"j", 2}).ok());  // the same part again
+  REQUIRE(db->put_sink_intent("cp", 2, 1, chunk('d'), {"j", 2}).ok());
+  CHECK(absl::IsFailedPrecondition(db->put_sink_intent("cp", 2, 0, chunk('x'), {"j", 1})));
+  CHECK(*db->sink_intents("cp") == std::vector<std::string>{"aaaa", "cccc", "dddd"});
+  CHECK(db->sink_intents("other")->empty());
+  REQUIRE(db->complete_checkpoint("cp", cp(1, start), sources).ok());
+  CHECK(*db->sink_intents("cp") == std::vector<std::string>{"dddd"});
+  REQUIRE(db->complete_checkpoint("cp", cp(2, start), sources).ok());
+  CHECK(db->sink_intents("cp")->empty());
 }
 
 }  // namespace
