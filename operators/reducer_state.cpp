@@ -37,7 +37,9 @@ value to_column(const datum& d, column_type type) {
 }  // namespace
 
 reducer_state::reducer_state(std::shared_ptr<const job_plan> plan)
-    : plan_(std::move(plan)), groups_(plan_->aggregates, plan_->routed_keys, plan_->session_gap.has_value()) {}
+    : plan_(std::move(plan)),
+      groups_(plan_->aggregates, plan_->routed_keys, plan_->session_gap.has_value()),
+      intent_(plan_->session_gap.has_value(), 4096) {}
 
 absl::Status reducer_state::check_shape(capnp::List<wire::PartialGroup>::Reader groups) const {
   for (auto group : groups)
@@ -166,7 +168,7 @@ absl::StatusOr<row_batch> reducer_state::take_changes() {
       status = row.status();
       return;
     }
-    note_written(group, 0);
+    intent_.add(group, 0);
     row_batch& into = group.rows == 0 ? deletes : changes;
     size_t r = into.add_row(group.rows == 0 ? change_op::delete_ : change_op::put);
     for (size_t c = 0; c < row->size(); ++c) into.set(r, c, std::move((*row)[c]));
@@ -179,34 +181,6 @@ absl::StatusOr<row_batch> reducer_state::take_changes() {
     for (size_t c = 0; c < plan_->sink->column_count(); ++c) deletes.set(to, c, changes.get(r, c));
   }
   return deletes;
-}
-
-void reducer_state::note_written(const group_state& group, int64_t session_end) {
-  group_state& written = written_.emplace_back();
-  written.key = group.key;
-  written.window_start = group.window_start;
-  if (plan_->session_gap) written_ends_.push_back(session_end);
-}
-
-std::vector<std::vector<char>> reducer_state::take_intent(size_t groups_per_chunk) {
-  std::vector<std::vector<char>> chunks;
-  for (size_t first = 0; first < written_.size(); first += groups_per_chunk) {
-    const size_t count = std::min(groups_per_chunk, written_.size() - first);
-    size_t bytes = 8 * count;
-    for (size_t i = first; i < first + count; ++i) bytes += group_table::wire_size(written_[i]);
-    capnp::MallocMessageBuilder message(first_segment_words(bytes));
-    auto intent = message.initRoot<wire::SinkIntent>();
-    auto groups = intent.initGroups(static_cast<uint32_t>(count));
-    for (size_t i = 0; i < count; ++i) group_table::to_wire(written_[first + i], groups[i]);
-    if (plan_->session_gap) {
-      auto ends = intent.initSessionEnds(static_cast<uint32_t>(count));
-      for (size_t i = 0; i < count; ++i) ends.set(i, written_ends_[first + i]);
-    }
-    chunks.push_back(message_bytes(message));
-  }
-  written_.clear();
-  written_ends_.clear();
-  return chunks;
 }
 
 std::vector<std::vector<char>> reducer_state::snapshot(const std::vector<bool>& imaged,
@@ -294,7 +268,7 @@ absl::StatusOr<row_batch> reducer_state::take_session_changes() {
   row_batch changes(plan_->sink);
   auto add = [&](const group_state& group, int64_t end, change_op op) -> absl::Status {
     SLUICE_ASSIGN_OR_RETURN(auto row, sink_row(group, end));
-    note_written(group, end);
+    intent_.add(group, end);
     size_t r = changes.add_row(op);
     for (size_t c = 0; c < row.size(); ++c) changes.set(r, c, std::move(row[c]));
     return absl::OkStatus();
@@ -366,8 +340,6 @@ void reducer_state::finish_restore(absl::FunctionRef<bool(uint32_t)> owns) {
   groups_.take_changed([](group_state&) {});
   groups_.take_dirty([](const group_state&, bool) {});
   groups_.take_removed();
-  written_.clear();
-  written_ends_.clear();
 }
 
 absl::Status reducer_state::rewrite(std::span<const char> intent,

@@ -21,6 +21,7 @@
 
 #include "operators/group_table.hpp"
 #include "operators/job_plan.hpp"
+#include "operators/sink_intent.hpp"
 #include "runtime/core/row_batch.hpp"
 
 namespace sluice::ops {
@@ -50,8 +51,8 @@ class reducer_state {
   // dropped from the state, so it stays bounded on an endless stream.
   absl::StatusOr<row_batch> take_changes();
   // The groups of the rows take_changes gave since the last call (puts and deletes), as
-  // SinkIntent messages of at most `groups_per_chunk` groups each; none when it gave no rows.
-  std::vector<std::vector<char>> take_intent(size_t groups_per_chunk = 65536);
+  // SinkIntent messages; none when it gave no rows.
+  std::vector<std::vector<char>> take_intent() { return intent_.take(); }
 
   // A snapshot, as PartialBatch messages of at most `groups_per_chunk` groups each (at least
   // one, which carries the watermark): every group of the key groups `imaged` selects, then
@@ -103,10 +104,6 @@ class reducer_state {
     std::vector<std::pair<int64_t, int64_t>> sessions;  // (start, end) as the sink holds them
   };
 
-  // Keeps the key and window (and a session's end) of a group whose row take_changes gave, for
-  // take_intent.
-  void note_written(const group_state& group, int64_t session_end);
-
   bool is_final(const group_state& group) const;
   // InvalidArgument unless every group has the job's keys and aggregates.
   absl::Status check_shape(capnp::List<wire::PartialGroup>::Reader groups) const;
@@ -121,8 +118,7 @@ class reducer_state {
   std::vector<datum> output_;
   string_arena arena_;
   absl::flat_hash_map<std::string, emitted_key> emitted_;  // session windows only
-  std::vector<group_state> written_;    // since the last take_intent(), keys and windows only
-  std::vector<int64_t> written_ends_;   // session windows: the end of each of written_
+  sink_intent_builder intent_;  // of the rows taken since the last take_intent()
 };
 
 }  // namespace sluice::ops
