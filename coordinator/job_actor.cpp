@@ -9,6 +9,7 @@
 
 #include "operators/group_table.hpp"
 #include "messaging/atoms.hpp"
+#include "protocol/snapshot_plan.hpp"
 #include "runtime/core/status.hpp"
 #include "worker/store_io.hpp"
 
@@ -277,8 +278,10 @@ void assign_sources(self_ptr self) {
                 state.sources[channels[i]] = sources[i];
               if (++state.replies < state.assigned.size()) return;
               state.phase = job_phase::running;
-              // A stop or a join that came while assigning is served by the next checkpoint.
-              if (state.stopping || state.reassign) start_checkpoint(self);
+              // The assignment's first checkpoint comes at once, not at the next tick: after a
+              // failure it is what says the job goes on, and it is small before the sources have
+              // read much. A stop or a join that came while assigning is served by it too.
+              checkpoint_unless_caught_up(self);
             },
             [self, epoch](const caf::error& error) {
               if (epoch == self->state.epoch && self->state.phase == job_phase::assigning)
@@ -348,7 +351,10 @@ void assign_from(self_ptr self, const store::checkpoint& from) {
   const auto& plan = *state.config.plan;
   if (state.assignments++ == 0) state.start_offsets = from.offsets;
   state.checkpoint = from.id;
-  state.first_snapshot = from.id + 1;
+  const uint32_t workers = static_cast<uint32_t>(state.members.size());
+  state.first_snapshot = protocol::continues_snapshots(from.parts, plan.join ? 2 * workers : workers)
+                             ? from.first_snapshot
+                             : from.id + 1;
   state.committed = from.offsets;
   state.watermark = from.watermark;
   state.idle_at.assign(from.offsets.size(), 0);
@@ -356,7 +362,6 @@ void assign_from(self_ptr self, const store::checkpoint& from) {
   // taken while nothing comes.
   release_waiters(state);
   const uint32_t channels = plan.channels();
-  const uint32_t workers = static_cast<uint32_t>(state.members.size());
   state.assigned = state.members;
   state.reducers.assign(workers, caf::actor{});
   state.sources.assign(channels, caf::actor{});

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 #include <optional>
+#include <tuple>
 
 #include "operators/group_table.hpp"
 #include "operators/wire_message.hpp"
@@ -179,6 +180,7 @@ absl::Status join_state::apply(join_side side, std::string_view key, uint32_t ke
     }
   }
   add_image(e, s, image, weight);
+  note_change(key, key_group, side, image);
   if (e.rows[0].empty() && e.rows[1].empty()) {
     removed_.push_back({std::string(key), key_group});
     keys_.erase(it);
@@ -231,6 +233,29 @@ void join_state::add_image(entry& e, int side, std::string_view image, int64_t c
     removed_bytes_ += image.size();
     rows.erase(*stored);
   }
+}
+
+size_t join_state::delta_bytes_bound() const {
+  return std::max(size_t{1} << 20, (stored_bytes_ - removed_bytes_) / 2);
+}
+
+void join_state::note_change(std::string_view key, uint32_t key_group, join_side side,
+                             std::string_view image) {
+  if (changed_over_) return;
+  changed_size_ += key.size() + image.size();
+  if (changed_size_ > delta_bytes_bound()) {
+    changed_over_ = true;
+    changed_.clear();
+    changed_bytes_.clear();
+    return;
+  }
+  changed_.push_back({changed_bytes_.keep(key), key_group, side, changed_bytes_.keep(image)});
+}
+
+void join_state::set_image(entry& e, int side, std::string_view image, int64_t count) {
+  auto* stored = e.rows[side].find(image);
+  const int64_t now = stored ? stored->second : 0;
+  if (count != now) add_image(e, side, image, count - now);
 }
 
 void join_state::compact_images() {
@@ -313,14 +338,16 @@ void append_packed(std::string& out, std::string_view image, int64_t count) {
 }
 
 // Calls fn(image, count) for every row of a blob while fn returns true; false when it is
-// malformed or fn refused a row.
+// malformed or fn refused a row. A count of 0 is malformed unless `zero_allowed` (a delta row:
+// the row is gone).
 template <typename F>
-bool for_each_packed(std::string_view blob, F&& fn) {
+bool for_each_packed(std::string_view blob, bool zero_allowed, F&& fn) {
   while (!blob.empty()) {
     uint64_t zigzag = 0, size = 0;
     if (!read_varint(blob, zigzag) || !read_varint(blob, size)) return false;
     const auto count = static_cast<int64_t>(zigzag >> 1) ^ -static_cast<int64_t>(zigzag & 1);
-    if (blob.size() < size || count == 0 || !fn(blob.substr(0, size), count)) return false;
+    if (blob.size() < size || (count == 0 && !zero_allowed) || !fn(blob.substr(0, size), count))
+      return false;
     blob.remove_prefix(size);
   }
   return true;
@@ -336,16 +363,45 @@ std::vector<std::vector<char>> join_state::snapshot(const std::vector<bool>& ima
   struct pending {
     std::string_view key;
     uint32_t key_group;
-    const entry* e;  // null: the key is gone
+    const entry* e;  // whole; null: a marker alone (the key is gone), or a delta row
+    int side = 0;                 // a delta row's
+    std::string_view delta;       // a delta row's packed rows
+    size_t delta_rows = 0;
   };
   std::vector<pending> keys;
   for (auto& [key, e] : keys_) {
-    if (e.dirty || in_image(e.key_group)) keys.push_back({key, e.key_group, &e});
+    if (in_image(e.key_group) || (changed_over_ && e.dirty)) keys.push_back({key, e.key_group, &e});
     e.dirty = false;
   }
   auto removed = std::exchange(removed_, {});
   for (const auto& g : removed)
     if (!in_image(g.key_group) && !keys_.contains(as_absl(g.key))) keys.push_back({g.key, g.key_group, nullptr});
+  // Delta rows: per key and side, each changed row once, with its multiplicity now.
+  std::sort(changed_.begin(), changed_.end(), [](const changed_row& a, const changed_row& b) {
+    return std::tie(a.key, a.side, a.image) < std::tie(b.key, b.side, b.image);
+  });
+  std::vector<std::string> packed_deltas;
+  packed_deltas.reserve(changed_.size());
+  for (size_t i = 0; i < changed_.size();) {
+    const auto& first = changed_[i];
+    size_t end = i;
+    while (end < changed_.size() && changed_[end].key == first.key && changed_[end].side == first.side)
+      ++end;
+    auto it = keys_.find(as_absl(first.key));
+    if (it != keys_.end() && !in_image(first.key_group)) {
+      auto& rows = it->second.rows[static_cast<int>(first.side)];
+      std::string& packed = packed_deltas.emplace_back();
+      size_t count = 0;
+      for (size_t c = i; c < end; ++c) {
+        if (c > i && changed_[c].image == changed_[c - 1].image) continue;
+        const auto* stored = rows.find(changed_[c].image);
+        append_packed(packed, changed_[c].image, stored ? stored->second : 0);
+        ++count;
+      }
+      keys.push_back({it->first, first.key_group, nullptr, static_cast<int>(first.side), packed, count});
+    }
+    i = end;
+  }
   std::vector<std::vector<char>> chunks;
   std::string packed;
   size_t next = 0;
@@ -354,13 +410,20 @@ std::vector<std::vector<char>> join_state::snapshot(const std::vector<bool>& ima
     // A key is never split over two messages: its marker, then a row per side holding rows.
     size_t end = next, rows = 0, messages = 0, bytes = 0;
     while (end < keys.size() && (rows == 0 || rows < rows_per_chunk)) {
-      const entry* e = keys[end].e;
-      rows += e ? e->rows[0].size() + e->rows[1].size() : 1;
-      messages += 1 + (e ? !e->rows[0].empty() + !e->rows[1].empty() : 0);
-      bytes += 32 + keys[end].key.size() + 8;
-      for (int side = 0; e && side < 2; ++side) {
-        bytes += 32 + 8;
-        for (const auto& [image, count] : e->rows[side]) bytes += 4 + image.size();
+      const pending& k = keys[end];
+      const entry* e = k.e;
+      if (!k.delta.empty()) {
+        rows += k.delta_rows;
+        messages += 1;
+        bytes += 32 + k.key.size() + 8 + k.delta.size() + 8;
+      } else {
+        rows += e ? e->rows[0].size() + e->rows[1].size() : 1;
+        messages += 1 + (e ? !e->rows[0].empty() + !e->rows[1].empty() : 0);
+        bytes += 32 + k.key.size() + 8;
+        for (int side = 0; e && side < 2; ++side) {
+          bytes += 32 + 8;
+          for (const auto& [image, count] : e->rows[side]) bytes += 4 + image.size();
+        }
       }
       ++end;
     }
@@ -380,6 +443,12 @@ std::vector<std::vector<char>> join_state::snapshot(const std::vector<bool>& ima
       auto marker = out[i++];
       marker.setKey(data_of(keys[k].key));
       marker.setKeyGroup(keys[k].key_group);
+      if (!keys[k].delta.empty()) {
+        marker.setRight(keys[k].side == 1);
+        marker.setWeight(2);
+        marker.setImage(data_of(keys[k].delta));
+        continue;
+      }
       if (!keys[k].e) continue;
       for (int side = 0; side < 2; ++side) {
         if (keys[k].e->rows[side].empty()) continue;
@@ -394,6 +463,10 @@ std::vector<std::vector<char>> join_state::snapshot(const std::vector<bool>& ima
     chunks.push_back(message_bytes(message));
     next = end;
   } while (next < keys.size());
+  changed_.clear();
+  changed_bytes_.clear();
+  changed_size_ = 0;
+  changed_over_ = false;
   return chunks;
 }
 
@@ -412,6 +485,27 @@ absl::Status join_state::restore(std::span<const char> snapshot) {
     std::string key_of_marker;  // the key whose marker came last
     uint32_t group_of_marker = 0;
     for (auto row : batch.getRows()) {
+      if (row.getWeight() == 2) {
+        // A delta row: the multiplicity now of each row given, on one side of its key.
+        if (row.getKeyGroup() >= key_groups) {
+          malformed = true;
+          return;
+        }
+        auto [it, added] = keys_.try_emplace(as_absl(view_of(row.getKey())));
+        entry& e = it->second;
+        e.key_group = row.getKeyGroup();
+        const int side = row.getRight() ? 1 : 0;
+        malformed = !for_each_packed(view_of(row.getImage()), true, [&](std::string_view image, int64_t count) {
+          if (count > max_weight || count < 0) return false;
+          set_image(e, side, image, count);
+          return true;
+        });
+        if (malformed) return;
+        if (e.rows[0].empty() && e.rows[1].empty()) keys_.erase(it);
+        current = nullptr;
+        key_of_marker.clear();
+        continue;
+      }
       if (row.getWeight() == 0) {
         // A key's marker: what follows is all it holds.
         auto key = as_absl(view_of(row.getKey()));
@@ -434,7 +528,7 @@ absl::Status join_state::restore(std::span<const char> snapshot) {
         current->key_group = group_of_marker;
       }
       const int side = row.getRight() ? 1 : 0;
-      malformed = !for_each_packed(view_of(row.getImage()), [&](std::string_view image, int64_t count) {
+      malformed = !for_each_packed(view_of(row.getImage()), false, [&](std::string_view image, int64_t count) {
         if (count > max_weight || count < -max_weight) return false;
         add_image(*current, side, image, count);
         return true;
@@ -451,6 +545,10 @@ void join_state::finish_restore(absl::FunctionRef<bool(uint32_t)> owns) {
   absl::erase_if(keys_, [&](const auto& kv) { return !owns(kv.second.key_group); });
   for (auto& [key, e] : keys_) e.dirty = false;
   removed_.clear();
+  changed_.clear();
+  changed_bytes_.clear();
+  changed_size_ = 0;
+  changed_over_ = false;
   compact_images();  // the images of keys replaced or dropped above
 }
 

@@ -94,9 +94,11 @@ class join_state {
                      std::string_view image, int64_t weight, emit_fn emit);
 
   // A snapshot, as JoinBatch messages of about `rows_per_chunk` stored rows each (at least one):
-  // every key of the key groups `imaged` selects, then every other key changed since the last
-  // snapshot, each whole after its marker (a key gone is its marker alone), each side's rows
-  // packed in one JoinRow.
+  // every key of the key groups `imaged` selects, each whole after its marker with each side's
+  // rows packed in one JoinRow; a marker alone for every other key gone since the last snapshot;
+  // and for every other key changed since, the multiplicity now of each row that changed, packed
+  // per side (a delta row). When the rows that changed take more bytes than delta_bytes_bound()
+  // (an interval in which most of the state changed), the changed keys go whole instead.
   std::vector<std::vector<char>> snapshot(const std::vector<bool>& imaged,
                                           size_t rows_per_chunk = 65536);
   // Applies one message of a snapshot (in order, every message of the snapshots a checkpoint
@@ -146,6 +148,12 @@ class join_state {
   void add_image(entry& e, int side, std::string_view image, int64_t count);
   // Copies the stored images into fresh blocks, leaving the bytes of removed ones behind.
   void compact_images();
+  // Sets an image's multiplicity on one side of `e` (a delta row of a snapshot).
+  void set_image(entry& e, int side, std::string_view image, int64_t count);
+  // Above this many bytes of changed rows, a snapshot writes changed keys whole.
+  size_t delta_bytes_bound() const;
+  // Notes a changed row for the next snapshot's delta rows, unless they are over their bound.
+  void note_change(std::string_view key, uint32_t key_group, join_side side, std::string_view image);
 
   join_kind kind_;
   absl::flat_hash_map<std::string, entry> keys_;
@@ -154,6 +162,16 @@ class join_state {
     uint32_t key_group;
   };
   std::vector<gone> removed_;  // since the last snapshot
+  struct changed_row {  // since the last snapshot, its bytes in changed_bytes_
+    std::string_view key;
+    uint32_t key_group;
+    join_side side;
+    std::string_view image;
+  };
+  std::vector<changed_row> changed_;
+  string_arena changed_bytes_;
+  size_t changed_size_ = 0;     // bytes kept in changed_bytes_
+  bool changed_over_ = false;  // over delta_bytes_bound(): changed keys go whole
   struct change {  // a row of a join batch being merged, its bytes in the message
     join_side side;
     bool null_key;

@@ -70,8 +70,10 @@ struct SinkIntent {
 # A row image for a join, from a source to the joiner that owns its join key: which side it is
 # of, +1 (added) or -1 (retracted), the join key's encoding (key groups follow it) and the row.
 # In a joiner's snapshot, a row with weight 0 (a marker) names a key and says that what follows
-# (or nothing) is all it holds; each row after it holds one side's stored rows, packed in `image`
-# (per row: multiplicity Int64, length UInt32, bytes; little endian).
+# (or nothing) is all it holds; each row after it (weight 1) holds one side's stored rows, packed
+# in `image` (per row: multiplicity, length, bytes; varints, the multiplicity zigzag). A row with
+# weight 2 (a delta) names a key and sets the multiplicity of the rows packed in `image` on its
+# side (0: gone), leaving the key's other rows as they are.
 struct JoinRow {
   right @0 :Bool;
   weight @1 :Int64;

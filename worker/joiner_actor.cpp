@@ -128,6 +128,7 @@ caf::behavior joiner_actor(self_ptr self, joiner_config config) {
   auto& state = self->state;
   state.config = std::move(config);
   state.join = std::make_unique<ops::join_state>(state.config.plan->join->kind);
+  state.snapshotted = state.config.continues_snapshots;
   state.partial = std::make_unique<ops::partial_aggregator>(state.config.plan);
   state.alignment =
       std::make_unique<protocol::barrier_alignment<partial_input>>(state.config.sources);

@@ -40,6 +40,8 @@ struct joiner_config {
   uint64_t restore_first = 0;
   uint32_t first_part = 0;
   uint32_t restore_parts = 0;
+  // The joiner's snapshots go on with those of restore_checkpoint (protocol::continues_snapshots).
+  bool continues_snapshots = false;
   std::vector<bool> owns;  // per key group
 };
 

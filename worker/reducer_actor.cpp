@@ -122,6 +122,7 @@ caf::behavior reducer_actor(self_ptr self, reducer_config config) {
   auto& state = self->state;
   state.config = std::move(config);
   state.groups = std::make_unique<ops::reducer_state>(state.config.plan);
+  state.snapshotted = state.config.continues_snapshots;
   state.alignment =
       std::make_unique<protocol::barrier_alignment<partial_input>>(state.config.sources);
   state.io = spawn_store_io(self, state.config.db);

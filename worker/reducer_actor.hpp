@@ -38,6 +38,8 @@ struct reducer_config {
   uint64_t restore_checkpoint = 0;
   uint64_t restore_first = 0;
   uint32_t restore_parts = 0;
+  // The reducer's snapshots go on with those of restore_checkpoint (protocol::continues_snapshots).
+  bool continues_snapshots = false;
   std::vector<bool> owns;  // per key group
 };
 

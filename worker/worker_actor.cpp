@@ -5,6 +5,7 @@
 
 #include "operators/group_table.hpp"
 #include "operators/script.hpp"
+#include "protocol/snapshot_plan.hpp"
 #include "messaging/atoms.hpp"
 #include "remote/address.hpp"
 #include "remote/gate.hpp"
@@ -130,6 +131,7 @@ caf::behavior worker_actor(self_ptr self, store::api* db, std::string address) {
         config.restore_checkpoint = restore_checkpoint;
         config.restore_first = restore_first;
         config.restore_parts = restore_parts;
+        config.continues_snapshots = protocol::continues_snapshots(restore_parts, reducers);
         auto reply = self->make_response_promise<caf::actor>();
         deploy_reducer(self, std::move(config), script, reducers, reply);
         return reply;
@@ -156,6 +158,7 @@ caf::behavior worker_actor(self_ptr self, store::api* db, std::string address) {
         // A checkpoint's parts are its reducers', then as many joiners'.
         config.first_part = restore_parts / 2;
         config.restore_parts = restore_parts / 2;
+        config.continues_snapshots = protocol::continues_snapshots(restore_parts, 2 * joiners);
         config.owns.assign(ops::key_groups, false);
         for (uint32_t g = 0; g < ops::key_groups; ++g)
           config.owns[g] = ops::reducer_of(g, joiners) == index;
