@@ -278,10 +278,8 @@ void assign_sources(self_ptr self) {
                 state.sources[channels[i]] = sources[i];
               if (++state.replies < state.assigned.size()) return;
               state.phase = job_phase::running;
-              // The assignment's first checkpoint comes at once, not at the next tick: after a
-              // failure it is what says the job goes on, and it is small before the sources have
-              // read much. A stop or a join that came while assigning is served by it too.
-              checkpoint_unless_caught_up(self);
+              // A stop or a join that came while assigning is served by the next checkpoint.
+              if (state.stopping || state.reassign) start_checkpoint(self);
             },
             [self, epoch](const caf::error& error) {
               if (epoch == self->state.epoch && self->state.phase == job_phase::assigning)

@@ -31,7 +31,8 @@ inline uint32_t reducer_of(uint32_t key_group, uint32_t reducers) {
 
 // A reducer's snapshot for checkpoint n images whole the key groups g with g mod S = n mod S
 // (S = snapshot_slices), and holds only what changed since its last snapshot of the others; its
-// first snapshot images everything. So the last S checkpoints' snapshots (fewer since the
+// first snapshot images everything (unless it goes on with the snapshots it was restored from,
+// protocol::continues_snapshots). So the last S checkpoints' snapshots (fewer since the
 // assignment's first) restore the state, and a checkpoint writes what changed plus 1/S of the rest.
 inline constexpr uint32_t snapshot_slices = 8;
 

@@ -63,8 +63,8 @@ class reducer_state {
   // of the snapshots a checkpoint needs. Bytes that do not decode are InvalidArgument.
   absl::Status restore(std::span<const char> snapshot);
   // After a restore: drops the groups of key groups `owns` rejects (reducers may own other key
-  // groups than when the snapshots were taken). Restored groups are what the sink holds:
-  // nothing is pending, and the next snapshot should image everything.
+  // groups than when the snapshots were taken). Restored groups are what the sink holds as of
+  // the checkpoint: nothing is pending.
   void finish_restore(absl::FunctionRef<bool(uint32_t key_group)> owns);
   // After finish_restore, with a sink intent of a checkpoint that may not have completed (its
   // rows may be in the sink, and a replay need not touch the same groups again): marks the

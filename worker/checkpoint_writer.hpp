@@ -1,9 +1,9 @@
 // The checkpoint writer: the reducer's own I/O thread. At each aligned barrier the reducer takes,
 // from its state as of the barrier, the changed sink rows and a snapshot, hands them here and goes
 // on merging; the writer stores the sink intent (which groups it is about to write), upserts the
-// rows into the sink, stores the snapshot, and then acks the checkpoint to the coordinator. Its store calls block, so it runs detached (a thread of its own)
-// and nothing else waits on it. Requests are served in the order they come, so the sink sees the
-// checkpoints' rows in order.
+// rows into the sink, stores the snapshot, and then acks the checkpoint to the coordinator. Its
+// store calls block, so it runs detached (a thread of its own) and nothing else waits on it.
+// Requests are served in the order they come, so the sink sees the checkpoints' rows in order.
 //
 // Only its reducer talks to it, in the same process: checkpoint_output never crosses a process,
 // which is why it travels as a plain (move-only) struct rather than as Cap'n Proto bytes.

@@ -55,7 +55,8 @@ struct reducer_state {
   std::unique_ptr<protocol::barrier_alignment<partial_input>> alignment;
   caf::actor io;
   caf::actor writer;                 // its checkpoint_writer
-  bool snapshotted = false;          // a snapshot was taken: the next one need not image all
+  bool snapshotted = false;          // the next snapshot need not image all (one was taken, or
+                                     // the restored ones go on)
   bool stopping = false;             // failed or told to exit: it ends once its writer has
   static inline const char* name = "sluice.reducer";
 };
