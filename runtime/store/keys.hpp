@@ -85,12 +85,6 @@ inline std::string job_snapshot(std::string_view job, uint64_t checkpoint_id, ui
   append_u32(key, part);
   return key;
 }
-inline std::string job_snapshot_chunk(std::string_view job, uint64_t checkpoint_id, uint32_t part,
-                                      uint32_t chunk) {
-  std::string key = job_snapshot(job, checkpoint_id, part);
-  append_u32(key, chunk);
-  return key;
-}
 
 inline std::string job_sink_intents(std::string_view job) {
   std::string key = "I" + std::string(job);

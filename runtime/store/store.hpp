@@ -165,6 +165,14 @@ class store final : public api {
                                            const client_write* id, const source_position* at);
   // FailedPrecondition when `by` names a job whose record has a newer epoch.
   absl::Status check_fence(const fence& by) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Replaces the meta values from `first` up to `end` with `chunks`, at first + chunk (u32), in
+  // one fenced write (a snapshot part, a sink intent).
+  absl::Status put_chunks(const std::string& first, const std::string& end,
+                          std::span<const std::vector<char>> chunks, const fence& by,
+                          std::string_view doing);
+  // The meta values whose keys start with `prefix`, in key order.
+  absl::StatusOr<std::vector<std::string>> values_under(const std::string& prefix,
+                                                        std::string_view doing) const;
 
   options options_;
   std::unique_ptr<rocksdb::DB> db_;

@@ -1,4 +1,4 @@
-// Checkpoints of streaming jobs: reducer snapshots and the atomic record that completes them.
+// Checkpoints of streaming jobs: snapshots, sink intents and the atomic record that completes them.
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <rocksdb/db.h>
@@ -126,30 +126,45 @@ absl::StatusOr<std::vector<job_record>> store::jobs() const {
   return jobs;
 }
 
-absl::Status store::put_snapshot(std::string_view job, uint64_t checkpoint_id, uint32_t part,
-                                 std::span<const std::vector<char>> chunks, const fence& by) {
+absl::Status store::put_chunks(const std::string& first, const std::string& end,
+                               std::span<const std::vector<char>> chunks, const fence& by,
+                               std::string_view doing) {
   SLUICE_RETURN_IF_ERROR(check_writable());
   absl::MutexLock write_lock(&write_mu_);
   SLUICE_RETURN_IF_ERROR(check_fence(by));
   rocksdb::WriteBatch batch;
+  batch.DeleteRange(meta_, first, end);
+  for (uint32_t chunk = 0; chunk < chunks.size(); ++chunk) {
+    std::string key = first;
+    keys::append_u32(key, chunk);
+    batch.Put(meta_, key, rocksdb::Slice(chunks[chunk].data(), chunks[chunk].size()));
+  }
+  return commit(batch, doing);
+}
+
+absl::StatusOr<std::vector<std::string>> store::values_under(const std::string& prefix,
+                                                             std::string_view doing) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
+  std::vector<std::string> values;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next())
+    values.emplace_back(it->value().ToStringView());
+  SLUICE_RETURN_IF_ERROR(from_rocksdb(it->status(), doing));
+  return values;
+}
+
+absl::Status store::put_snapshot(std::string_view job, uint64_t checkpoint_id, uint32_t part,
+                                 std::span<const std::vector<char>> chunks, const fence& by) {
   // A part written again (a checkpoint id reused after a failed attempt) replaces all its chunks.
-  batch.DeleteRange(meta_, keys::job_snapshot(job, checkpoint_id, part),
-                    keys::job_snapshot(job, checkpoint_id, part + 1));
-  for (uint32_t chunk = 0; chunk < chunks.size(); ++chunk)
-    batch.Put(meta_, keys::job_snapshot_chunk(job, checkpoint_id, part, chunk),
-              rocksdb::Slice(chunks[chunk].data(), chunks[chunk].size()));
-  return commit(batch, "storing a snapshot");
+  return put_chunks(keys::job_snapshot(job, checkpoint_id, part),
+                    keys::job_snapshot(job, checkpoint_id, part + 1), chunks, by,
+                    "storing a snapshot");
 }
 
 absl::StatusOr<std::vector<std::string>> store::get_snapshot(std::string_view job,
                                                              uint64_t checkpoint_id,
                                                              uint32_t part) const {
-  std::string prefix = keys::job_snapshot(job, checkpoint_id, part);
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
-  std::vector<std::string> chunks;
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next())
-    chunks.emplace_back(it->value().ToStringView());
-  SLUICE_RETURN_IF_ERROR(from_rocksdb(it->status(), "reading a snapshot"));
+  SLUICE_ASSIGN_OR_RETURN(auto chunks, values_under(keys::job_snapshot(job, checkpoint_id, part),
+                                                    "reading a snapshot"));
   if (chunks.empty())
     return absl::NotFoundError(fmt::format("job {} has no snapshot {} of checkpoint {}", job, part,
                                            checkpoint_id));
@@ -158,28 +173,13 @@ absl::StatusOr<std::vector<std::string>> store::get_snapshot(std::string_view jo
 
 absl::Status store::put_sink_intent(std::string_view job, uint64_t checkpoint_id, uint32_t part,
                                     std::span<const std::vector<char>> chunks, const fence& by) {
-  SLUICE_RETURN_IF_ERROR(check_writable());
-  absl::MutexLock write_lock(&write_mu_);
-  SLUICE_RETURN_IF_ERROR(check_fence(by));
-  rocksdb::WriteBatch batch;
-  const std::string prefix = keys::job_sink_intent(job, checkpoint_id, by.epoch, part);
-  batch.DeleteRange(meta_, prefix, keys::job_sink_intent(job, checkpoint_id, by.epoch, part + 1));
-  for (uint32_t chunk = 0; chunk < chunks.size(); ++chunk) {
-    std::string key = prefix;
-    keys::append_u32(key, chunk);
-    batch.Put(meta_, key, rocksdb::Slice(chunks[chunk].data(), chunks[chunk].size()));
-  }
-  return commit(batch, "storing a sink intent");
+  return put_chunks(keys::job_sink_intent(job, checkpoint_id, by.epoch, part),
+                    keys::job_sink_intent(job, checkpoint_id, by.epoch, part + 1), chunks, by,
+                    "storing a sink intent");
 }
 
 absl::StatusOr<std::vector<std::string>> store::sink_intents(std::string_view job) const {
-  const std::string prefix = keys::job_sink_intents(job);
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
-  std::vector<std::string> chunks;
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next())
-    chunks.emplace_back(it->value().ToStringView());
-  SLUICE_RETURN_IF_ERROR(from_rocksdb(it->status(), "reading sink intents"));
-  return chunks;
+  return values_under(keys::job_sink_intents(job), "reading sink intents");
 }
 
 absl::Status store::complete_checkpoint(std::string_view job, const checkpoint& cp,
