@@ -60,6 +60,13 @@ absl::StatusOr<std::tuple<Ts...>> results(const caf::message& content) {
   }(std::index_sequence_for<Ts...>{});
 }
 
+// Chunks of a snapshot or sink intent as they travel (CAF's std::string).
+std::vector<std::string> as_strings(std::span<const std::vector<char>> chunks) {
+  std::vector<std::string> strings;
+  for (const auto& chunk : chunks) strings.emplace_back(chunk.begin(), chunk.end());
+  return strings;
+}
+
 }  // namespace
 
 store_client::store_client(caf::actor_system& system, address at)
@@ -267,10 +274,8 @@ absl::StatusOr<store::tunnel_info> store_client::find_tunnel(const table_schema&
 absl::Status store_client::put_snapshot(std::string_view job, uint64_t checkpoint_id,
                                         uint32_t part, std::span<const std::vector<char>> chunks,
                                         const store::fence& by) {
-  std::vector<std::string> pieces;
-  for (const auto& chunk : chunks) pieces.emplace_back(chunk.begin(), chunk.end());
   return status_of(call(caf::make_message(put_snap_atom::value, std::string(job), checkpoint_id,
-                                          part, std::move(pieces), by.job, by.epoch)));
+                                          part, as_strings(chunks), by.job, by.epoch)));
 }
 
 absl::StatusOr<std::vector<std::string>> store_client::get_snapshot(std::string_view job,
@@ -285,10 +290,8 @@ absl::StatusOr<std::vector<std::string>> store_client::get_snapshot(std::string_
 absl::Status store_client::put_sink_intent(std::string_view job, uint64_t checkpoint_id,
                                            uint32_t part, std::span<const std::vector<char>> chunks,
                                            const store::fence& by) {
-  std::vector<std::string> pieces;
-  for (const auto& chunk : chunks) pieces.emplace_back(chunk.begin(), chunk.end());
   return status_of(call(caf::make_message(put_intent_atom::value, std::string(job), checkpoint_id,
-                                          part, std::move(pieces), by.job, by.epoch)));
+                                          part, as_strings(chunks), by.job, by.epoch)));
 }
 
 absl::StatusOr<std::vector<std::string>> store_client::sink_intents(std::string_view job) const {

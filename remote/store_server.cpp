@@ -44,6 +44,13 @@ caf::message answer_with(F&& fn) {
 
 store::fence fence_of(const std::string& job, uint64_t epoch) { return {job, epoch}; }
 
+// Chunks of a snapshot or sink intent as the store takes them.
+std::vector<std::vector<char>> as_chunks(const std::vector<std::string>& strings) {
+  std::vector<std::vector<char>> chunks;
+  for (const auto& s : strings) chunks.emplace_back(s.begin(), s.end());
+  return chunks;
+}
+
 // The table a client names by name and id: the store's own definition, if that table is still
 // the live one of that name (ids are never reused, so the definitions agree).
 absl::StatusOr<std::shared_ptr<const table_schema>> table_named(const store::store& db,
@@ -162,10 +169,8 @@ caf::behavior session(session_actor* self, store::store* db, caf::actor client) 
       [=](put_snap_atom, const std::string& job, uint64_t checkpoint_id, uint32_t part,
           const std::vector<std::string>& chunks, const std::string& fence_job, uint64_t epoch) {
         return answer_with([&]() -> absl::StatusOr<caf::message> {
-          std::vector<std::vector<char>> pieces;
-          for (const auto& chunk : chunks) pieces.emplace_back(chunk.begin(), chunk.end());
-          SLUICE_RETURN_IF_ERROR(
-              db->put_snapshot(job, checkpoint_id, part, pieces, fence_of(fence_job, epoch)));
+          SLUICE_RETURN_IF_ERROR(db->put_snapshot(job, checkpoint_id, part, as_chunks(chunks),
+                                                  fence_of(fence_job, epoch)));
           return ok();
         });
       },
@@ -178,10 +183,8 @@ caf::behavior session(session_actor* self, store::store* db, caf::actor client) 
       [=](put_intent_atom, const std::string& job, uint64_t checkpoint_id, uint32_t part,
           const std::vector<std::string>& chunks, const std::string& fence_job, uint64_t epoch) {
         return answer_with([&]() -> absl::StatusOr<caf::message> {
-          std::vector<std::vector<char>> pieces;
-          for (const auto& chunk : chunks) pieces.emplace_back(chunk.begin(), chunk.end());
-          SLUICE_RETURN_IF_ERROR(
-              db->put_sink_intent(job, checkpoint_id, part, pieces, fence_of(fence_job, epoch)));
+          SLUICE_RETURN_IF_ERROR(db->put_sink_intent(job, checkpoint_id, part, as_chunks(chunks),
+                                                     fence_of(fence_job, epoch)));
           return ok();
         });
       },
