@@ -54,7 +54,7 @@ absl::StatusOr<caf::actor> connect_coordinator(caf::actor_system& system,
       return absl::UnavailableError(fmt::format("cannot reach the coordinator at {}: {}", address,
                                                 std::string(coordinator.status().message())));
     std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::milliseconds(500));  // a restarted one is found soon
+    pause = std::min(pause * 2, std::chrono::milliseconds(200));  // a restarted one is found soon
   }
 }
 

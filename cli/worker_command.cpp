@@ -33,8 +33,9 @@ struct worker_options {
 // How long a registration may take before it is sent again. The coordinator answers at once,
 // but a request lost with a connection that closed meanwhile is never answered (a coordinator
 // stopped for a while has both the connection that timed out and the new one). Sent again with
-// the same session, it is not taken for a new registration.
-constexpr auto register_timeout = std::chrono::seconds(1);
+// the same session, it is not taken for a new registration; a worker that comes back late gets
+// no share until the next reassignment, which images the whole state.
+constexpr auto register_timeout = std::chrono::milliseconds(300);
 // The pause after a refused registration.
 constexpr auto register_pause = std::chrono::milliseconds(500);
 // How long a stopping worker waits for its actors to end.
@@ -63,7 +64,7 @@ absl::Status work(const worker_options& options) {
   auto before_trying_again = [&](const caf::error& error) {
     if (error != caf::sec::request_timeout) return std::this_thread::sleep_for(register_pause);
     if (!std::exchange(unanswered, true))
-      std::cerr << fmt::format("worker {}: no answer from the coordinator at {} within {} s; "
+      std::cerr << fmt::format("worker {}: no answer from the coordinator at {} within {} ms; "
                                "asking again\n",
                                name, options.coordinator, register_timeout.count());
   };

@@ -75,6 +75,7 @@ void finish(self_ptr self, const caf::error& error) {
 
 void assign(self_ptr self);
 void assign_from(self_ptr self, const store::checkpoint& from);
+void assign_if_all_back(self_ptr self);
 
 // Something went wrong in the current assignment. A cluster job is assigned anew (at once when
 // `now`, else after a pause); in `sluice run` the job ends with the error.
@@ -228,6 +229,9 @@ void on_complete(self_ptr self) {
     });
   }
   if (state.reassign) return assign(self);
+  // A checkpoint that took longer than the interval (one waiting for a store that restarted,
+  // say) is followed by the next at once, not at the tick after.
+  if (std::exchange(state.tick_missed, false)) return checkpoint_unless_caught_up(self);
   // Sources that found their channels empty again may already have read what a wait is for.
   if (waiter_read(state)) start_checkpoint(self);
 }
@@ -313,13 +317,36 @@ void assign_joiners(self_ptr self, const store::checkpoint& from) {
   }
 }
 
+// How many workers the checkpoint the job resumes from was taken over (a coordinator started
+// again has its workers register anew).
+void learn_workers_before(self_ptr self) {
+  ask_store(
+      self, self->state.io,
+      [plan = self->state.config.plan](store::api& db) { return resume_point(*plan, db); },
+      [self](absl::StatusOr<store::checkpoint> from) {
+        auto& state = self->state;
+        if (!from.ok() || state.workers_before != 0) return;
+        state.workers_before = state.config.plan->join ? from->parts / 2 : from->parts;
+        if (state.phase == job_phase::waiting) assign_if_all_back(self);
+      });
+}
+
+// A waiting job: assigned at once when as many workers as before are there, else after the
+// settle pause, so that workers registering at about the same time are all in it.
+void assign_if_all_back(self_ptr self) {
+  auto& state = self->state;
+  if (state.workers_before != 0 && state.members.size() >= state.workers_before) return assign(self);
+  if (!state.members.empty()) self->delayed_send(self, settle_pause, deploy_atom::value, state.epoch);
+}
+
 // Assigns the job anew over the workers there are, from its last complete checkpoint.
 void assign(self_ptr self) {
   auto& state = self->state;
   release_assignment(self);
-  state.reassign = false;
+  state.reassign = state.tick_missed = false;
   if (state.members.empty()) {
     state.phase = job_phase::waiting;
+    if (state.workers_before == 0) learn_workers_before(self);
     return;
   }
   state.phase = job_phase::assigning;
@@ -350,6 +377,7 @@ void assign_from(self_ptr self, const store::checkpoint& from) {
   if (state.assignments++ == 0) state.start_offsets = from.offsets;
   state.checkpoint = from.id;
   const uint32_t workers = static_cast<uint32_t>(state.members.size());
+  state.workers_before = workers;
   state.first_snapshot = protocol::continues_snapshots(from.parts, plan.join ? 2 * workers : workers)
                              ? from.first_snapshot
                              : from.id + 1;
@@ -510,6 +538,7 @@ caf::behavior job_actor(self_ptr self, job_config config) {
           on_failure(self,
                      fmt::format("checkpoint {} did not complete in time", state.round.pending()),
                      true);
+        if (state.round.pending() != 0) state.tick_missed = true;
         checkpoint_unless_caught_up(self);
         self->delayed_send(self, interval_of(*state.config.plan), tick_atom::value);
       },
@@ -522,10 +551,7 @@ caf::behavior job_actor(self_ptr self, job_config config) {
         for (const auto& worker : state.assigned)
           if (std::find(workers.begin(), workers.end(), worker) == workers.end())
             return on_failure(self, "a worker was lost", true);
-        if (state.phase == job_phase::waiting) {
-          self->delayed_send(self, settle_pause, deploy_atom::value, state.epoch);
-          return;
-        }
+        if (state.phase == job_phase::waiting) return assign_if_all_back(self);
         // A worker joined: it gets its share from the next checkpoint on, taken now.
         if (workers.size() != state.assigned.size()) {
           state.reassign = true;

@@ -143,6 +143,9 @@ struct job_state {
   std::vector<caf::actor> joiners;   // with a join: joiner r runs on assigned[r]
   std::vector<caf::actor> sources;   // per channel
   std::vector<uint32_t> channel_worker;  // per channel: index into assigned
+  // The workers of the last assignment (before the first: of the checkpoint the job resumes
+  // from). Once as many are registered, a waiting job is assigned without the settle pause.
+  uint32_t workers_before = 0;
   uint32_t replies = 0;              // of the assignment's requests
   bool reassign = false;             // at the next complete checkpoint (a worker joined)
   bool stopping = false;
@@ -163,6 +166,7 @@ struct job_state {
   uint64_t checkpoint = 0;           // the last complete one
   uint64_t first_snapshot = 0;       // the current assignment's first checkpoint
   protocol::checkpoint_round round;  // the one in progress
+  bool tick_missed = false;          // a tick came while it was: the next is due at its end
   caf::actor io;                     // its store I/O actor
   std::chrono::steady_clock::time_point last_complete;
   int64_t last_complete_unix_ms = 0;

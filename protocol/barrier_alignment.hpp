@@ -2,7 +2,8 @@
 // input (a source) has sent Barrier(n), its further batches are held back until every input has
 // sent Barrier(n); then the state as of the barrier is checkpointed, and the held-back batches
 // come in, in the order they came, up to an input's next barrier. The watermark of checkpoint n
-// is the least over the inputs' barriers, ignoring inputs that have seen no record yet.
+// is the least over the inputs' barriers, ignoring inputs whose watermark is unknown (a source
+// that caught up without a record: protocol::source_watermark).
 //
 // Batch is whatever the reducer keeps of a held-back batch (its bytes and its pending reply).
 // Each event appends, in order, what to do: merge a batch, or take checkpoint n.

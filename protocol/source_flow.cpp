@@ -24,7 +24,7 @@ source_flow::command source_flow::read_from(uint64_t from, std::chrono::millisec
 
 void source_flow::start(std::vector<command>& out) {
   if (processed_ >= end_offset_) {
-    reported_drained_ = true;
+    caught_up_ = reported_drained_ = true;
     out.push_back({command::drained});
     return;
   }
@@ -34,7 +34,7 @@ void source_flow::start(std::vector<command>& out) {
 void source_flow::on_read(uint64_t records, uint64_t end, std::vector<command>& out) {
   if (records == 0) {
     if (!idle_) out.push_back({command::idle});
-    idle_ = true;
+    idle_ = caught_up_ = true;
     idle_wait_ = std::clamp(idle_wait_ * 2, first_idle_wait, max_idle_wait);
     out.push_back(read_from(processed_, idle_wait_));
     return;
@@ -63,7 +63,7 @@ void source_flow::advance(std::vector<command>& out) {
   out.push_back({command::process});
   processed_ = waiting_end_;
   if (processed_ >= end_offset_ && !reported_drained_) {
-    reported_drained_ = true;
+    caught_up_ = reported_drained_ = true;
     out.push_back({command::drained});
   }
 }

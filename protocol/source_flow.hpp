@@ -15,8 +15,11 @@
 // was sent before the barrier, and the waiting batch (if any) belongs to the next checkpoint.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <limits>
+#include <optional>
 #include <vector>
 
 namespace sluice::protocol {
@@ -49,6 +52,8 @@ class source_flow {
 
   // The offset a barrier reports now.
   uint64_t processed() const { return processed_; }
+  // Whether a read found the channel empty, or every record up to the end offset is processed.
+  bool caught_up() const { return caught_up_; }
 
  private:
   bool has_credit() const;
@@ -65,7 +70,23 @@ class source_flow {
   bool waiting_ = false;
   bool reported_drained_ = false;
   bool idle_ = false;  // the last read found nothing
+  bool caught_up_ = false;
   std::chrono::milliseconds idle_wait_{0};
 };
+
+// The watermark a source's barrier carries (microseconds; the lowest value: unknown, which the
+// reducers' alignment ignores). With an allowed lateness it is the largest event time the source
+// has seen, less the lateness. Before it has seen one, a source that has not yet caught up holds
+// the watermark at `floor` (the one of the checkpoint it started from; never unknown): a
+// checkpoint taken before it read (its channel slow to answer) must not let the other channels'
+// watermarks make final the windows its records fall in. Caught up without a record, it says
+// nothing.
+inline int64_t source_watermark(std::optional<int64_t> lateness, int64_t max_event_time,
+                                bool caught_up, int64_t floor) {
+  constexpr int64_t unknown = std::numeric_limits<int64_t>::min();
+  if (!lateness) return unknown;
+  if (max_event_time != unknown) return max_event_time - *lateness;
+  return caught_up ? unknown : std::max(floor, unknown + 1);
+}
 
 }  // namespace sluice::protocol

@@ -27,10 +27,10 @@ constexpr size_t lanes = 4;
 // A call the store does not answer in this time counts as an outage (a lost connection is seen
 // sooner, through the heartbeats of remote::configure).
 constexpr auto call_timeout = 30s;
-// Between tries to reach a store that is away. A store back from a restart is found within half
-// a second; a try against a closed port costs next to nothing.
+// Between tries to reach a store that is away. A store back from a restart is found within a
+// fifth of a second; a try against a closed port costs next to nothing.
 constexpr auto first_backoff = 100ms;
-constexpr auto max_backoff = 500ms;
+constexpr auto max_backoff = 200ms;
 constexpr uint64_t scan_page_rows = 4096;
 
 std::string random_client_id() {

@@ -128,14 +128,11 @@ caf::behavior source_actor(self_ptr self, source_config config) {
         // Every batch processed so far has been flushed: the barrier follows its partials on
         // every link, and the offset marks where the next checkpoint's records begin.
         auto& config = self->state.config;
-        // The watermark: the largest event time seen, less the allowed lateness; unknown
-        // (lowest) before any record or without a lateness.
         int64_t watermark = std::numeric_limits<int64_t>::min();
-        const auto& lateness = config.plan->options.lateness;
-        int64_t seen = self->state.partial ? self->state.partial->max_event_time()
-                                           : std::numeric_limits<int64_t>::min();
-        if (lateness && seen != std::numeric_limits<int64_t>::min())
-          watermark = seen - absl::ToInt64Microseconds(*lateness);
+        if (const auto& lateness = config.plan->options.lateness; lateness && self->state.partial)
+          watermark = protocol::source_watermark(absl::ToInt64Microseconds(*lateness),
+                                                 self->state.partial->max_event_time(),
+                                                 self->state.flow->caught_up(), config.watermark);
         for (const auto& reducer : config.reducers)
           self->send(reducer, barrier_atom::value, checkpoint, config.channel, watermark);
         self->send(config.coordinator, offset_atom::value, config.epoch, checkpoint,

@@ -3,6 +3,8 @@
 // end offset is reported once, and a barrier reports the end of what was processed.
 #include <doctest/doctest.h>
 
+#include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -101,6 +103,38 @@ TEST_CASE("reads stop at the end offset, which is reported once") {
   source_flow done(7, 7, 10, 1, 4);
   done.start(out);
   CHECK(text(out) == list{"drained"});
+  CHECK(done.caught_up());
+}
+
+TEST_CASE("a source is caught up once a read found its channel empty, or its end offset reached") {
+  source_flow flow(0, UINT64_MAX, 10, 1, 4);
+  std::vector<command> out;
+  flow.start(out);
+  CHECK_FALSE(flow.caught_up());
+  flow.on_read(10, 10, out);
+  CHECK_FALSE(flow.caught_up());
+  flow.on_read(0, 10, out);
+  CHECK(flow.caught_up());
+
+  source_flow bounded(0, 10, 10, 1, 4);
+  bounded.start(out);
+  bounded.on_read(10, 10, out);
+  CHECK(bounded.caught_up());
+}
+
+TEST_CASE("a source holds the watermark back until it has seen an event time or caught up") {
+  constexpr int64_t unknown = std::numeric_limits<int64_t>::min();
+  const std::optional<int64_t> lateness = 5'000'000;
+  // Without a lateness there is no watermark.
+  CHECK(source_watermark(std::nullopt, 60'000'000, false, 0) == unknown);
+  // The largest event time seen, less the lateness, whatever the floor.
+  CHECK(source_watermark(lateness, 60'000'000, false, 70'000'000) == 55'000'000);
+  // Nothing seen and not caught up: held at the checkpoint's watermark, or above unknown for a
+  // job without one, so that the least over the sources cannot pass it.
+  CHECK(source_watermark(lateness, unknown, false, 40'000'000) == 40'000'000);
+  CHECK(source_watermark(lateness, unknown, false, unknown) == unknown + 1);
+  // Caught up without a record: it does not hold the others back.
+  CHECK(source_watermark(lateness, unknown, true, 40'000'000) == unknown);
 }
 
 }  // namespace
