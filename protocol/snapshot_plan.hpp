@@ -20,6 +20,16 @@ inline bool continues_snapshots(uint32_t checkpoint_parts, uint32_t parts) {
   return checkpoint_parts > 0 && checkpoint_parts == parts;
 }
 
+// The snapshot parts [first, end) of each checkpoint that a restore of part `own` reads, of a
+// checkpoint with `parts` parts: only its own when the snapshots go on (that part holds all and
+// only the key groups it owns), every one otherwise (the restore keeps the key groups it owns).
+struct part_range {
+  uint32_t first, end;
+};
+inline part_range restored_parts(bool continues, uint32_t own, uint32_t parts) {
+  return continues ? part_range{own, own + 1} : part_range{0, parts};
+}
+
 std::vector<bool> imaged_key_groups(const std::vector<bool>& owns, uint64_t checkpoint,
                                     bool first_snapshot);
 

@@ -39,9 +39,11 @@ void fail(self_ptr self, const std::string& what) {
 // restore_checkpoint; the mailbox waits until the state is whole.
 void restore(self_ptr self, uint64_t id, uint32_t part) {
   const auto& config = self->state.config;
-  if (part == config.first_part + config.restore_parts) {
+  const auto parts =
+      protocol::restored_parts(config.continues_snapshots, config.index, config.restore_parts);
+  if (part == config.first_part + parts.end) {
     ++id;
-    part = config.first_part;
+    part = config.first_part + parts.first;
   }
   if (id > config.restore_checkpoint) {
     self->state.join->finish_restore(
@@ -159,7 +161,12 @@ caf::behavior joiner_actor(self_ptr self, joiner_config config) {
                              self->system().render(down.reason)));
     self->quit(down.reason);
   });
-  if (state.config.restore_parts > 0) restore(self, state.config.restore_first, state.config.first_part);
+  if (state.config.restore_parts > 0)
+    restore(self, state.config.restore_first,
+            state.config.first_part + protocol::restored_parts(state.config.continues_snapshots,
+                                                               state.config.index,
+                                                               state.config.restore_parts)
+                                          .first);
   return {
       [self](partial_atom, uint32_t source, std::vector<char>& bytes) -> caf::result<ok_atom> {
         auto& state = self->state;

@@ -57,9 +57,11 @@ void rewrite_intents(self_ptr self) {
 // whole.
 void restore(self_ptr self, uint64_t id, uint32_t part) {
   const auto& config = self->state.config;
-  if (part == config.restore_parts) {
+  const auto parts =
+      protocol::restored_parts(config.continues_snapshots, config.index, config.restore_parts);
+  if (part == parts.end) {
     ++id;
-    part = 0;
+    part = parts.first;
   }
   if (id > config.restore_checkpoint) {
     self->state.groups->finish_restore(
@@ -144,7 +146,11 @@ caf::behavior reducer_actor(self_ptr self, reducer_config config) {
                              self->system().render(down.reason)));
     self->quit(down.reason);
   });
-  if (state.config.restore_parts > 0) restore(self, state.config.restore_first, 0);
+  if (state.config.restore_parts > 0)
+    restore(self, state.config.restore_first,
+            protocol::restored_parts(state.config.continues_snapshots, state.config.index,
+                                     state.config.restore_parts)
+                .first);
   else rewrite_intents(self);
   return {
       [self](partial_atom, uint32_t source, std::vector<char>& bytes) -> caf::result<ok_atom> {

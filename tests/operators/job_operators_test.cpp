@@ -220,6 +220,62 @@ TEST_CASE("the snapshots of the last eight checkpoints restore a reducer exactly
   }
 }
 
+TEST_CASE("with snapshots that go on, a reducer's own parts restore all and only its key groups") {
+  // What a restore that reads only its own part (protocol::restored_parts) relies on: two
+  // reducers, each imaging a slice of its own key groups per checkpoint.
+  fixture f;
+  auto plan = f.plan("checkpointLocation='x'");
+  constexpr uint32_t reducers = 2;
+  std::vector<uint32_t> owner(key_groups);
+  for (uint32_t g = 0; g < key_groups; ++g) owner[g] = reducer_of(g, reducers);
+  std::vector<std::unique_ptr<reducer_state>> live;
+  for (uint32_t r = 0; r < reducers; ++r) live.push_back(std::make_unique<reducer_state>(plan));
+  std::vector<std::vector<std::vector<std::vector<char>>>> parts(reducers);  // [r][checkpoint]
+  std::vector<uint64_t> offsets(4, 0);
+  std::mt19937 random(11);
+  for (uint64_t checkpoint = 1; checkpoint <= 12; ++checkpoint) {
+    for (int i = 0; i < 30; ++i) {
+      int64_t id = random() % 60;
+      if (random() % 5 == 0) f.erase(id);
+      else f.put(id, static_cast<double>(random() % 400) * 0.25,
+                 1700000000000 + static_cast<int64_t>(random() % 300) * 1000);
+    }
+    auto ends = f.db->end_offsets(*f.orders).value();
+    for (uint32_t c = 0; c < ends.size(); ++c) {
+      partial_aggregator partial(plan);
+      REQUIRE(partial.on_batch(f.db->read_channel(*f.orders, c, offsets[c], ends[c] - offsets[c]).value()).ok());
+      auto messages = partial.flush(owner, reducers, 0, c);
+      for (uint32_t r = 0; r < reducers; ++r)
+        if (!messages[r].empty()) REQUIRE(live[r]->merge(messages[r]).ok());
+    }
+    offsets = ends;
+    for (uint32_t r = 0; r < reducers; ++r) {
+      REQUIRE(live[r]->take_changes().ok());
+      std::vector<bool> imaged(key_groups);
+      for (uint32_t g = 0; g < key_groups; ++g)
+        imaged[g] = owner[g] == r && (checkpoint == 1 || g % snapshot_slices == checkpoint % snapshot_slices);
+      parts[r].push_back(live[r]->snapshot(imaged, 3));
+    }
+  }
+  const uint64_t first = 12 - snapshot_slices + 1;
+  for (uint32_t r = 0; r < reducers; ++r) {
+    INFO("reducer " << r);
+    reducer_state own(plan), all(plan);
+    for (uint64_t id = first; id <= 12; ++id) {
+      for (const auto& chunk : parts[r][id - 1]) REQUIRE(own.restore(chunk).ok());
+      for (uint32_t p = 0; p < reducers; ++p)
+        for (const auto& chunk : parts[p][id - 1]) REQUIRE(all.restore(chunk).ok());
+    }
+    own.finish_restore([](uint32_t) { return true; });
+    all.finish_restore([&](uint32_t g) { return owner[g] == r; });
+    const std::vector<bool> every(key_groups, true);
+    const auto expected = decode(live[r]->snapshot(every));
+    CHECK(!expected.empty());
+    CHECK(decode(own.snapshot(every)) == expected);
+    CHECK(decode(all.snapshot(every)) == expected);
+  }
+}
+
 // The sink as a reducer's changes leave it: begin -> (count, sum).
 struct sink_table {
   std::map<std::string, std::pair<int64_t, double>> rows;

@@ -23,5 +23,12 @@ TEST_CASE("the first snapshot images every owned key group, later ones one slice
   }
 }
 
+TEST_CASE("a restore reads its own part when the snapshots go on, every part otherwise") {
+  CHECK(restored_parts(true, 1, 3).first == 1);
+  CHECK(restored_parts(true, 1, 3).end == 2);
+  CHECK(restored_parts(false, 1, 3).first == 0);
+  CHECK(restored_parts(false, 1, 3).end == 3);
+}
+
 }  // namespace
 }  // namespace sluice::protocol
