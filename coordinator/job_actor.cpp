@@ -335,8 +335,10 @@ void learn_workers_before(self_ptr self) {
 // settle pause, so that workers registering at about the same time are all in it.
 void assign_if_all_back(self_ptr self) {
   auto& state = self->state;
-  if (state.workers_before != 0 && state.members.size() >= state.workers_before) return assign(self);
-  if (!state.members.empty()) self->delayed_send(self, settle_pause, deploy_atom::value, state.epoch);
+  if (state.workers_before != 0 && state.members.size() >= state.workers_before)
+    return assign(self);
+  if (!state.members.empty())
+    self->delayed_send(self, settle_pause, deploy_atom::value, state.epoch);
 }
 
 // Assigns the job anew over the workers there are, from its last complete checkpoint.

@@ -236,14 +236,18 @@ TEST_CASE("with snapshots that go on, a reducer's own parts restore all and only
   for (uint64_t checkpoint = 1; checkpoint <= 12; ++checkpoint) {
     for (int i = 0; i < 30; ++i) {
       int64_t id = random() % 60;
-      if (random() % 5 == 0) f.erase(id);
-      else f.put(id, static_cast<double>(random() % 400) * 0.25,
-                 1700000000000 + static_cast<int64_t>(random() % 300) * 1000);
+      if (random() % 5 == 0) {
+        f.erase(id);
+        continue;
+      }
+      f.put(id, static_cast<double>(random() % 400) * 0.25,
+            1700000000000 + static_cast<int64_t>(random() % 300) * 1000);
     }
     auto ends = f.db->end_offsets(*f.orders).value();
     for (uint32_t c = 0; c < ends.size(); ++c) {
       partial_aggregator partial(plan);
-      REQUIRE(partial.on_batch(f.db->read_channel(*f.orders, c, offsets[c], ends[c] - offsets[c]).value()).ok());
+      auto batch = f.db->read_channel(*f.orders, c, offsets[c], ends[c] - offsets[c]);
+      REQUIRE(partial.on_batch(batch.value()).ok());
       auto messages = partial.flush(owner, reducers, 0, c);
       for (uint32_t r = 0; r < reducers; ++r)
         if (!messages[r].empty()) REQUIRE(live[r]->merge(messages[r]).ok());
@@ -253,7 +257,8 @@ TEST_CASE("with snapshots that go on, a reducer's own parts restore all and only
       REQUIRE(live[r]->take_changes().ok());
       std::vector<bool> imaged(key_groups);
       for (uint32_t g = 0; g < key_groups; ++g)
-        imaged[g] = owner[g] == r && (checkpoint == 1 || g % snapshot_slices == checkpoint % snapshot_slices);
+        imaged[g] = owner[g] == r &&
+                    (checkpoint == 1 || g % snapshot_slices == checkpoint % snapshot_slices);
       parts[r].push_back(live[r]->snapshot(imaged, 3));
     }
   }

@@ -29,10 +29,14 @@ class mariadb_server {
            std::filesystem::exists(install_binary);
   }
 
+  // Each server has a temporary directory of its own: one starting in a shared /tmp removes the
+  // temporary tables another's mariadb-install-db is using ("Unknown table
+  // 'mysql.tmp_user_sys'", with two CDC tests at once).
   mariadb_server() : port_(free_port()) {
+    std::filesystem::create_directories(tmp_dir());
     auto installed = run({install_binary, "--no-defaults", "--datadir=" + data_dir().string(),
                           "--user=root", "--auth-root-authentication-method=normal",
-                          "--skip-test-db"},
+                          "--skip-test-db", "--tmpdir=" + tmp_dir().string()},
                          {}, std::chrono::seconds(120));
     REQUIRE_MESSAGE(installed.exit_code == 0, "mariadb-install-db: " << installed.err);
     start();
@@ -50,7 +54,7 @@ class mariadb_server {
         "--socket=" + (dir_.path / "socket").string(), "--port=" + std::to_string(port_),
         "--bind-address=127.0.0.1", "--user=root", "--log-bin=" + (data_dir() / "binlog").string(),
         "--binlog-format=ROW", "--server-id=1", "--skip-name-resolve",
-        "--pid-file=" + (dir_.path / "pid").string()});
+        "--tmpdir=" + tmp_dir().string(), "--pid-file=" + (dir_.path / "pid").string()});
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (sql_result("SELECT 1").exit_code != 0) {
       REQUIRE_MESSAGE(process_->running(), "mariadbd ended: " << process_->stop().err);
@@ -78,6 +82,7 @@ class mariadb_server {
 
  private:
   std::filesystem::path data_dir() const { return dir_.path / "data"; }
+  std::filesystem::path tmp_dir() const { return dir_.path / "tmp"; }
 
   temp_dir dir_;
   uint16_t port_;
