@@ -35,16 +35,18 @@ void fail(self_ptr self, const std::string& what) {
   stop(self, caf::error{});
 }
 
-// Loads the joiners' part `part` of checkpoint `id`'s snapshot, then the next, up to the last of
-// restore_checkpoint; the mailbox waits until the state is whole.
-void restore(self_ptr self, uint64_t id, uint32_t part) {
+// Loads the `nth` of the joiners' snapshot parts of checkpoint `id` this joiner reads
+// (protocol::restored_parts), then the next, up to the last of restore_checkpoint; the mailbox
+// waits until the state is whole.
+void restore(self_ptr self, uint64_t id, uint32_t nth) {
   const auto& config = self->state.config;
   const auto parts =
       protocol::restored_parts(config.continues_snapshots, config.index, config.restore_parts);
-  if (part == config.first_part + parts.end) {
+  if (parts.first + nth == parts.end) {
     ++id;
-    part = config.first_part + parts.first;
+    nth = 0;
   }
+  const uint32_t part = config.first_part + parts.first + nth;
   if (id > config.restore_checkpoint) {
     self->state.join->finish_restore(
         [&](uint32_t key_group) { return static_cast<bool>(config.owns[key_group]); });
@@ -55,13 +57,13 @@ void restore(self_ptr self, uint64_t id, uint32_t part) {
       [location = config.plan->options.checkpoint_location, id, part](store::api& db) {
         return db.get_snapshot(location, id, part);
       },
-      [self, id, part](absl::StatusOr<std::vector<std::string>> chunks) {
+      [self, id, nth](absl::StatusOr<std::vector<std::string>> chunks) {
         if (!chunks.ok()) return fail(self, std::string(chunks.status().message()));
         for (const auto& chunk : *chunks)
           if (auto status = self->state.join->restore(std::span(chunk.data(), chunk.size()));
               !status.ok())
             return fail(self, std::string(status.message()));
-        restore(self, id, part + 1);
+        restore(self, id, nth + 1);
       });
 }
 
@@ -161,12 +163,7 @@ caf::behavior joiner_actor(self_ptr self, joiner_config config) {
                              self->system().render(down.reason)));
     self->quit(down.reason);
   });
-  if (state.config.restore_parts > 0)
-    restore(self, state.config.restore_first,
-            state.config.first_part + protocol::restored_parts(state.config.continues_snapshots,
-                                                               state.config.index,
-                                                               state.config.restore_parts)
-                                          .first);
+  if (state.config.restore_parts > 0) restore(self, state.config.restore_first, 0);
   return {
       [self](partial_atom, uint32_t source, std::vector<char>& bytes) -> caf::result<ok_atom> {
         auto& state = self->state;

@@ -52,17 +52,18 @@ void rewrite_intents(self_ptr self) {
       });
 }
 
-// Loads the snapshot of checkpoint `id`, part `part`, then the next one, up to the last part of
-// restore_checkpoint, then the sink intents: the reducer's mailbox waits until its state is
-// whole.
-void restore(self_ptr self, uint64_t id, uint32_t part) {
+// Loads the `nth` of the snapshot parts of checkpoint `id` this reducer reads
+// (protocol::restored_parts), then the next one, up to the last of restore_checkpoint, then the
+// sink intents: the reducer's mailbox waits until its state is whole.
+void restore(self_ptr self, uint64_t id, uint32_t nth) {
   const auto& config = self->state.config;
   const auto parts =
       protocol::restored_parts(config.continues_snapshots, config.index, config.restore_parts);
-  if (part == parts.end) {
+  if (parts.first + nth == parts.end) {
     ++id;
-    part = parts.first;
+    nth = 0;
   }
+  const uint32_t part = parts.first + nth;
   if (id > config.restore_checkpoint) {
     self->state.groups->finish_restore(
         [&](uint32_t key_group) { return static_cast<bool>(config.owns[key_group]); });
@@ -73,13 +74,13 @@ void restore(self_ptr self, uint64_t id, uint32_t part) {
       [location = config.plan->options.checkpoint_location, id, part](store::api& db) {
         return db.get_snapshot(location, id, part);
       },
-      [self, id, part](absl::StatusOr<std::vector<std::string>> chunks) {
+      [self, id, nth](absl::StatusOr<std::vector<std::string>> chunks) {
         if (!chunks.ok()) return fail(self, std::string(chunks.status().message()));
         for (const auto& chunk : *chunks)
           if (auto status = self->state.groups->restore(std::span(chunk.data(), chunk.size()));
               !status.ok())
             return fail(self, std::string(status.message()));
-        restore(self, id, part + 1);
+        restore(self, id, nth + 1);
       });
 }
 
@@ -146,11 +147,7 @@ caf::behavior reducer_actor(self_ptr self, reducer_config config) {
                              self->system().render(down.reason)));
     self->quit(down.reason);
   });
-  if (state.config.restore_parts > 0)
-    restore(self, state.config.restore_first,
-            protocol::restored_parts(state.config.continues_snapshots, state.config.index,
-                                     state.config.restore_parts)
-                .first);
+  if (state.config.restore_parts > 0) restore(self, state.config.restore_first, 0);
   else rewrite_intents(self);
   return {
       [self](partial_atom, uint32_t source, std::vector<char>& bytes) -> caf::result<ok_atom> {
