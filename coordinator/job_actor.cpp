@@ -302,7 +302,8 @@ void assign_joiners(self_ptr self, const store::checkpoint& from) {
   state.joiners.assign(state.assigned.size(), caf::actor{});
   for (uint32_t j = 0; j < state.assigned.size(); ++j) {
     self->request(state.assigned[j], assign_timeout, joiner_atom::value, plan.name, epoch, j,
-                  plan.channels(), state.reducers, from.id, from.first_snapshot, from.parts)
+                  plan.channels(), state.reducers, from.id, from.first_snapshot, from.parts,
+                  from.by_key_group)
         .then(
             [self, epoch, j](const caf::actor& joiner) {
               auto& state = self->state;
@@ -380,7 +381,7 @@ void assign_from(self_ptr self, const store::checkpoint& from) {
   state.checkpoint = from.id;
   const uint32_t workers = static_cast<uint32_t>(state.members.size());
   state.workers_before = workers;
-  state.first_snapshot = protocol::continues_snapshots(from.parts, plan.join ? 2 * workers : workers)
+  state.first_snapshot = protocol::continues_snapshots(from.parts, from.by_key_group)
                              ? from.first_snapshot
                              : from.id + 1;
   state.committed = from.offsets;
@@ -406,7 +407,7 @@ void assign_from(self_ptr self, const store::checkpoint& from) {
   for (uint32_t r = 0; r < workers; ++r) {
     self->request(state.assigned[r], assign_timeout, reducer_atom::value, plan.name, epoch,
                   state.config.script, r, workers, inputs, from.id, from.first_snapshot,
-                  reducer_parts)
+                  reducer_parts, from.by_key_group)
         .then(
             [self, epoch, r, from](const caf::actor& reducer) {
               auto& state = self->state;

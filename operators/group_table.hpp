@@ -16,6 +16,7 @@
 
 #include "operators/aggregate.hpp"
 #include "operators/datum.hpp"
+#include "runtime/store/checkpoint.hpp"
 #include "schemas/stream.capnp.h"
 
 namespace sluice::ops {
@@ -34,7 +35,9 @@ inline uint32_t reducer_of(uint32_t key_group, uint32_t reducers) {
 // first snapshot images everything (unless it goes on with the snapshots it was restored from,
 // protocol::continues_snapshots). So the last S checkpoints' snapshots (fewer since the
 // assignment's first) restore the state, and a checkpoint writes what changed plus 1/S of the rest.
+// Each key group is stored in a slot of its own, so the state of any owner of it is found there.
 inline constexpr uint32_t snapshot_slices = 8;
+static_assert(store::joiner_slots == key_groups, "a joiner's slots follow a reducer's key groups");
 
 // Appends an exact encoding of `key` (no two different keys share it; not ordered), as group
 // lookups and join keys use it.

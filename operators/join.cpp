@@ -355,11 +355,13 @@ bool for_each_packed(std::string_view blob, bool zero_allowed, F&& fn) {
 
 }  // namespace
 
-std::vector<std::vector<char>> join_state::snapshot(const std::vector<bool>& imaged,
-                                                    size_t rows_per_chunk) {
-  auto in_image = [&](uint32_t key_group) {
-    return key_group < imaged.size() && imaged[key_group];
+std::vector<store::snapshot_chunk> join_state::snapshot(const std::vector<bool>& owns,
+                                                        const std::vector<bool>& imaged,
+                                                        size_t rows_per_chunk) {
+  auto in = [](const std::vector<bool>& which, uint32_t key_group) {
+    return key_group < which.size() && which[key_group];
   };
+  auto in_image = [&](uint32_t key_group) { return in(imaged, key_group); };
   struct pending {
     std::string_view key;
     uint32_t key_group;
@@ -402,67 +404,67 @@ std::vector<std::vector<char>> join_state::snapshot(const std::vector<bool>& ima
     }
     i = end;
   }
-  std::vector<std::vector<char>> chunks;
+  // A key's pending entries share its key group: sorted stably, they stay in order.
+  std::stable_sort(keys.begin(), keys.end(),
+                   [](const pending& a, const pending& b) { return a.key_group < b.key_group; });
+  std::vector<store::snapshot_chunk> chunks;
   std::string packed;
   size_t next = 0;
-  bool first = true;
-  do {
-    // A key is never split over two messages: its marker, then a row per side holding rows.
-    size_t end = next, rows = 0, messages = 0, bytes = 0;
-    while (end < keys.size() && (rows == 0 || rows < rows_per_chunk)) {
-      const pending& k = keys[end];
-      const entry* e = k.e;
-      if (!k.delta.empty()) {
-        rows += k.delta_rows;
-        messages += 1;
-        bytes += 32 + k.key.size() + 8 + k.delta.size() + 8;
-      } else {
-        rows += e ? e->rows[0].size() + e->rows[1].size() : 1;
-        messages += 1 + (e ? !e->rows[0].empty() + !e->rows[1].empty() : 0);
-        bytes += 32 + k.key.size() + 8;
-        for (int side = 0; e && side < 2; ++side) {
-          bytes += 32 + 8;
-          for (const auto& [image, count] : e->rows[side]) bytes += 4 + image.size();
+  for (uint32_t g = 0; g < key_groups; ++g) {
+    size_t group_end = next;
+    while (group_end < keys.size() && keys[group_end].key_group == g) ++group_end;
+    if (group_end == next && !in(owns, g)) continue;
+    do {
+      // A key is never split over two messages: its marker, then a row per side holding rows.
+      size_t end = next, rows = 0, messages = 0, bytes = 0;
+      while (end < group_end && (rows == 0 || rows < rows_per_chunk)) {
+        const pending& k = keys[end];
+        const entry* e = k.e;
+        if (!k.delta.empty()) {
+          rows += k.delta_rows;
+          messages += 1;
+          bytes += 32 + k.key.size() + 8 + k.delta.size() + 8;
+        } else {
+          rows += e ? e->rows[0].size() + e->rows[1].size() : 1;
+          messages += 1 + (e ? !e->rows[0].empty() + !e->rows[1].empty() : 0);
+          bytes += 32 + k.key.size() + 8;
+          for (int side = 0; e && side < 2; ++side) {
+            bytes += 32 + 8;
+            for (const auto& [image, count] : e->rows[side]) bytes += 4 + image.size();
+          }
+        }
+        ++end;
+      }
+      capnp::MallocMessageBuilder message(first_segment_words(bytes));
+      auto root = message.initRoot<wire::JoinBatch>();
+      if (in_image(g) && (chunks.empty() || chunks.back().slot != g)) root.initImaged(1).set(0, g);
+      auto out = root.initRows(static_cast<uint32_t>(messages));
+      uint32_t i = 0;
+      for (size_t k = next; k < end; ++k) {
+        auto marker = out[i++];
+        marker.setKey(data_of(keys[k].key));
+        marker.setKeyGroup(keys[k].key_group);
+        if (!keys[k].delta.empty()) {
+          marker.setRight(keys[k].side == 1);
+          marker.setWeight(2);
+          marker.setImage(data_of(keys[k].delta));
+          continue;
+        }
+        if (!keys[k].e) continue;
+        for (int side = 0; side < 2; ++side) {
+          if (keys[k].e->rows[side].empty()) continue;
+          packed.clear();
+          for (const auto& [image, count] : keys[k].e->rows[side]) append_packed(packed, image, count);
+          auto row = out[i++];
+          row.setRight(side == 1);
+          row.setWeight(1);
+          row.setImage(data_of(packed));
         }
       }
-      ++end;
-    }
-    capnp::MallocMessageBuilder message(first_segment_words(bytes));
-    auto root = message.initRoot<wire::JoinBatch>();
-    if (first) {
-      std::vector<uint32_t> groups;
-      for (uint32_t g = 0; g < key_groups; ++g)
-        if (in_image(g)) groups.push_back(g);
-      auto listed = root.initImaged(static_cast<uint32_t>(groups.size()));
-      for (uint32_t i = 0; i < groups.size(); ++i) listed.set(i, groups[i]);
-      first = false;
-    }
-    auto out = root.initRows(static_cast<uint32_t>(messages));
-    uint32_t i = 0;
-    for (size_t k = next; k < end; ++k) {
-      auto marker = out[i++];
-      marker.setKey(data_of(keys[k].key));
-      marker.setKeyGroup(keys[k].key_group);
-      if (!keys[k].delta.empty()) {
-        marker.setRight(keys[k].side == 1);
-        marker.setWeight(2);
-        marker.setImage(data_of(keys[k].delta));
-        continue;
-      }
-      if (!keys[k].e) continue;
-      for (int side = 0; side < 2; ++side) {
-        if (keys[k].e->rows[side].empty()) continue;
-        packed.clear();
-        for (const auto& [image, count] : keys[k].e->rows[side]) append_packed(packed, image, count);
-        auto row = out[i++];
-        row.setRight(side == 1);
-        row.setWeight(1);
-        row.setImage(data_of(packed));
-      }
-    }
-    chunks.push_back(message_bytes(message));
-    next = end;
-  } while (next < keys.size());
+      chunks.push_back({g, message_bytes(message)});
+      next = end;
+    } while (next < group_end);
+  }
   changed_.clear();
   changed_bytes_.clear();
   changed_size_ = 0;

@@ -29,6 +29,7 @@
 #include "operators/job_plan.hpp"
 #include "operators/string_arena.hpp"
 #include "runtime/store/change_batch.hpp"
+#include "runtime/store/checkpoint.hpp"
 
 namespace sluice::ops {
 
@@ -93,14 +94,16 @@ class join_state {
   absl::Status apply(join_side side, std::string_view key, uint32_t key_group, bool null_key,
                      std::string_view image, int64_t weight, emit_fn emit);
 
-  // A snapshot, as JoinBatch messages of about `rows_per_chunk` stored rows each (at least one):
-  // every key of the key groups `imaged` selects, each whole after its marker with each side's
+  // A snapshot, as JoinBatch messages of one key group and about `rows_per_chunk` stored rows
+  // each, in the slot of their key group, at least one for each key group `owns` selects: every
+  // key of the key groups `imaged` selects, each whole after its marker with each side's
   // rows packed in one JoinRow; a marker alone for every other key gone since the last snapshot;
   // and for every other key changed since, the multiplicity now of each row that changed, packed
   // per side (a delta row). When the rows that changed take more bytes than delta_bytes_bound()
   // (an interval in which most of the state changed), the changed keys go whole instead.
-  std::vector<std::vector<char>> snapshot(const std::vector<bool>& imaged,
-                                          size_t rows_per_chunk = 65536);
+  std::vector<store::snapshot_chunk> snapshot(const std::vector<bool>& owns,
+                                              const std::vector<bool>& imaged,
+                                              size_t rows_per_chunk = 65536);
   // Applies one message of a snapshot (in order, every message of the snapshots a checkpoint
   // needs). Bytes that do not decode are InvalidArgument.
   absl::Status restore(std::span<const char> snapshot);

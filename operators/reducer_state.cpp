@@ -183,39 +183,42 @@ absl::StatusOr<row_batch> reducer_state::take_changes() {
   return deletes;
 }
 
-std::vector<std::vector<char>> reducer_state::snapshot(const std::vector<bool>& imaged,
-                                                       size_t groups_per_chunk) {
-  auto in_image = [&](uint32_t key_group) {
-    return key_group < imaged.size() && imaged[key_group];
+std::vector<store::snapshot_chunk> reducer_state::snapshot(const std::vector<bool>& owns,
+                                                           const std::vector<bool>& imaged,
+                                                           size_t groups_per_chunk) {
+  auto in = [](const std::vector<bool>& which, uint32_t key_group) {
+    return key_group < which.size() && which[key_group];
   };
   std::vector<const group_state*> all;
   groups_.take_dirty([&](const group_state& group, bool dirty) {
-    if (dirty || in_image(group.key_group)) all.push_back(&group);
+    if (dirty || in(imaged, group.key_group)) all.push_back(&group);
   });
   auto removed = groups_.take_removed();
   for (const auto& group : removed)
-    if (!in_image(group.key_group)) all.push_back(&group);
-  std::vector<uint32_t> imaged_groups;
-  for (uint32_t g = 0; g < key_groups; ++g)
-    if (in_image(g)) imaged_groups.push_back(g);
-  std::vector<std::vector<char>> chunks;
+    if (!in(imaged, group.key_group)) all.push_back(&group);
+  std::stable_sort(all.begin(), all.end(), [](const group_state* a, const group_state* b) {
+    return a->key_group < b->key_group;
+  });
+  std::vector<store::snapshot_chunk> chunks;
   size_t first = 0;
-  do {
-    size_t count = std::min(groups_per_chunk, all.size() - first);
-    size_t bytes = 4 * imaged_groups.size();
-    for (size_t i = 0; i < count; ++i) bytes += group_table::wire_size(*all[first + i]);
-    capnp::MallocMessageBuilder message(first_segment_words(bytes));
-    auto root = message.initRoot<wire::PartialBatch>();
-    root.setWatermark(watermark_);
-    if (first == 0) {
-      auto listed = root.initImaged(static_cast<uint32_t>(imaged_groups.size()));
-      for (uint32_t i = 0; i < imaged_groups.size(); ++i) listed.set(i, imaged_groups[i]);
-    }
-    auto groups = root.initGroups(count);
-    for (size_t i = 0; i < count; ++i) group_table::to_wire(*all[first + i], groups[i]);
-    chunks.push_back(message_bytes(message));
-    first += count;
-  } while (first < all.size());
+  for (uint32_t g = 0; g < key_groups; ++g) {
+    size_t end = first;
+    while (end < all.size() && all[end]->key_group == g) ++end;
+    if (end == first && !in(owns, g)) continue;
+    do {
+      size_t count = std::min(groups_per_chunk, end - first);
+      size_t bytes = 4;
+      for (size_t i = 0; i < count; ++i) bytes += group_table::wire_size(*all[first + i]);
+      capnp::MallocMessageBuilder message(first_segment_words(bytes));
+      auto root = message.initRoot<wire::PartialBatch>();
+      root.setWatermark(watermark_);
+      if (in(imaged, g) && (chunks.empty() || chunks.back().slot != g)) root.initImaged(1).set(0, g);
+      auto groups = root.initGroups(count);
+      for (size_t i = 0; i < count; ++i) group_table::to_wire(*all[first + i], groups[i]);
+      chunks.push_back({g, message_bytes(message)});
+      first += count;
+    } while (first < end);
+  }
   return chunks;
 }
 

@@ -23,6 +23,7 @@
 #include "operators/job_plan.hpp"
 #include "operators/sink_intent.hpp"
 #include "runtime/core/row_batch.hpp"
+#include "runtime/store/checkpoint.hpp"
 
 namespace sluice::ops {
 
@@ -54,11 +55,13 @@ class reducer_state {
   // SinkIntent messages; none when it gave no rows.
   std::vector<std::vector<char>> take_intent() { return intent_.take(); }
 
-  // A snapshot, as PartialBatch messages of at most `groups_per_chunk` groups each (at least
-  // one, which carries the watermark): every group of the key groups `imaged` selects, then
+  // A snapshot, as PartialBatch messages of one key group and at most `groups_per_chunk`
+  // groups each, in the slot of their key group, at least one for each key group `owns`
+  // selects (each carries the watermark): every group of the key groups `imaged` selects, and
   // every other group changed or removed since the last snapshot (see ops::snapshot_slices).
-  std::vector<std::vector<char>> snapshot(const std::vector<bool>& imaged,
-                                          size_t groups_per_chunk = 65536);
+  std::vector<store::snapshot_chunk> snapshot(const std::vector<bool>& owns,
+                                              const std::vector<bool>& imaged,
+                                              size_t groups_per_chunk = 65536);
   // Applies one message of a snapshot; a state is restored by applying, in order, every message
   // of the snapshots a checkpoint needs. Bytes that do not decode are InvalidArgument.
   absl::Status restore(std::span<const char> snapshot);

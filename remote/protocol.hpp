@@ -29,9 +29,10 @@
 //                                               -> store::frame_bytes frame
 //   (tunnels_atom, table)                       -> std::vector<std::string> tunnels
 //   (tunnel_atom, table, std::string id_or_name) -> std::string tunnel
-//   (put_snap_atom, std::string job, uint64_t checkpoint, uint32_t part,
-//    std::vector<std::string> chunks, fence)    -> (nothing)
-//   (get_snap_atom, std::string job, uint64_t checkpoint, uint32_t part)
+//   (put_snap_atom, std::string job, uint64_t checkpoint, uint32_t first_slot, uint32_t end_slot,
+//    std::vector<uint64_t> chunk_slots, std::vector<std::string> chunks, fence)
+//                                               -> (nothing)
+//   (get_snap_atom, std::string job, uint64_t checkpoint, uint32_t first_slot, uint32_t end_slot)
 //                                               -> std::vector<std::string> chunks
 //   (put_intent_atom, std::string job, uint64_t checkpoint, uint32_t part,
 //    std::vector<std::string> chunks, fence)    -> (nothing)

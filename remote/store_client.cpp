@@ -272,17 +272,25 @@ absl::StatusOr<store::tunnel_info> store_client::find_tunnel(const table_schema&
 }
 
 absl::Status store_client::put_snapshot(std::string_view job, uint64_t checkpoint_id,
-                                        uint32_t part, std::span<const std::vector<char>> chunks,
+                                        store::slot_range slots,
+                                        std::span<const store::snapshot_chunk> chunks,
                                         const store::fence& by) {
+  std::vector<uint64_t> chunk_slots;
+  std::vector<std::string> bytes;
+  for (const auto& chunk : chunks) {
+    chunk_slots.push_back(chunk.slot);
+    bytes.emplace_back(chunk.bytes.begin(), chunk.bytes.end());
+  }
   return status_of(call(caf::make_message(put_snap_atom::value, std::string(job), checkpoint_id,
-                                          part, as_strings(chunks), by.job, by.epoch)));
+                                          slots.first, slots.end, std::move(chunk_slots),
+                                          std::move(bytes), by.job, by.epoch)));
 }
 
 absl::StatusOr<std::vector<std::string>> store_client::get_snapshot(std::string_view job,
                                                                     uint64_t checkpoint_id,
-                                                                    uint32_t part) const {
-  auto content =
-      call(caf::make_message(get_snap_atom::value, std::string(job), checkpoint_id, part));
+                                                                    store::slot_range slots) const {
+  auto content = call(caf::make_message(get_snap_atom::value, std::string(job), checkpoint_id,
+                                        slots.first, slots.end));
   SLUICE_ASSIGN_OR_RETURN(auto [chunks], results<std::vector<std::string>>(content));
   return std::move(chunks);
 }

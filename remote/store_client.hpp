@@ -67,12 +67,12 @@ class store_client final : public store::api {
   absl::StatusOr<std::vector<store::tunnel_info>> tunnels(const table_schema& table) const override;
   absl::StatusOr<store::tunnel_info> find_tunnel(const table_schema& table,
                                                  std::string_view id_or_name) const override;
-  absl::Status put_snapshot(std::string_view job, uint64_t checkpoint_id, uint32_t part,
-                            std::span<const std::vector<char>> chunks,
+  absl::Status put_snapshot(std::string_view job, uint64_t checkpoint_id, store::slot_range slots,
+                            std::span<const store::snapshot_chunk> chunks,
                             const store::fence& by = {}) override;
   absl::StatusOr<std::vector<std::string>> get_snapshot(std::string_view job,
                                                         uint64_t checkpoint_id,
-                                                        uint32_t part) const override;
+                                                        store::slot_range slots) const override;
   absl::Status put_sink_intent(std::string_view job, uint64_t checkpoint_id, uint32_t part,
                                std::span<const std::vector<char>> chunks,
                                const store::fence& by = {}) override;

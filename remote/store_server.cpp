@@ -166,17 +166,29 @@ caf::behavior session(session_actor* self, store::store* db, caf::actor client) 
           return ok(store::encode_tunnel(tunnel));
         });
       },
-      [=](put_snap_atom, const std::string& job, uint64_t checkpoint_id, uint32_t part,
-          const std::vector<std::string>& chunks, const std::string& fence_job, uint64_t epoch) {
+      [=](put_snap_atom, const std::string& job, uint64_t checkpoint_id, uint32_t first,
+          uint32_t end, const std::vector<uint64_t>& slots, const std::vector<std::string>& chunks,
+          const std::string& fence_job, uint64_t epoch) {
         return answer_with([&]() -> absl::StatusOr<caf::message> {
-          SLUICE_RETURN_IF_ERROR(db->put_snapshot(job, checkpoint_id, part, as_chunks(chunks),
+          if (slots.size() != chunks.size())
+            return absl::InvalidArgumentError(fmt::format(
+                "a snapshot of {} chunks names the slots of {}", chunks.size(), slots.size()));
+          std::vector<store::snapshot_chunk> snapshot(chunks.size());
+          for (size_t i = 0; i < chunks.size(); ++i) {
+            if (slots[i] > UINT32_MAX)
+              return absl::InvalidArgumentError(fmt::format("no snapshot slot is {}", slots[i]));
+            snapshot[i].slot = static_cast<uint32_t>(slots[i]);
+            snapshot[i].bytes.assign(chunks[i].begin(), chunks[i].end());
+          }
+          SLUICE_RETURN_IF_ERROR(db->put_snapshot(job, checkpoint_id, {first, end}, snapshot,
                                                   fence_of(fence_job, epoch)));
           return ok();
         });
       },
-      [=](get_snap_atom, const std::string& job, uint64_t checkpoint_id, uint32_t part) {
+      [=](get_snap_atom, const std::string& job, uint64_t checkpoint_id, uint32_t first,
+          uint32_t end) {
         return answer_with([&]() -> absl::StatusOr<caf::message> {
-          SLUICE_ASSIGN_OR_RETURN(auto chunks, db->get_snapshot(job, checkpoint_id, part));
+          SLUICE_ASSIGN_OR_RETURN(auto chunks, db->get_snapshot(job, checkpoint_id, {first, end}));
           return ok(std::move(chunks));
         });
       },

@@ -33,7 +33,7 @@ absl::Status write(const checkpoint_writer_config& config, const checkpoint_outp
                                                       output.intent, config.fence));
   SLUICE_RETURN_IF_ERROR(write_rows(config, output.changes));
   if (output.late) SLUICE_RETURN_IF_ERROR(write_rows(config, *output.late));
-  return config.db->put_snapshot(config.job, output.checkpoint, config.part, output.snapshot,
+  return config.db->put_snapshot(config.job, output.checkpoint, config.slots, output.snapshot,
                                  config.fence);
 }
 
@@ -52,7 +52,7 @@ caf::behavior checkpoint_writer(caf::stateful_actor<checkpoint_writer_state>* se
           return self->quit();
         }
         uint64_t snapshot_bytes = 0;
-        for (const auto& chunk : output->snapshot) snapshot_bytes += chunk.size();
+        for (const auto& chunk : output->snapshot) snapshot_bytes += chunk.bytes.size();
         const double write_seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
         self->send(config.coordinator, ack_atom::value, config.fence.epoch, output->checkpoint,

@@ -31,7 +31,7 @@ struct checkpoint_output {
   row_batch changes;                        // sink rows: puts and deletes
   std::vector<std::vector<char>> intent;    // SinkIntent messages of their groups (none: no rows)
   std::optional<row_batch> late;            // rows for the late-row table, if any came
-  std::vector<std::vector<char>> snapshot;  // PartialBatch messages of the reducer's groups
+  std::vector<store::snapshot_chunk> snapshot;  // PartialBatch messages of its groups, by slot
   uint64_t late_rows = 0;                   // so far, for the ack
   int64_t watermark = 0;                    // as of the checkpoint, for the ack
 };
@@ -40,7 +40,8 @@ struct checkpoint_writer_config {
   store::api* db = nullptr;  // outlives the actor system
   std::string job;           // the checkpoint location: where snapshots are kept
   store::fence fence;
-  uint32_t part = 0;         // the reducer's index
+  uint32_t part = 0;         // the reducer's index (a joiner's follows the reducers')
+  store::slot_range slots;   // of its key groups: the snapshot replaces what they held
   caf::actor coordinator;
 };
 

@@ -35,35 +35,28 @@ void fail(self_ptr self, const std::string& what) {
   stop(self, caf::error{});
 }
 
-// Loads the `nth` of the joiners' snapshot parts of checkpoint `id` this joiner reads
-// (protocol::restored_parts), then the next, up to the last of restore_checkpoint; the mailbox
-// waits until the state is whole.
-void restore(self_ptr self, uint64_t id, uint32_t nth) {
+// Loads the snapshots of checkpoint `id` (the slots restore_slots), then the next, up to the
+// last of restore_checkpoint; the mailbox waits until the state is whole.
+void restore(self_ptr self, uint64_t id) {
   const auto& config = self->state.config;
-  const auto parts =
-      protocol::restored_parts(config.continues_snapshots, config.index, config.restore_parts);
-  if (parts.first + nth == parts.end) {
-    ++id;
-    nth = 0;
-  }
-  const uint32_t part = config.first_part + parts.first + nth;
-  if (id > config.restore_checkpoint) {
+  const auto slots = self->state.restore_slots;
+  if (id > config.restore_checkpoint || slots.first == slots.end) {
     self->state.join->finish_restore(
         [&](uint32_t key_group) { return static_cast<bool>(config.owns[key_group]); });
     return;
   }
   ask_store<while_asking::awaited>(
       self, self->state.io,
-      [location = config.plan->options.checkpoint_location, id, part](store::api& db) {
-        return db.get_snapshot(location, id, part);
+      [location = config.plan->options.checkpoint_location, id, slots](store::api& db) {
+        return db.get_snapshot(location, id, slots);
       },
-      [self, id, nth](absl::StatusOr<std::vector<std::string>> chunks) {
+      [self, id](absl::StatusOr<std::vector<std::string>> chunks) {
         if (!chunks.ok()) return fail(self, std::string(chunks.status().message()));
         for (const auto& chunk : *chunks)
           if (auto status = self->state.join->restore(std::span(chunk.data(), chunk.size()));
               !status.ok())
             return fail(self, std::string(status.message()));
-        restore(self, id, nth + 1);
+        restore(self, id + 1);
       });
 }
 
@@ -103,7 +96,9 @@ void take_checkpoint(self_ptr self, const protocol::aligned& barrier) {
   auto& state = self->state;
   auto output = std::make_shared<checkpoint_output>(barrier.checkpoint, row_batch(state.config.plan->sink));
   output->snapshot = state.join->snapshot(
+      state.config.owns,
       protocol::imaged_key_groups(state.config.owns, barrier.checkpoint, !state.snapshotted));
+  for (auto& chunk : output->snapshot) chunk.slot += store::joiner_slots;
   state.snapshotted = true;
   output->watermark = std::numeric_limits<int64_t>::min();
   self->send(state.writer, std::move(output));
@@ -132,7 +127,11 @@ caf::behavior joiner_actor(self_ptr self, joiner_config config) {
   auto& state = self->state;
   state.config = std::move(config);
   state.join = std::make_unique<ops::join_state>(state.config.plan->join->kind);
-  state.snapshotted = state.config.continues_snapshots;
+  const auto parts = state.config.restore_parts;
+  state.snapshotted = protocol::continues_snapshots(parts, state.config.restore_by_key_group);
+  // An older Sluice's parts: the reducers', then as many joiners'.
+  state.restore_slots =
+      state.snapshotted ? state.config.slots : store::slot_range{parts / 2, parts};
   state.partial = std::make_unique<ops::partial_aggregator>(state.config.plan);
   state.alignment =
       std::make_unique<protocol::barrier_alignment<partial_input>>(state.config.sources);
@@ -145,6 +144,7 @@ caf::behavior joiner_actor(self_ptr self, joiner_config config) {
   writing.job = state.config.plan->options.checkpoint_location;
   writing.fence = state.config.fence;
   writing.part = state.config.part;
+  writing.slots = state.config.slots;
   writing.coordinator = state.config.coordinator;
   state.writer = spawn_blocking<caf::monitored>(self, checkpoint_writer, std::move(writing));
   self->set_exit_handler([self](const caf::exit_msg& exit) { stop(self, exit.reason); });
@@ -163,7 +163,7 @@ caf::behavior joiner_actor(self_ptr self, joiner_config config) {
                              self->system().render(down.reason)));
     self->quit(down.reason);
   });
-  if (state.config.restore_parts > 0) restore(self, state.config.restore_first, 0);
+  if (state.config.restore_parts > 0) restore(self, state.config.restore_first);
   return {
       [self](partial_atom, uint32_t source, std::vector<char>& bytes) -> caf::result<ok_atom> {
         auto& state = self->state;

@@ -30,19 +30,18 @@ struct joiner_config {
   store::api* db = nullptr;  // outlives the actor system
   store::fence fence;
   uint32_t index = 0;     // this joiner's number; its key groups are ops::reducer_of's for it
-  uint32_t part = 0;      // the snapshot part it writes (after the reducers')
+  uint32_t part = 0;      // its number among a checkpoint's snapshots (after the reducers')
   uint32_t sources = 0;   // inputs to align: one per channel of both sides
   std::vector<caf::actor> reducers;
   caf::actor coordinator;
-  // The checkpoint to start from: the joiners' parts of checkpoints restore_first..
-  // restore_checkpoint are parts first_part .. first_part + restore_parts - 1.
+  std::vector<bool> owns;   // per key group
+  store::slot_range slots;  // where its snapshots go: its key groups', after the reducers'
+  // The checkpoint to start from, as a reducer's (reducer_config); an older Sluice's parts are
+  // the reducers', then as many joiners'.
   uint64_t restore_checkpoint = 0;
   uint64_t restore_first = 0;
-  uint32_t first_part = 0;
   uint32_t restore_parts = 0;
-  // The joiner's snapshots go on with those of restore_checkpoint (protocol::continues_snapshots).
-  bool continues_snapshots = false;
-  std::vector<bool> owns;  // per key group
+  bool restore_by_key_group = true;
 };
 
 struct joiner_state {
@@ -53,6 +52,7 @@ struct joiner_state {
   std::vector<uint32_t> owner;  // key group -> reducer
   caf::actor io;
   caf::actor writer;
+  store::slot_range restore_slots;  // what it reads of each checkpoint it restores
   bool snapshotted = false;
   bool stopping = false;
   static inline const char* name = "sluice.joiner";

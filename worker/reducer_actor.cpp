@@ -52,35 +52,29 @@ void rewrite_intents(self_ptr self) {
       });
 }
 
-// Loads the `nth` of the snapshot parts of checkpoint `id` this reducer reads
-// (protocol::restored_parts), then the next one, up to the last of restore_checkpoint, then the
-// sink intents: the reducer's mailbox waits until its state is whole.
-void restore(self_ptr self, uint64_t id, uint32_t nth) {
+// Loads the snapshots of checkpoint `id` (the slots restore_slots), then the next one, up to
+// the last of restore_checkpoint, then the sink intents: the reducer's mailbox waits until its
+// state is whole.
+void restore(self_ptr self, uint64_t id) {
   const auto& config = self->state.config;
-  const auto parts =
-      protocol::restored_parts(config.continues_snapshots, config.index, config.restore_parts);
-  if (parts.first + nth == parts.end) {
-    ++id;
-    nth = 0;
-  }
-  const uint32_t part = parts.first + nth;
-  if (id > config.restore_checkpoint) {
+  const auto slots = self->state.restore_slots;
+  if (id > config.restore_checkpoint || slots.first == slots.end) {
     self->state.groups->finish_restore(
         [&](uint32_t key_group) { return static_cast<bool>(config.owns[key_group]); });
     return rewrite_intents(self);
   }
   ask_store<while_asking::awaited>(
       self, self->state.io,
-      [location = config.plan->options.checkpoint_location, id, part](store::api& db) {
-        return db.get_snapshot(location, id, part);
+      [location = config.plan->options.checkpoint_location, id, slots](store::api& db) {
+        return db.get_snapshot(location, id, slots);
       },
-      [self, id, nth](absl::StatusOr<std::vector<std::string>> chunks) {
+      [self, id](absl::StatusOr<std::vector<std::string>> chunks) {
         if (!chunks.ok()) return fail(self, std::string(chunks.status().message()));
         for (const auto& chunk : *chunks)
           if (auto status = self->state.groups->restore(std::span(chunk.data(), chunk.size()));
               !status.ok())
             return fail(self, std::string(status.message()));
-        restore(self, id, nth + 1);
+        restore(self, id + 1);
       });
 }
 
@@ -94,6 +88,7 @@ absl::Status take_checkpoint(self_ptr self, const protocol::aligned& barrier) {
   auto output = std::make_shared<checkpoint_output>(barrier.checkpoint, std::move(changes));
   output->intent = state.groups->take_intent();
   output->snapshot = state.groups->snapshot(
+      state.config.owns,
       protocol::imaged_key_groups(state.config.owns, barrier.checkpoint, !state.snapshotted));
   state.snapshotted = true;
   output->late_rows = state.groups->late_rows();
@@ -125,7 +120,9 @@ caf::behavior reducer_actor(self_ptr self, reducer_config config) {
   auto& state = self->state;
   state.config = std::move(config);
   state.groups = std::make_unique<ops::reducer_state>(state.config.plan);
-  state.snapshotted = state.config.continues_snapshots;
+  const auto parts = state.config.restore_parts;
+  state.snapshotted = protocol::continues_snapshots(parts, state.config.restore_by_key_group);
+  state.restore_slots = state.snapshotted ? state.config.slots : store::slot_range{0, parts};
   state.alignment =
       std::make_unique<protocol::barrier_alignment<partial_input>>(state.config.sources);
   state.io = spawn_store_io(self, state.config.db);
@@ -134,6 +131,7 @@ caf::behavior reducer_actor(self_ptr self, reducer_config config) {
   writing.job = state.config.plan->options.checkpoint_location;
   writing.fence = state.config.fence;
   writing.part = state.config.index;
+  writing.slots = state.config.slots;
   writing.coordinator = state.config.coordinator;
   state.writer = spawn_blocking<caf::monitored>(self, checkpoint_writer, std::move(writing));
   // The writer ends with the reducer, and the reducer only after it: whoever waits for the
@@ -147,7 +145,7 @@ caf::behavior reducer_actor(self_ptr self, reducer_config config) {
                              self->system().render(down.reason)));
     self->quit(down.reason);
   });
-  if (state.config.restore_parts > 0) restore(self, state.config.restore_first, 0);
+  if (state.config.restore_parts > 0) restore(self, state.config.restore_first);
   else rewrite_intents(self);
   return {
       [self](partial_atom, uint32_t source, std::vector<char>& bytes) -> caf::result<ok_atom> {

@@ -30,17 +30,20 @@ struct reducer_config {
   // them (they pass unless the store's record of the job has a newer epoch; `sluice run` keeps
   // no records).
   store::fence fence;
-  uint32_t index = 0;          // this reducer's number: the snapshot part it writes
+  uint32_t index = 0;          // this reducer's number
   uint32_t sources = 0;        // inputs to align: one per channel
   caf::actor coordinator;
-  // The checkpoint to start from, whose snapshots are the parts of checkpoints restore_first..
-  // restore_checkpoint, and the key groups this reducer owns; no parts: a fresh start.
+  std::vector<bool> owns;      // per key group
+  store::slot_range slots;     // where its snapshots go: its key groups'
+  // The checkpoint to start from, whose snapshots are those of checkpoints restore_first..
+  // restore_checkpoint (restore_parts of each; none: a fresh start), stored by key group (the
+  // reducer reads its own slots, and its snapshots go on with them: protocol::
+  // continues_snapshots) or, from an older Sluice, a part per reducer in slots 0.. (it reads
+  // them all, and its first snapshot images everything).
   uint64_t restore_checkpoint = 0;
   uint64_t restore_first = 0;
   uint32_t restore_parts = 0;
-  // The reducer's snapshots go on with those of restore_checkpoint (protocol::continues_snapshots).
-  bool continues_snapshots = false;
-  std::vector<bool> owns;  // per key group
+  bool restore_by_key_group = true;
 };
 
 // A partial batch with its pending reply (the source's credit).
@@ -55,6 +58,7 @@ struct reducer_state {
   std::unique_ptr<protocol::barrier_alignment<partial_input>> alignment;
   caf::actor io;
   caf::actor writer;                 // its checkpoint_writer
+  store::slot_range restore_slots;   // what it reads of each checkpoint it restores
   bool snapshotted = false;          // the next snapshot need not image all (one was taken, or
                                      // the restored ones go on)
   bool stopping = false;             // failed or told to exit: it ends once its writer has

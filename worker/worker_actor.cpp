@@ -87,6 +87,7 @@ void deploy_reducer(self_ptr self, reducer_config config, std::string script, ui
         config.owns.assign(ops::key_groups, false);
         for (uint32_t g = 0; g < ops::key_groups; ++g)
           config.owns[g] = ops::reducer_of(g, reducers) == config.index;
+        config.slots = protocol::owned_slots(config.owns, 0);
         auto& deployed = self->state.jobs[config.fence.job];
         deployed.epoch = config.fence.epoch;
         deployed.plan = *plan;
@@ -115,7 +116,8 @@ caf::behavior worker_actor(self_ptr self, store::api* db, std::string address) {
   return {
       [self](reducer_atom, const std::string& job, uint64_t epoch, const std::string& script,
              uint32_t index, uint32_t reducers, uint32_t sources, uint64_t restore_checkpoint,
-             uint64_t restore_first, uint32_t restore_parts) -> caf::result<caf::actor> {
+             uint64_t restore_first, uint32_t restore_parts,
+             bool restore_by_key_group) -> caf::result<caf::actor> {
         auto& jobs = self->state.jobs;
         if (auto it = jobs.find(job); it != jobs.end()) {
           if (it->second.epoch > epoch)
@@ -131,14 +133,15 @@ caf::behavior worker_actor(self_ptr self, store::api* db, std::string address) {
         config.restore_checkpoint = restore_checkpoint;
         config.restore_first = restore_first;
         config.restore_parts = restore_parts;
-        config.continues_snapshots = protocol::continues_snapshots(restore_parts, reducers);
+        config.restore_by_key_group = restore_by_key_group;
         auto reply = self->make_response_promise<caf::actor>();
         deploy_reducer(self, std::move(config), script, reducers, reply);
         return reply;
       },
       [self](joiner_atom, const std::string& job, uint64_t epoch, uint32_t index,
              uint32_t sources, const std::vector<caf::actor>& reducers, uint64_t restore_checkpoint,
-             uint64_t restore_first, uint32_t restore_parts) -> caf::result<caf::actor> {
+             uint64_t restore_first, uint32_t restore_parts,
+             bool restore_by_key_group) -> caf::result<caf::actor> {
         auto it = self->state.jobs.find(job);
         if (it == self->state.jobs.end() || it->second.epoch != epoch)
           return refused(fmt::format("job {}: assignment {} has no reducer here", job, epoch));
@@ -155,13 +158,12 @@ caf::behavior worker_actor(self_ptr self, store::api* db, std::string address) {
         config.coordinator = caf::actor_cast<caf::actor>(self->current_sender());
         config.restore_checkpoint = restore_checkpoint;
         config.restore_first = restore_first;
-        // A checkpoint's parts are its reducers', then as many joiners'.
-        config.first_part = restore_parts / 2;
-        config.restore_parts = restore_parts / 2;
-        config.continues_snapshots = protocol::continues_snapshots(restore_parts, 2 * joiners);
+        config.restore_parts = restore_parts;
+        config.restore_by_key_group = restore_by_key_group;
         config.owns.assign(ops::key_groups, false);
         for (uint32_t g = 0; g < ops::key_groups; ++g)
           config.owns[g] = ops::reducer_of(g, joiners) == index;
+        config.slots = protocol::owned_slots(config.owns, store::joiner_slots);
         auto joiner = self->spawn(joiner_actor, std::move(config));
         watch(self, joiner);
         it->second.actors.push_back(joiner);

@@ -107,14 +107,16 @@ class api {
                                                   std::string_view id_or_name) const = 0;
 
   // --- checkpoints of streaming jobs (see checkpoint.hpp)
-  // A snapshot part comes in chunks (a big state is never one huge value); they are stored in
-  // one atomic write and read back in order.
-  virtual absl::Status put_snapshot(std::string_view job, uint64_t checkpoint_id, uint32_t part,
-                                    std::span<const std::vector<char>> chunks,
+  // A snapshot of the slots [slots.first, slots.end) comes in chunks (a big state is never one
+  // huge value), each of one slot of the range; they replace whatever the range held, in one
+  // atomic write. A read of a range gives its chunks by slot, each slot's in the order written;
+  // a range with none is NotFound.
+  virtual absl::Status put_snapshot(std::string_view job, uint64_t checkpoint_id, slot_range slots,
+                                    std::span<const snapshot_chunk> chunks,
                                     const fence& by = {}) = 0;
   virtual absl::StatusOr<std::vector<std::string>> get_snapshot(std::string_view job,
                                                                 uint64_t checkpoint_id,
-                                                                uint32_t part) const = 0;
+                                                                slot_range slots) const = 0;
   // A sink intent: the groups whose sink rows a reducer (snapshot part `part`) is about to write
   // for a checkpoint, stored before it writes them, in chunks like a snapshot. The sink is
   // written before its checkpoint completes, so rows of a checkpoint that never completed may be

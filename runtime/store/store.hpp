@@ -102,12 +102,12 @@ class store final : public api {
   absl::StatusOr<std::unique_ptr<base_snapshot>> snapshot(const table_schema& table) const;
 
   // --- checkpoints of streaming jobs (see checkpoint.hpp)
-  absl::Status put_snapshot(std::string_view job, uint64_t checkpoint_id, uint32_t part,
-                            std::span<const std::vector<char>> chunks,
+  absl::Status put_snapshot(std::string_view job, uint64_t checkpoint_id, slot_range slots,
+                            std::span<const snapshot_chunk> chunks,
                             const fence& by = {}) override;
   absl::StatusOr<std::vector<std::string>> get_snapshot(std::string_view job,
                                                         uint64_t checkpoint_id,
-                                                        uint32_t part) const override;
+                                                        slot_range slots) const override;
   absl::Status put_sink_intent(std::string_view job, uint64_t checkpoint_id, uint32_t part,
                                std::span<const std::vector<char>> chunks,
                                const fence& by = {}) override;
@@ -165,14 +165,16 @@ class store final : public api {
                                            const client_write* id, const source_position* at);
   // FailedPrecondition when `by` names a job whose record has a newer epoch.
   absl::Status check_fence(const fence& by) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
-  // Replaces the meta values from `first` up to `end` with `chunks`, at first + chunk (u32), in
-  // one fenced write (a snapshot part, a sink intent).
-  absl::Status put_chunks(const std::string& first, const std::string& end,
-                          std::span<const std::vector<char>> chunks, const fence& by,
-                          std::string_view doing);
-  // The meta values whose keys start with `prefix`, in key order.
-  absl::StatusOr<std::vector<std::string>> values_under(const std::string& prefix,
-                                                        std::string_view doing) const;
+  // Replaces the meta values from `first` up to `end` with `values`, in one fenced write (a
+  // snapshot, a sink intent).
+  using keyed_value = std::pair<std::string, std::span<const char>>;
+  absl::Status replace_range(const std::string& first, const std::string& end,
+                             std::span<const keyed_value> values, const fence& by,
+                             std::string_view doing);
+  // The meta values from `first` up to `end`, in key order.
+  absl::StatusOr<std::vector<std::string>> values_between(const std::string& first,
+                                                          const std::string& end,
+                                                          std::string_view doing) const;
 
   options options_;
   std::unique_ptr<rocksdb::DB> db_;

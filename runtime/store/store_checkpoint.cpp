@@ -16,13 +16,18 @@ namespace sluice::store {
 // offsets, first_snapshot, the watermark (all little-endian u64), then the fingerprint's bytes.
 // A record without the top bit set in parts (written before snapshots came in slices) has no
 // first_snapshot: its snapshots image everything, so it is its own first. One without the next
-// bit (written before checkpoints kept their watermark) has none.
+// bit (written before checkpoints kept their watermark) has none. The third bit says its
+// snapshots are stored by key group (checkpoint::by_key_group).
 constexpr uint64_t has_first_snapshot = uint64_t{1} << 63;
 constexpr uint64_t has_watermark = uint64_t{1} << 62;
+constexpr uint64_t stored_by_key_group = uint64_t{1} << 61;
+constexpr uint64_t flags = has_first_snapshot | has_watermark | stored_by_key_group;
 
 std::string encode_checkpoint(const checkpoint& cp) {
-  std::vector<uint64_t> words = {cp.id, static_cast<uint64_t>(cp.created_ms),
-                                 cp.parts | has_first_snapshot | has_watermark, cp.offsets.size()};
+  std::vector<uint64_t> words = {
+      cp.id, static_cast<uint64_t>(cp.created_ms),
+      cp.parts | has_first_snapshot | has_watermark | (cp.by_key_group ? stored_by_key_group : 0),
+      cp.offsets.size()};
   words.insert(words.end(), cp.offsets.begin(), cp.offsets.end());
   words.push_back(cp.first_snapshot);
   words.push_back(static_cast<uint64_t>(cp.watermark));
@@ -41,7 +46,8 @@ absl::StatusOr<checkpoint> decode_checkpoint(std::string_view bytes) {
   checkpoint cp;
   cp.id = head[0];
   cp.created_ms = static_cast<int64_t>(head[1]);
-  cp.parts = static_cast<uint32_t>(head[2] & ~(has_first_snapshot | has_watermark));
+  cp.parts = static_cast<uint32_t>(head[2] & ~flags);
+  cp.by_key_group = (head[2] & stored_by_key_group) != 0;
   if (watermark_given) {
     cp.watermark = static_cast<int64_t>(tail.back());
     tail.pop_back();
@@ -126,60 +132,82 @@ absl::StatusOr<std::vector<job_record>> store::jobs() const {
   return jobs;
 }
 
-absl::Status store::put_chunks(const std::string& first, const std::string& end,
-                               std::span<const std::vector<char>> chunks, const fence& by,
-                               std::string_view doing) {
+absl::Status store::replace_range(const std::string& first, const std::string& end,
+                                  std::span<const keyed_value> values, const fence& by,
+                                  std::string_view doing) {
   SLUICE_RETURN_IF_ERROR(check_writable());
   absl::MutexLock write_lock(&write_mu_);
   SLUICE_RETURN_IF_ERROR(check_fence(by));
   rocksdb::WriteBatch batch;
   batch.DeleteRange(meta_, first, end);
-  for (uint32_t chunk = 0; chunk < chunks.size(); ++chunk) {
-    std::string key = first;
-    keys::append_u32(key, chunk);
-    batch.Put(meta_, key, rocksdb::Slice(chunks[chunk].data(), chunks[chunk].size()));
-  }
+  for (const auto& [key, bytes] : values)
+    batch.Put(meta_, key, rocksdb::Slice(bytes.data(), bytes.size()));
   return commit(batch, doing);
 }
 
-absl::StatusOr<std::vector<std::string>> store::values_under(const std::string& prefix,
-                                                             std::string_view doing) const {
+absl::StatusOr<std::vector<std::string>> store::values_between(const std::string& first,
+                                                               const std::string& end,
+                                                               std::string_view doing) const {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
   std::vector<std::string> values;
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next())
+  for (it->Seek(first); it->Valid() && it->key().compare(end) < 0; it->Next())
     values.emplace_back(it->value().ToStringView());
   SLUICE_RETURN_IF_ERROR(from_rocksdb(it->status(), doing));
   return values;
 }
 
-absl::Status store::put_snapshot(std::string_view job, uint64_t checkpoint_id, uint32_t part,
-                                 std::span<const std::vector<char>> chunks, const fence& by) {
-  // A part written again (a checkpoint id reused after a failed attempt) replaces all its chunks.
-  return put_chunks(keys::job_snapshot(job, checkpoint_id, part),
-                    keys::job_snapshot(job, checkpoint_id, part + 1), chunks, by,
-                    "storing a snapshot");
+absl::Status store::put_snapshot(std::string_view job, uint64_t checkpoint_id, slot_range slots,
+                                 std::span<const snapshot_chunk> chunks, const fence& by) {
+  // Chunk n of a slot is at (slot, n). Writing the range again (a checkpoint id reused after a
+  // failed attempt, perhaps by other owners) replaces every chunk of it.
+  std::vector<keyed_value> values;
+  uint32_t n = 0;
+  for (size_t i = 0; i < chunks.size(); ++i) {
+    const uint32_t slot = chunks[i].slot;
+    if (slot < slots.first || slot >= slots.end || (i > 0 && slot < chunks[i - 1].slot))
+      return absl::InvalidArgumentError(fmt::format(
+          "job {}: a snapshot of slots [{}, {}) has a chunk of slot {}{}", job, slots.first,
+          slots.end, slot, i > 0 && slot < chunks[i - 1].slot ? " after a later slot's" : ""));
+    n = i > 0 && slot == chunks[i - 1].slot ? n + 1 : 0;
+    std::string key = keys::job_snapshot(job, checkpoint_id, slot);
+    keys::append_u32(key, n);
+    values.push_back({std::move(key), chunks[i].bytes});
+  }
+  return replace_range(keys::job_snapshot(job, checkpoint_id, slots.first),
+                       keys::job_snapshot(job, checkpoint_id, slots.end), values, by,
+                       "storing a snapshot");
 }
 
 absl::StatusOr<std::vector<std::string>> store::get_snapshot(std::string_view job,
                                                              uint64_t checkpoint_id,
-                                                             uint32_t part) const {
-  SLUICE_ASSIGN_OR_RETURN(auto chunks, values_under(keys::job_snapshot(job, checkpoint_id, part),
-                                                    "reading a snapshot"));
+                                                             slot_range slots) const {
+  SLUICE_ASSIGN_OR_RETURN(auto chunks,
+                          values_between(keys::job_snapshot(job, checkpoint_id, slots.first),
+                                         keys::job_snapshot(job, checkpoint_id, slots.end),
+                                         "reading a snapshot"));
   if (chunks.empty())
-    return absl::NotFoundError(fmt::format("job {} has no snapshot {} of checkpoint {}", job, part,
-                                           checkpoint_id));
+    return absl::NotFoundError(fmt::format("job {} has no snapshot of slots [{}, {}) of checkpoint {}",
+                                           job, slots.first, slots.end, checkpoint_id));
   return chunks;
 }
 
 absl::Status store::put_sink_intent(std::string_view job, uint64_t checkpoint_id, uint32_t part,
                                     std::span<const std::vector<char>> chunks, const fence& by) {
-  return put_chunks(keys::job_sink_intent(job, checkpoint_id, by.epoch, part),
-                    keys::job_sink_intent(job, checkpoint_id, by.epoch, part + 1), chunks, by,
-                    "storing a sink intent");
+  const auto first = keys::job_sink_intent(job, checkpoint_id, by.epoch, part);
+  std::vector<keyed_value> values;
+  for (uint32_t n = 0; n < chunks.size(); ++n) {
+    std::string key = first;
+    keys::append_u32(key, n);
+    values.push_back({std::move(key), chunks[n]});
+  }
+  return replace_range(first, keys::job_sink_intent(job, checkpoint_id, by.epoch, part + 1),
+                       values, by, "storing a sink intent");
 }
 
 absl::StatusOr<std::vector<std::string>> store::sink_intents(std::string_view job) const {
-  return values_under(keys::job_sink_intents(job), "reading sink intents");
+  std::string first = keys::job_sink_intents(job), end = first;
+  end.back() = '\1';  // the prefix ends in '\0': this is the first key after all under it
+  return values_between(first, end, "reading sink intents");
 }
 
 absl::Status store::complete_checkpoint(std::string_view job, const checkpoint& cp,

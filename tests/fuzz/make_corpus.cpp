@@ -88,8 +88,9 @@ int main(int argc, char** argv) {
     seed("partial_batch", "keyed_" + std::to_string(channel), keyed_partials[0]);
     ops::reducer_state reducer(world.keyed_job);
     check(reducer.merge(keyed_partials[0]), "merge");
-    auto snapshot = reducer.snapshot(std::vector<bool>(ops::key_groups, true));
-    seed("partial_batch", "snapshot_" + std::to_string(channel), snapshot[0]);
+    // Owning no key group: only the chunks that hold groups, the first of them a seed.
+    auto snapshot = reducer.snapshot({}, std::vector<bool>(ops::key_groups, true));
+    seed("partial_batch", "snapshot_" + std::to_string(channel), snapshot[0].bytes);
     seed("change_frame", "channel_" + std::to_string(channel), std::move(*read).release_frame());
   }
 
@@ -101,7 +102,7 @@ int main(int argc, char** argv) {
   check(join.apply(ops::join_side::left, "c1", 3, false, left, 1, emit), "join");
   check(join.apply(ops::join_side::right, "c1", 3, false, right, 1, emit), "join");
   check(join.apply(ops::join_side::right, "", 5, true, right, 1, emit), "join");
-  seed("join_batch", "snapshot", join.snapshot(std::vector<bool>(ops::key_groups, true))[0]);
+  seed("join_batch", "snapshot", join.snapshot({}, std::vector<bool>(ops::key_groups, true))[0].bytes);
 
   seed("store_codec", "row_batch", remote::encode_row_batch(batch), "\x00");
   std::vector<store::catalog_op> ops = {

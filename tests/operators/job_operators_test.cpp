@@ -121,10 +121,11 @@ TEST_CASE("append mode writes each window once when the watermark passes its end
                       {"2023-11-14 22:13:40", {10, 5 * 1.5 + 5 * 2.0}}});
 
   // A snapshot carries the watermark: a restored reducer still refuses the late window.
-  auto chunks = reducer.snapshot(std::vector<bool>(key_groups, true), 1);  // one group per chunk
-  CHECK(chunks.size() == 1);
+  const std::vector<bool> every(key_groups, true);
+  auto chunks = reducer.snapshot(every, every, 1);
+  CHECK(chunks.size() == key_groups);  // at least one per owned key group
   reducer_state restored(plan);
-  for (const auto& chunk : chunks) REQUIRE(restored.restore(chunk).ok());
+  for (const auto& chunk : chunks) REQUIRE(restored.restore(chunk.bytes).ok());
   restored.finish_restore([](uint32_t) { return true; });
   CHECK(restored.watermark() == reducer.watermark());
   CHECK(restored.size() == reducer.size());
@@ -157,9 +158,9 @@ TEST_CASE("a job without a lateness never drops a window and has no late rows") 
 
 // Window start (microseconds) -> (rows, count(*), sum(price)) of one full snapshot.
 std::map<int64_t, std::tuple<int64_t, int64_t, double>> decode(
-    const std::vector<std::vector<char>>& chunks) {
+    const std::vector<store::snapshot_chunk>& chunks) {
   std::map<int64_t, std::tuple<int64_t, int64_t, double>> out;
-  for (const auto& chunk : chunks) {
+  for (const auto& [slot, chunk] : chunks) {
     kj::ArrayPtr<const capnp::word> words(reinterpret_cast<const capnp::word*>(chunk.data()),
                                           chunk.size() / sizeof(capnp::word));
     capnp::FlatArrayMessageReader reader(words);
@@ -179,7 +180,7 @@ TEST_CASE("the snapshots of the last eight checkpoints restore a reducer exactly
   reducer_state live(plan);
   std::mt19937 random(7);
   std::map<int64_t, std::pair<double, int64_t>> orders;  // id -> price, event time (ms)
-  std::vector<std::vector<std::vector<char>>> snapshots;  // of checkpoints 1, 2, ...
+  std::vector<std::vector<store::snapshot_chunk>> snapshots;  // of checkpoints 1, 2, ...
   std::vector<uint64_t> offsets(4, 0);
   for (uint64_t checkpoint = 1; checkpoint <= 24; ++checkpoint) {
     // New orders, orders moved to other windows (which can empty a window), deletes.
@@ -199,12 +200,12 @@ TEST_CASE("the snapshots of the last eight checkpoints restore a reducer exactly
     std::vector<bool> imaged(key_groups);
     for (uint32_t g = 0; g < key_groups; ++g)
       imaged[g] = checkpoint == 1 || g % snapshot_slices == checkpoint % snapshot_slices;
-    snapshots.push_back(live.snapshot(imaged, 2));
+    snapshots.push_back(live.snapshot(std::vector<bool>(key_groups, true), imaged, 2));
 
     reducer_state restored(plan);
     uint64_t first = checkpoint >= snapshot_slices ? checkpoint - snapshot_slices + 1 : 1;
     for (uint64_t id = first; id <= checkpoint; ++id)
-      for (const auto& chunk : snapshots[id - 1]) REQUIRE(restored.restore(chunk).ok());
+      for (const auto& chunk : snapshots[id - 1]) REQUIRE(restored.restore(chunk.bytes).ok());
     restored.finish_restore([](uint32_t) { return true; });
 
     std::map<int64_t, std::tuple<int64_t, int64_t, double>> expected;
@@ -216,33 +217,67 @@ TEST_CASE("the snapshots of the last eight checkpoints restore a reducer exactly
     }
     INFO("checkpoint " << checkpoint);
     CHECK(restored.size() == expected.size());
-    CHECK(decode(restored.snapshot(std::vector<bool>(key_groups, true))) == expected);
+    const std::vector<bool> every(key_groups, true);
+    CHECK(decode(restored.snapshot(every, every)) == expected);
   }
 }
 
-TEST_CASE("with snapshots that go on, a reducer's own parts restore all and only its key groups") {
-  // What a restore that reads only its own part (protocol::restored_parts) relies on: two
-  // reducers, each imaging a slice of its own key groups per checkpoint.
+TEST_CASE("snapshots stored by key group go on over another reducer count and restore any owner") {
+  // Two reducers, then three restored from checkpoint 9 by their own slots and going on with its
+  // snapshots (no image of everything), each imaging a slice of its key groups per checkpoint.
+  // The slots of the last eight checkpoints, taken over both counts, restore the groups of any
+  // reducer of one, two or three exactly.
   fixture f;
   auto plan = f.plan("checkpointLocation='x'");
-  constexpr uint32_t reducers = 2;
-  std::vector<uint32_t> owner(key_groups);
-  for (uint32_t g = 0; g < key_groups; ++g) owner[g] = reducer_of(g, reducers);
+  auto owns_of = [](uint32_t r, uint32_t reducers) {
+    std::vector<bool> owns(key_groups);
+    for (uint32_t g = 0; g < key_groups; ++g) owns[g] = reducer_of(g, reducers) == r;
+    return owns;
+  };
+  auto slots_of = [](const std::vector<bool>& owns) {  // contiguous: reducer_of
+    store::slot_range slots{0, 0};
+    while (!owns[slots.first]) ++slots.first;
+    for (slots.end = slots.first; slots.end < key_groups && owns[slots.end];) ++slots.end;
+    return slots;
+  };
+  auto restore = [&](reducer_state& state, const std::vector<bool>& owns, uint64_t first,
+                     uint64_t last) {
+    for (uint64_t id = first; id <= last; ++id) {
+      auto chunks = f.db->get_snapshot("x", id, slots_of(owns));
+      REQUIRE(chunks.ok());
+      for (const auto& chunk : *chunks)
+        REQUIRE(state.restore(std::span(chunk.data(), chunk.size())).ok());
+    }
+    state.finish_restore([&](uint32_t g) { return static_cast<bool>(owns[g]); });
+  };
+  uint32_t reducers = 2;
   std::vector<std::unique_ptr<reducer_state>> live;
   for (uint32_t r = 0; r < reducers; ++r) live.push_back(std::make_unique<reducer_state>(plan));
-  std::vector<std::vector<std::vector<std::vector<char>>>> parts(reducers);  // [r][checkpoint]
+  std::map<int64_t, std::pair<double, int64_t>> orders;  // id -> price, event time (ms)
   std::vector<uint64_t> offsets(4, 0);
   std::mt19937 random(11);
-  for (uint64_t checkpoint = 1; checkpoint <= 12; ++checkpoint) {
+  for (uint64_t checkpoint = 1; checkpoint <= 14; ++checkpoint) {
+    if (checkpoint == 10) {
+      reducers = 3;
+      live.clear();
+      for (uint32_t r = 0; r < reducers; ++r) {
+        live.push_back(std::make_unique<reducer_state>(plan));
+        restore(*live[r], owns_of(r, reducers), 2, 9);
+      }
+    }
     for (int i = 0; i < 30; ++i) {
       int64_t id = random() % 60;
       if (random() % 5 == 0) {
-        f.erase(id);
+        if (orders.erase(id)) f.erase(id);
         continue;
       }
-      f.put(id, static_cast<double>(random() % 400) * 0.25,
-            1700000000000 + static_cast<int64_t>(random() % 300) * 1000);
+      double price = static_cast<double>(random() % 400) * 0.25;
+      int64_t ts = 1700000000000 + static_cast<int64_t>(random() % 300) * 1000;
+      f.put(id, price, ts);
+      orders[id] = {price, ts};
     }
+    std::vector<uint32_t> owner(key_groups);
+    for (uint32_t g = 0; g < key_groups; ++g) owner[g] = reducer_of(g, reducers);
     auto ends = f.db->end_offsets(*f.orders).value();
     for (uint32_t c = 0; c < ends.size(); ++c) {
       partial_aggregator partial(plan);
@@ -255,29 +290,31 @@ TEST_CASE("with snapshots that go on, a reducer's own parts restore all and only
     offsets = ends;
     for (uint32_t r = 0; r < reducers; ++r) {
       REQUIRE(live[r]->take_changes().ok());
+      const auto owns = owns_of(r, reducers);
       std::vector<bool> imaged(key_groups);
       for (uint32_t g = 0; g < key_groups; ++g)
-        imaged[g] = owner[g] == r &&
-                    (checkpoint == 1 || g % snapshot_slices == checkpoint % snapshot_slices);
-      parts[r].push_back(live[r]->snapshot(imaged, 3));
+        imaged[g] = owns[g] && (checkpoint == 1 || g % snapshot_slices == checkpoint % snapshot_slices);
+      REQUIRE(f.db->put_snapshot("x", checkpoint, slots_of(owns), live[r]->snapshot(owns, imaged, 3)).ok());
     }
   }
-  const uint64_t first = 12 - snapshot_slices + 1;
-  for (uint32_t r = 0; r < reducers; ++r) {
-    INFO("reducer " << r);
-    reducer_state own(plan), all(plan);
-    for (uint64_t id = first; id <= 12; ++id) {
-      for (const auto& chunk : parts[r][id - 1]) REQUIRE(own.restore(chunk).ok());
-      for (uint32_t p = 0; p < reducers; ++p)
-        for (const auto& chunk : parts[p][id - 1]) REQUIRE(all.restore(chunk).ok());
+  std::map<int64_t, std::tuple<int64_t, int64_t, double>> expected;  // as decode() gives
+  for (const auto& [id, order] : orders) {
+    auto& [rows, count, sum] = expected[order.second / 10000 * 10000 * 1000];
+    ++rows;
+    ++count;
+    sum += order.first;
+  }
+  const std::vector<bool> every(key_groups, true);
+  for (uint32_t count : {1u, 2u, 3u}) {
+    std::map<int64_t, std::tuple<int64_t, int64_t, double>> restored;
+    for (uint32_t r = 0; r < count; ++r) {
+      reducer_state state(plan);
+      restore(state, owns_of(r, count), 14 - snapshot_slices + 1, 14);
+      restored.merge(decode(state.snapshot(every, every)));
     }
-    own.finish_restore([](uint32_t) { return true; });
-    all.finish_restore([&](uint32_t g) { return owner[g] == r; });
-    const std::vector<bool> every(key_groups, true);
-    const auto expected = decode(live[r]->snapshot(every));
+    INFO(count << " reducers");
     CHECK(!expected.empty());
-    CHECK(decode(own.snapshot(every)) == expected);
-    CHECK(decode(all.snapshot(every)) == expected);
+    CHECK(restored == expected);
   }
 }
 
@@ -308,7 +345,8 @@ TEST_CASE("a restored reducer writes again, from its state, the groups an unfini
   auto offsets = f.drain(plan, live, std::vector<uint64_t>(4, 0));
   write(live.take_changes().value());
   CHECK(live.take_intent().size() == 1);
-  auto checkpoint1 = live.snapshot(std::vector<bool>(key_groups, true));
+  const std::vector<bool> every(key_groups, true);
+  auto checkpoint1 = live.snapshot(every, every);
   REQUIRE(sink == first);
 
   f.erase(3);
@@ -324,7 +362,7 @@ TEST_CASE("a restored reducer writes again, from its state, the groups an unfini
   f.erase(4);
   auto restore = [&] {
     auto restored = std::make_unique<reducer_state>(plan);
-    for (const auto& chunk : checkpoint1) REQUIRE(restored->restore(chunk).ok());
+    for (const auto& chunk : checkpoint1) REQUIRE(restored->restore(chunk.bytes).ok());
     restored->finish_restore([](uint32_t) { return true; });
     return restored;
   };
@@ -363,7 +401,8 @@ TEST_CASE("a restored reducer deletes a session an unfinished checkpoint wrote a
   auto offsets = f.drain(plan, live, std::vector<uint64_t>(4, 0));
   sink.write(live.take_changes().value());
   live.take_intent();
-  auto checkpoint1 = live.snapshot(std::vector<bool>(key_groups, true));
+  const std::vector<bool> every(key_groups, true);
+  auto checkpoint1 = live.snapshot(every, every);
   const auto first = sink.rows;
   REQUIRE(first.size() == 1);
 
@@ -376,7 +415,7 @@ TEST_CASE("a restored reducer deletes a session an unfinished checkpoint wrote a
 
   f.erase(4);
   reducer_state restored(plan);
-  for (const auto& chunk : checkpoint1) REQUIRE(restored.restore(chunk).ok());
+  for (const auto& chunk : checkpoint1) REQUIRE(restored.restore(chunk.bytes).ok());
   restored.finish_restore([](uint32_t) { return true; });
   REQUIRE(restored.rewrite(intent.front(), [](uint32_t) { return true; }).ok());
   f.drain(plan, restored, offsets);

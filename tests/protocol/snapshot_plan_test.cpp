@@ -23,11 +23,23 @@ TEST_CASE("the first snapshot images every owned key group, later ones one slice
   }
 }
 
-TEST_CASE("a restore reads its own part when the snapshots go on, every part otherwise") {
-  CHECK(restored_parts(true, 1, 3).first == 1);
-  CHECK(restored_parts(true, 1, 3).end == 2);
-  CHECK(restored_parts(false, 1, 3).first == 0);
-  CHECK(restored_parts(false, 1, 3).end == 3);
+TEST_CASE("snapshots go on when stored by key group; a writer's slots are its key groups'") {
+  CHECK(continues_snapshots(2, true));
+  CHECK(!continues_snapshots(2, false));  // an older Sluice's parts: read whole, imaged anew
+  CHECK(!continues_snapshots(0, true));   // a fresh start
+  for (uint32_t workers : {1u, 3u, 7u}) {
+    uint32_t next = 0;
+    for (uint32_t w = 0; w < workers; ++w) {
+      std::vector<bool> owns(ops::key_groups);
+      for (uint32_t g = 0; g < ops::key_groups; ++g) owns[g] = ops::reducer_of(g, workers) == w;
+      auto slots = owned_slots(owns, store::joiner_slots);
+      CHECK(slots.first == store::joiner_slots + next);
+      next = slots.end - store::joiner_slots;
+    }
+    CHECK(next == ops::key_groups);
+  }
+  CHECK(owned_slots(std::vector<bool>(ops::key_groups, false), 0).first ==
+        owned_slots(std::vector<bool>(ops::key_groups, false), 0).end);
 }
 
 }  // namespace

@@ -116,11 +116,16 @@ TEST_CASE_FIXTURE(round_trip_fixture, "checkpoints, snapshots and jobs round tri
   CHECK((*jobs)[0].script == job.script);
   CHECK((*jobs)[0].epoch == 3);
 
-  std::vector<std::vector<char>> chunks = {{'a', '\0', 'b'}, {'c'}};
-  REQUIRE(client->put_snapshot("per_user", 1, 0, chunks, {"per_user", 3}).ok());
-  auto back = client->get_snapshot("per_user", 1, 0);
+  std::vector<store::snapshot_chunk> slots = {{4, {'a', '\0', 'b'}}, {5, {'c'}}};
+  REQUIRE(client->put_snapshot("per_user", 1, {4, 6}, slots, {"per_user", 3}).ok());
+  auto back = client->get_snapshot("per_user", 1, {4, 6});
   REQUIRE(back.ok());
   CHECK(*back == std::vector<std::string>{std::string("a\0b", 3), "c"});
+  CHECK(*client->get_snapshot("per_user", 1, {5, 9}) == std::vector<std::string>{"c"});
+  check_same_error(client->put_snapshot("per_user", 1, {0, 4}, slots, {"per_user", 3}),
+                   local->put_snapshot("per_user", 1, {0, 4}, slots, {"per_user", 3}));
+
+  std::vector<std::vector<char>> chunks = {{'a', '\0', 'b'}, {'c'}};
 
   REQUIRE(client->put_sink_intent("per_user", 1, 0, chunks, {"per_user", 3}).ok());
   CHECK(*client->sink_intents("per_user") == std::vector<std::string>{std::string("a\0b", 3), "c"});
@@ -147,8 +152,8 @@ TEST_CASE_FIXTURE(round_trip_fixture, "errors travel with their code and message
   check_same_error(client->find_table("orders").status(), local->find_table("orders").status());
   check_same_error(client->last_checkpoint("nobody").status(),
                    local->last_checkpoint("nobody").status());
-  check_same_error(client->get_snapshot("nobody", 1, 0).status(),
-                   local->get_snapshot("nobody", 1, 0).status());
+  check_same_error(client->get_snapshot("nobody", 1, {0, 1}).status(),
+                   local->get_snapshot("nobody", 1, {0, 1}).status());
   check_same_error(client->read_channel(*orders, 9, 0, 10).status(),
                    local->read_channel(*orders, 9, 0, 10).status());
   check_same_error(client->find_tunnel(*orders, "t9").status(),

@@ -3,6 +3,7 @@
 // one is refused), and which snapshots and sink intents a checkpoint keeps.
 #include <doctest/doctest.h>
 
+#include "runtime/store/record_codec.hpp"
 #include "runtime/store/store.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -45,8 +46,8 @@ TEST_CASE_FIXTURE(fixture, "job records persist and a newer epoch fences writes 
   auto fenced = write("a", 9, {"job1", 2});
   CHECK(absl::IsFailedPrecondition(fenced));
   CHECK(fenced.message().find("fenced") != std::string_view::npos);
-  std::vector<std::vector<char>> chunks = {{'x'}};
-  CHECK(absl::IsFailedPrecondition(db->put_snapshot("cp/job1", 1, 0, chunks, {"job1", 2})));
+  std::vector<sluice::store::snapshot_chunk> chunks = {{0, {'x'}}};
+  CHECK(absl::IsFailedPrecondition(db->put_snapshot("cp/job1", 1, {0, 1}, chunks, {"job1", 2})));
   CHECK(write("b", 1, {}).ok());  // unfenced writes (tools) go through
   auto jobs = db->jobs();
   REQUIRE(jobs.ok());
@@ -76,15 +77,15 @@ TEST_CASE_FIXTURE(fixture,
   const std::vector<sluice::store::source_tunnel> sources = {{sink.get(), db->tunnels(*sink)->front().id}};
   std::vector<uint64_t> start(sink->channels(), 0);
   for (uint64_t id = 1; id <= 4; ++id) {
-    std::vector<std::vector<char>> chunks = {std::vector<char>(8, static_cast<char>(id))};
-    REQUIRE(db->put_snapshot("cp", id, 0, chunks).ok());
+    std::vector<sluice::store::snapshot_chunk> chunks = {{0, std::vector<char>(8, static_cast<char>(id))}};
+    REQUIRE(db->put_snapshot("cp", id, {0, 1}, chunks).ok());
   }
   auto third = cp(3, start);
   third.first_snapshot = 2;
   third.watermark = -1700000000123456;
   REQUIRE(db->complete_checkpoint("cp", third, sources).ok());
-  CHECK(absl::IsNotFound(db->get_snapshot("cp", 1, 0).status()));
-  for (uint64_t id = 2; id <= 4; ++id) CHECK(db->get_snapshot("cp", id, 0).ok());
+  CHECK(absl::IsNotFound(db->get_snapshot("cp", 1, {0, 1}).status()));
+  for (uint64_t id = 2; id <= 4; ++id) CHECK(db->get_snapshot("cp", id, {0, 1}).ok());
   auto last = db->last_checkpoint("cp");
   REQUIRE(last.ok());
   CHECK(last->first_snapshot == 2);
@@ -96,6 +97,42 @@ TEST_CASE_FIXTURE(fixture,
   auto fourth = cp(4, start);
   fourth.first_snapshot = 5;
   CHECK(absl::IsInvalidArgument(db->complete_checkpoint("cp", fourth, sources)));
+}
+
+TEST_CASE_FIXTURE(fixture, "a snapshot is stored by slot: a range gives its slots' chunks, and is replaced whole") {
+  auto chunk = [](uint32_t slot, char c) { return snapshot_chunk{slot, std::vector<char>(2, c)}; };
+  // Two owners of slots [0, 3) and [3, 5), as a checkpoint over two workers stores them.
+  REQUIRE(db->put_snapshot("cp", 7, {0, 3}, std::vector{chunk(0, 'a'), chunk(0, 'b'), chunk(2, 'c')}).ok());
+  REQUIRE(db->put_snapshot("cp", 7, {3, 5}, std::vector{chunk(3, 'd'), chunk(4, 'e')}).ok());
+  CHECK(*db->get_snapshot("cp", 7, {0, 5}) == std::vector<std::string>{"aa", "bb", "cc", "dd", "ee"});
+  // A reader that owns other slots (another worker count) reads just those.
+  CHECK(*db->get_snapshot("cp", 7, {2, 4}) == std::vector<std::string>{"cc", "dd"});
+  CHECK(absl::IsNotFound(db->get_snapshot("cp", 7, {1, 2}).status()));
+  CHECK(absl::IsNotFound(db->get_snapshot("cp", 8, {0, 5}).status()));
+  // The checkpoint taken again by one owner of [0, 4): what the range held is gone, the rest stays.
+  REQUIRE(db->put_snapshot("cp", 7, {0, 4}, std::vector{chunk(1, 'f')}).ok());
+  CHECK(*db->get_snapshot("cp", 7, {0, 5}) == std::vector<std::string>{"ff", "ee"});
+  // Chunks outside the range, or out of slot order, are refused and change nothing.
+  CHECK(absl::IsInvalidArgument(db->put_snapshot("cp", 7, {0, 4}, std::vector{chunk(4, 'x')})));
+  CHECK(absl::IsInvalidArgument(
+      db->put_snapshot("cp", 7, {0, 4}, std::vector{chunk(2, 'x'), chunk(1, 'y')})));
+  CHECK(*db->get_snapshot("cp", 7, {0, 5}) == std::vector<std::string>{"ff", "ee"});
+}
+
+TEST_CASE("a checkpoint record says whether its snapshots are stored by key group") {
+  checkpoint cp{9, {3, 4}, 2, 1700000000000, "f"};
+  cp.first_snapshot = 5;
+  auto back = decode_checkpoint(encode_checkpoint(cp));
+  REQUIRE(back.ok());
+  CHECK(back->by_key_group);
+  CHECK(back->parts == 2);
+  cp.by_key_group = false;
+  back = decode_checkpoint(encode_checkpoint(cp));
+  REQUIRE(back.ok());
+  CHECK(!back->by_key_group);
+  CHECK(back->parts == 2);
+  CHECK(back->first_snapshot == 5);
+  CHECK(back->offsets == cp.offsets);
 }
 
 TEST_CASE_FIXTURE(fixture, "sink intents are kept per epoch until a checkpoint at or after theirs completes") {

@@ -37,6 +37,7 @@
 #include "operators/partial_aggregator.hpp"
 #include "operators/planner.hpp"
 #include "operators/session.hpp"
+#include "protocol/snapshot_plan.hpp"
 #include "messaging/atoms.hpp"
 #include "runtime/sql/parser.hpp"
 #include "runtime/store/store.hpp"
@@ -49,6 +50,8 @@ namespace sluice {
 namespace {
 
 using namespace sluice::msg;
+
+const std::vector<bool> every_group(ops::key_groups, true);
 
 // ---------------------------------------------------------------------------------------------
 // The store, the tables and the plan
@@ -243,18 +246,19 @@ struct order_store {
     return out;
   }
 
-  // The state that the stored snapshots of `part` up to `checkpoint` restore, decoded without
-  // the reducer (each message images some key groups whole or replaces the groups it holds):
-  // group key -> aggregate results, and the key groups it holds.
-  table_rows snapshot(uint64_t checkpoint, uint32_t part, std::set<uint32_t>* key_groups = nullptr) const {
+  // The state that the stored snapshots of the key groups `owns` selects up to `checkpoint`
+  // restore, decoded without the reducer (each message images some key groups whole or replaces
+  // the groups it holds): group key -> aggregate results, and the key groups it holds.
+  table_rows snapshot(uint64_t checkpoint, const std::vector<bool>& owns,
+                      std::set<uint32_t>* key_groups = nullptr) const {
     std::vector<std::string> chunks;  // PartialBatch messages
     for (uint64_t id = 1; id <= checkpoint; ++id) {
-      auto stored = db->get_snapshot(job(), id, part);
+      auto stored = db->get_snapshot(job(), id, protocol::owned_slots(owns, 0));
       if (absl::IsNotFound(stored.status())) continue;
       REQUIRE_MESSAGE(stored.ok(), stored.status().ToString());
       chunks.insert(chunks.end(), stored->begin(), stored->end());
     }
-    REQUIRE_MESSAGE(!chunks.empty(), "no snapshot of part " << part << " up to " << checkpoint);
+    REQUIRE_MESSAGE(!chunks.empty(), "no snapshot up to " << checkpoint);
     std::vector<std::span<const char>> messages;
     for (const auto& chunk : chunks) messages.emplace_back(chunk.data(), chunk.size());
     return decode(messages, key_groups, /*as_snapshot=*/true);
@@ -398,7 +402,8 @@ struct test_system {
 
   caf::actor reducer(const order_store& data, uint32_t index, uint32_t sources,
                      std::vector<bool> owns = std::vector<bool>(ops::key_groups, true),
-                     uint64_t restore_checkpoint = 0, uint32_t restore_parts = 0) {
+                     uint64_t restore_checkpoint = 0, uint32_t restore_parts = 0,
+                     bool by_key_group = true) {
     worker::reducer_config config;
     config.plan = data.plan;
     config.db = data.db.get();
@@ -408,6 +413,8 @@ struct test_system {
     config.restore_checkpoint = restore_checkpoint;
     config.restore_first = restore_checkpoint;  // the recorded checkpoints image everything
     config.restore_parts = restore_parts;
+    config.restore_by_key_group = by_key_group;
+    config.slots = protocol::owned_slots(owns, 0);
     config.owns = std::move(owns);
     auto actor = sys.spawn(worker::reducer_actor, std::move(config));
     spawned.push_back(actor);
@@ -578,7 +585,7 @@ void check_interleaving(uint32_t n, const std::vector<uint32_t>& order) {
   // The sink is written only at alignments: the partials after the barrier are merged but not
   // yet visible; the snapshot of checkpoint 1 holds every partial before it and none after.
   CHECK(data.sink() == scenario.at_checkpoint_1);
-  auto snapshot = data.snapshot(1, 0);
+  auto snapshot = data.snapshot(1, every_group);
   INFO("snapshot 1: " << describe(snapshot));
   CHECK(snapshot == scenario.at_checkpoint_1);
 
@@ -586,7 +593,7 @@ void check_interleaving(uint32_t n, const std::vector<uint32_t>& order) {
   for (uint32_t s = 0; s < n; ++s) actors.send_barrier(reducer, 2, s);
   CHECK(actors.log.acks == std::vector<std::pair<uint64_t, uint32_t>>{{1, 0}, {2, 0}});
   CHECK(data.sink() == scenario.at_checkpoint_2);
-  CHECK(data.snapshot(2, 0) == scenario.at_checkpoint_2);
+  CHECK(data.snapshot(2, every_group) == scenario.at_checkpoint_2);
   CHECK(actors.log.failures.empty());
 }
 
@@ -624,7 +631,7 @@ TEST_CASE("a barrier repeated by a source is counted once") {
   actors.send_partial(reducer, 1, scenario.sources[1].before, "before of source 1");
   actors.send_barrier(reducer, 1, 1);
   CHECK(actors.log.acks == std::vector<std::pair<uint64_t, uint32_t>>{{1, 0}});
-  CHECK(data.snapshot(1, 0) == data.decode({scenario.base, scenario.sources[1].before}));
+  CHECK(data.snapshot(1, every_group) == data.decode({scenario.base, scenario.sources[1].before}));
 }
 
 
@@ -673,10 +680,10 @@ TEST_CASE("a source's next barrier during an alignment waits its turn with the b
   CHECK(actors.log.acks == std::vector<std::pair<uint64_t, uint32_t>>{{1, 0}});
   CHECK(actors.log.replies ==
         std::vector<std::string>{"before of source 1", "after of source 0"});
-  CHECK(data.snapshot(1, 0) == data.decode(std::span<const char>(scenario.sources[1].before)));
+  CHECK(data.snapshot(1, every_group) == data.decode(std::span<const char>(scenario.sources[1].before)));
   actors.send_barrier(reducer, 2, 1);
   CHECK(actors.log.acks == std::vector<std::pair<uint64_t, uint32_t>>{{1, 0}, {2, 0}});
-  CHECK(data.snapshot(2, 0) ==
+  CHECK(data.snapshot(2, every_group) ==
         data.decode(std::vector<std::span<const char>>{scenario.sources[1].before,
                                                        scenario.sources[0].after}));
   CHECK(actors.log.failures.empty());
@@ -749,7 +756,7 @@ TEST_CASE("a reducer restored from a checkpoint holds the groups of its key grou
     actors.send_barrier(r0, 2, 0);
     CHECK(actors.log.acks == std::vector<std::pair<uint64_t, uint32_t>>{{2, 0}});
     std::set<uint32_t> key_groups;
-    CHECK(data.snapshot(2, 0, &key_groups) == only_users(at_checkpoint_1, users0));
+    CHECK(data.snapshot(2, owned_by(owner, 0), &key_groups) == only_users(at_checkpoint_1, users0));
     for (uint32_t g : key_groups) CHECK(owner[g] == 0);  // part 1's groups were not restored
     CHECK(data.sink_changes() == changes);
     // Going on: the sink rows are those of a reducer that never stopped.
@@ -759,7 +766,7 @@ TEST_CASE("a reducer restored from a checkpoint holds the groups of its key grou
     for (const auto& [key, values] : only_users(at_checkpoint_1, users1)) expected[key] = values;
     INFO("sink: " << describe(data.sink()));
     CHECK(data.sink() == expected);
-    CHECK(data.snapshot(3, 0) == only_users(at_end, users0));
+    CHECK(data.snapshot(3, owned_by(owner, 0)) == only_users(at_end, users0));
     CHECK(actors.log.failures.empty());
   }
 
@@ -768,23 +775,53 @@ TEST_CASE("a reducer restored from a checkpoint holds the groups of its key grou
     auto r = actors.reducer(data, 0, 2, std::vector<bool>(ops::key_groups, true), 1, 2);
     actors.send_barrier(r, 2, 0);
     actors.send_barrier(r, 2, 1);
-    CHECK(data.snapshot(2, 0) == at_checkpoint_1);
+    CHECK(data.snapshot(2, every_group) == at_checkpoint_1);
     actors.send_partial(r, 0, later[0], "later 0");
     actors.send_partial(r, 1, later[1], "later 1");
     actors.send_barrier(r, 3, 1);
     actors.send_barrier(r, 3, 0);
     CHECK(actors.log.acks == std::vector<std::pair<uint64_t, uint32_t>>{{2, 0}, {3, 0}});
     CHECK(data.sink() == at_end);
-    CHECK(data.snapshot(3, 0) == at_end);
+    CHECK(data.snapshot(3, every_group) == at_end);
     CHECK(actors.log.failures.empty());
+  }
+
+  SUBCASE("an older Sluice's checkpoint, a part per reducer: read whole, then imaged anew") {
+    // As an older Sluice stored checkpoint 1: reducer r's part in slot r.
+    std::vector<store::snapshot_chunk> parts;
+    for (uint32_t part = 0; part < 2; ++part) {
+      auto chunks = data.db->get_snapshot(data.job(), 1, protocol::owned_slots(owned_by(owner, part), 0));
+      REQUIRE(chunks.ok());
+      for (const auto& chunk : *chunks) parts.push_back({part, std::vector<char>(chunk.begin(), chunk.end())});
+    }
+    REQUIRE(data.db->put_snapshot(data.job(), 1, {0, ops::key_groups}, parts).ok());
+    test_system actors;
+    auto r0 = actors.reducer(data, 0, 1, owned_by(owner, 0), 1, 2, /*by_key_group=*/false);
+    actors.send_barrier(r0, 2, 0);
+    CHECK(actors.log.failures.empty());
+    auto second = data.db->get_snapshot(data.job(), 2, protocol::owned_slots(owned_by(owner, 0), 0));
+    REQUIRE(second.ok());
+    std::vector<std::span<const char>> messages;
+    std::set<uint32_t> imaged, owned;
+    for (const auto& chunk : *second) {
+      messages.emplace_back(chunk.data(), chunk.size());
+      kj::ArrayPtr<const capnp::word> words(reinterpret_cast<const capnp::word*>(chunk.data()),
+                                            chunk.size() / sizeof(capnp::word));
+      capnp::FlatArrayMessageReader reader(words);
+      for (uint32_t g : reader.getRoot<wire::PartialBatch>().getImaged()) imaged.insert(g);
+    }
+    for (uint32_t g = 0; g < ops::key_groups; ++g)
+      if (owner[g] == 0) owned.insert(g);
+    CHECK(imaged == owned);
+    CHECK(data.decode(messages, nullptr, /*as_snapshot=*/true) == only_users(at_checkpoint_1, users0));
   }
 
   SUBCASE("a checkpoint without the snapshot asked for fails the reducer") {
     test_system actors;
-    auto r = actors.reducer(data, 0, 1, owned_by(owner, 0), 1, 3);  // part 2 was never stored
+    auto r = actors.reducer(data, 0, 1, owned_by(owner, 0), 2, 2);  // checkpoint 2 never was
     REQUIRE(actors.log.failures.size() == 1);
     CHECK(actors.log.failures[0].find("reducer 0") != std::string::npos);
-    CHECK(actors.log.failures[0].find("snapshot 2 of checkpoint 1") != std::string::npos);
+    CHECK(actors.log.failures[0].find("of checkpoint 2") != std::string::npos);
     actors.send_barrier(r, 2, 0);  // it is gone: nothing answers
     CHECK(actors.log.acks.empty());
   }
