@@ -282,8 +282,10 @@ void assign_sources(self_ptr self) {
                 state.sources[channels[i]] = sources[i];
               if (++state.replies < state.assigned.size()) return;
               state.phase = job_phase::running;
-              // A stop or a join that came while assigning is served by the next checkpoint.
-              if (state.stopping || state.reassign) start_checkpoint(self);
+              // A checkpoint at once: after a restart its snapshots are small (the backlog has
+              // not been read yet), and it shows the job going again; a stop or a join that
+              // came while assigning is served by it.
+              checkpoint_unless_caught_up(self);
             },
             [self, epoch](const caf::error& error) {
               if (epoch == self->state.epoch && self->state.phase == job_phase::assigning)
