@@ -21,7 +21,7 @@ namespace sluice::store {
 constexpr uint64_t has_first_snapshot = uint64_t{1} << 63;
 constexpr uint64_t has_watermark = uint64_t{1} << 62;
 constexpr uint64_t stored_by_key_group = uint64_t{1} << 61;
-constexpr uint64_t flags = has_first_snapshot | has_watermark | stored_by_key_group;
+constexpr uint64_t record_flags = has_first_snapshot | has_watermark | stored_by_key_group;
 
 std::string encode_checkpoint(const checkpoint& cp) {
   std::vector<uint64_t> words = {
@@ -46,7 +46,7 @@ absl::StatusOr<checkpoint> decode_checkpoint(std::string_view bytes) {
   checkpoint cp;
   cp.id = head[0];
   cp.created_ms = static_cast<int64_t>(head[1]);
-  cp.parts = static_cast<uint32_t>(head[2] & ~flags);
+  cp.parts = static_cast<uint32_t>(head[2] & ~record_flags);
   cp.by_key_group = (head[2] & stored_by_key_group) != 0;
   if (watermark_given) {
     cp.watermark = static_cast<int64_t>(tail.back());
