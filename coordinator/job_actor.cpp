@@ -402,8 +402,8 @@ void assign_from(self_ptr self, const store::checkpoint& from) {
   state.replies = 0;
   state.drained_sources = 0;
   const uint64_t epoch = state.epoch;
-  // With a join, a reducer's inputs are the joiners, and a checkpoint's snapshot parts are the
-  // reducers' then the joiners'.
+  // With a join, a reducer's inputs are the joiners, and a checkpoint's snapshots are the
+  // reducers' then as many joiners' (a count an older Sluice's parts are read by).
   const uint32_t inputs = plan.join ? workers : channels;
   const uint32_t reducer_parts = plan.join ? from.parts / 2 : from.parts;
   for (uint32_t r = 0; r < workers; ++r) {

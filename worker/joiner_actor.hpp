@@ -1,6 +1,6 @@
 // The joiner actor of a job with a join (ops::job_plan::join): it owns the join state of some key
 // groups, between the sources of both sides and the reducers. It restores its state from the
-// checkpoint it is given (the snapshot parts after the reducers'), then merges the join batches
+// checkpoint it is given (the snapshot slots of its key groups), then merges the join batches
 // of every source, aligning their barriers (protocol::barrier_alignment). The joined rows each
 // batch adds or retracts go through the job's partial aggregator to the reducers, as a source's
 // rows would; a source's batch is acknowledged (its credit) once the reducers have taken what it
