@@ -12,6 +12,7 @@
 #include "operators/partial_aggregator.hpp"
 #include "operators/planner.hpp"
 #include "operators/reducer_state.hpp"
+#include "protocol/snapshot_plan.hpp"
 #include "tests/support/amplified_message.hpp"
 #include "runtime/sql/parser.hpp"
 #include "runtime/store/store.hpp"
@@ -234,16 +235,10 @@ TEST_CASE("snapshots stored by key group go on over another reducer count and re
     for (uint32_t g = 0; g < key_groups; ++g) owns[g] = reducer_of(g, reducers) == r;
     return owns;
   };
-  auto slots_of = [](const std::vector<bool>& owns) {  // contiguous: reducer_of
-    store::slot_range slots{0, 0};
-    while (!owns[slots.first]) ++slots.first;
-    for (slots.end = slots.first; slots.end < key_groups && owns[slots.end];) ++slots.end;
-    return slots;
-  };
   auto restore = [&](reducer_state& state, const std::vector<bool>& owns, uint64_t first,
                      uint64_t last) {
     for (uint64_t id = first; id <= last; ++id) {
-      auto chunks = f.db->get_snapshot("x", id, slots_of(owns));
+      auto chunks = f.db->get_snapshot("x", id, protocol::owned_slots(owns, 0));
       REQUIRE(chunks.ok());
       for (const auto& chunk : *chunks)
         REQUIRE(state.restore(std::span(chunk.data(), chunk.size())).ok());
@@ -291,10 +286,9 @@ TEST_CASE("snapshots stored by key group go on over another reducer count and re
     for (uint32_t r = 0; r < reducers; ++r) {
       REQUIRE(live[r]->take_changes().ok());
       const auto owns = owns_of(r, reducers);
-      std::vector<bool> imaged(key_groups);
-      for (uint32_t g = 0; g < key_groups; ++g)
-        imaged[g] = owns[g] && (checkpoint == 1 || g % snapshot_slices == checkpoint % snapshot_slices);
-      REQUIRE(f.db->put_snapshot("x", checkpoint, slots_of(owns), live[r]->snapshot(owns, imaged, 3)).ok());
+      auto chunks =
+          live[r]->snapshot(owns, protocol::imaged_key_groups(owns, checkpoint, checkpoint == 1), 3);
+      REQUIRE(f.db->put_snapshot("x", checkpoint, protocol::owned_slots(owns, 0), chunks).ok());
     }
   }
   std::map<int64_t, std::tuple<int64_t, int64_t, double>> expected;  // as decode() gives
